@@ -1,0 +1,26 @@
+# Installation: binaries, libraries, headers (under include/cgear), system
+# EDLs, the CMake package and pkg-config files. See docs/build.md.
+set(CGEAR_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/cgear)
+
+install(TARGETS cgear_urts cgear_trts EXPORT cgearTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS cgear EXPORT cgearTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cgear FILES_MATCHING PATTERN "*.h")
+install(DIRECTORY edl/ DESTINATION ${CMAKE_INSTALL_DATADIR}/cgear/edl)
+install(EXPORT cgearTargets NAMESPACE cgear:: DESTINATION ${CGEAR_CMAKE_DIR})
+
+include(CMakePackageConfigHelpers)
+configure_package_config_file(cmake/cgearConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/cgearConfig.cmake
+                              INSTALL_DESTINATION ${CGEAR_CMAKE_DIR}
+                              PATH_VARS CMAKE_INSTALL_DATADIR)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/cgearConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/cgearConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/cgearConfigVersion.cmake
+              cmake/cgear_functions.cmake cmake/cgear_musl.cmake
+        DESTINATION ${CGEAR_CMAKE_DIR})
+
+foreach(pc cgear-urts cgear-trts)
+  configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()

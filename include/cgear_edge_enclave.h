@@ -1,0 +1,33 @@
+/*
+ * cgear_edge_enclave.h - enclave-side runtime entry used by generated *_t.c files.
+ */
+#ifndef CGEAR_EDGE_ENCLAVE_H
+#define CGEAR_EDGE_ENCLAVE_H
+
+#include "cgear_edge.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Defined by the generated *_t.c of the enclave's EDL: its ECALL stubs. */
+extern const cg_stub_table_t cg_ecall_table;
+
+/**
+ * cg_enclave_ocall() - make an OCALL from the enclave thread serving the
+ * current ECALL.
+ * @fn:   untrusted function id.
+ * @req:  request segments (@nreq entries), in enclave memory.
+ * @resp: filled with the response, copied into enclave-private memory
+ *        (malloc'd; caller frees resp->buf).
+ *
+ * Errors: CC_ERROR_OCALL_NOT_ALLOWED (no ECALL in progress on this thread),
+ * CC_ERROR_BAD_PARAMETERS, CC_ERROR_OUT_OF_MEMORY, CC_ERROR_PROTOCOL (the
+ * host sent something malformed), or the status the host stub returned.
+ */
+cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

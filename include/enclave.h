@@ -1,0 +1,162 @@
+/*
+ * enclave.h - create, call and destroy enclaves from the host.
+ *
+ * Source-compatible with openEuler secGear's enclave.h. cgear adds the
+ * KVM_ENCLAVE_TYPE and PROCESS_ENCLAVE_TYPE engines and a few cgear_*
+ * queries; nothing secGear offers is missing.
+ */
+#ifndef CGEAR_ENCLAVE_H
+#define CGEAR_ENCLAVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CC_API_SPEC __attribute__((visibility("default")))
+
+/* Pass in cc_enclave_create() flags to run the enclave in debug mode: its
+ * console output reaches the host's stderr. */
+#define SECGEAR_DEBUG_FLAG 0x00000001u
+#define SECGEAR_RESERVED_FLAG (~(SECGEAR_DEBUG_FLAG))
+
+/* Where an enclave runs. The first five are secGear's; AUTO picks the
+ * strongest engine usable on this machine (see cgear_engine_name()). */
+typedef enum _enclave_type {
+    SGX_ENCLAVE_TYPE = 0,
+    GP_ENCLAVE_TYPE,
+    PENGLAI_ENCLAVE_TYPE,
+    QINGTIAN_ENCLAVE_TYPE,
+    AUTO_ENCLAVE_TYPE,
+    ENCLAVE_TYPE_MAX,
+    /* cgear engines */
+    KVM_ENCLAVE_TYPE = 0x10,     /* KVM micro-VM with no devices */
+    PROCESS_ENCLAVE_TYPE = 0x11, /* non-dumpable, seccomp-confined process */
+} enclave_type_t;
+
+/* An optional feature given to cc_enclave_create(). */
+typedef struct _enclave_features {
+    uint32_t setting_type; /* ENCLAVE_FEATURE_* */
+    void *feature_desc;    /* feature-specific description */
+} enclave_features_t;
+
+#define ENCLAVE_FEATURE_SWITCHLESS 0x1u
+#define ENCLAVE_FEATURE_PROTECTED_CODE_LOADER 0x2u
+
+/*
+ * The enclave context. The caller allocates it and zero-initialises it
+ * (cc_enclave_t ctx = {0};) before cc_enclave_create(); the runtime owns the
+ * fields afterwards. Do not copy a live context.
+ */
+typedef struct _enclave {
+    enclave_type_t type; /* the engine the enclave runs on once created */
+    char *path;          /* copy of the image path given at creation */
+    uint32_t flags;      /* flags given at creation */
+    bool used_flag;      /* true between a successful create and destroy */
+    void *private_data;  /* runtime state; opaque */
+} cc_enclave_t;
+
+/**
+ * cc_enclave_create() - load an enclave and start it on an engine.
+ * @path:           path of the enclave file produced by cgear_add_enclave().
+ * @type:           AUTO_ENCLAVE_TYPE, or a specific engine. The environment
+ *                  variable CGEAR_ENGINE=kvm|process overrides AUTO and must
+ *                  then be usable, or creation fails.
+ * @version:        must be 0.
+ * @flags:          0 or SECGEAR_DEBUG_FLAG.
+ * @features:       array of @features_count optional features, or NULL.
+ * @features_count: number of entries in @features.
+ * @enclave:        zero-initialised context to fill.
+ *
+ * Errors: CC_ERROR_BAD_PARAMETERS (NULL path/context, version != 0, unknown
+ * flag, context already in use), CC_ERROR_INVALID_PATH (file missing or
+ * unreadable), CC_ERROR_INVALID_ENCLAVE (not a cgear enclave),
+ * CC_ERROR_INVALID_TYPE (unknown type), CC_ERROR_NO_DEVICE or
+ * CC_ERROR_ENGINE_UNAVAILABLE (the engine cannot run here; the log says why),
+ * CC_ERROR_NOT_SUPPORTED (unknown feature), CC_ERROR_OUT_OF_MEMORY,
+ * CC_ERROR_ENCLAVE_LOST (the enclave died while starting).
+ * Every failure writes one line saying what went wrong to stderr.
+ */
+CC_API_SPEC cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uint32_t version,
+                                                  uint32_t flags, const enclave_features_t *features,
+                                                  const uint32_t features_count, cc_enclave_t *enclave);
+
+/**
+ * cc_enclave_destroy() - stop an enclave and release everything it held.
+ * @enclave: a context filled by cc_enclave_create().
+ *
+ * Must not race with calls into the same enclave. Works on an enclave that
+ * has crashed. Errors: CC_ERROR_BAD_PARAMETERS (NULL),
+ * CC_ERROR_INVALID_ENCLAVE_ID (zeroed or already destroyed context).
+ */
+CC_API_SPEC cc_enclave_result_t cc_enclave_destroy(cc_enclave_t *enclave);
+
+/**
+ * cgear_engine_name() - name of the engine an enclave type stands for.
+ * @type: an enclave_type_t, e.g. enclave->type after creation.
+ *
+ * Return: "kvm", "process", "sgx", ... or "unknown"; never NULL.
+ */
+CC_API_SPEC const char *cgear_engine_name(enclave_type_t type);
+
+/**
+ * cgear_engine_usable() - can an engine run enclaves on this machine?
+ * @type:    KVM_ENCLAVE_TYPE, PROCESS_ENCLAVE_TYPE, SGX_ENCLAVE_TYPE, ...
+ * @why:     if not NULL, receives a one-line reason when the answer is no
+ *           (and a short description when yes).
+ * @why_len: size of @why.
+ *
+ * Return: true if cc_enclave_create() can use the engine here.
+ */
+CC_API_SPEC bool cgear_engine_usable(enclave_type_t type, char *why, size_t why_len);
+
+/**
+ * cgear_engine_auto() - the engine AUTO_ENCLAVE_TYPE would choose now,
+ * honouring CGEAR_ENGINE.
+ *
+ * Return: the engine type, or ENCLAVE_TYPE_MAX if none can run here (or
+ * CGEAR_ENGINE names an engine that cannot).
+ */
+CC_API_SPEC enclave_type_t cgear_engine_auto(void);
+
+/**
+ * cgear_enclave_engine() - the engine a created enclave runs on.
+ * @enclave: a context filled by cc_enclave_create().
+ *
+ * Return: KVM_ENCLAVE_TYPE, PROCESS_ENCLAVE_TYPE, ...; ENCLAVE_TYPE_MAX for
+ * NULL or a context that is not in use.
+ */
+CC_API_SPEC enclave_type_t cgear_enclave_engine(const cc_enclave_t *enclave);
+
+/**
+ * cgear_enclave_pid() - process id of the enclave's monitor process.
+ * @enclave: a context filled by cc_enclave_create().
+ *
+ * Useful for tooling and tests. Return: the pid, or -1.
+ */
+CC_API_SPEC int cgear_enclave_pid(const cc_enclave_t *enclave);
+
+/**
+ * cgear_enclave_status() - is the enclave still alive, and if not, why?
+ * @enclave: a context filled by cc_enclave_create().
+ *
+ * Calls into a dead enclave return CC_ERROR_ENCLAVE_LOST, as secGear does;
+ * this tells the precise reason.
+ * Return: CC_SUCCESS while alive; CC_ERROR_ENCLAVE_CRASHED (fault),
+ * CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL, CC_ERROR_PROTOCOL (the enclave broke
+ * the call protocol and was stopped), CC_ERROR_TIMEOUT (did not start),
+ * CC_ERROR_ENCLAVE_LOST (exited or killed); CC_ERROR_INVALID_ENCLAVE_ID for
+ * a context not in use.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CGEAR_ENCLAVE_H */

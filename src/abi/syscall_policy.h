@@ -1,0 +1,87 @@
+/*
+ * syscall_policy.h - THE list of Linux system calls an enclave may make.
+ *
+ * This table is the contract between enclave code and every engine: the
+ * process engine compiles it into a seccomp filter, the kvm guest shim
+ * implements exactly these calls. A call that is not in the table ends the
+ * enclave (the host sees CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL). Calls musl
+ * makes harmlessly (terminal queries, signal setup) are answered with an
+ * errno instead, so ordinary libc code keeps working.
+ *
+ * x86-64 only. Header-only so that freestanding code (the guest shim) can
+ * use it too.
+ */
+#ifndef CGEAR_SYSCALL_POLICY_H
+#define CGEAR_SYSCALL_POLICY_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+
+enum cg_sc_rule {
+    CG_SC_ALLOW,        /* allowed with any arguments */
+    CG_SC_ERRNO,        /* not performed; returns -arg */
+    CG_SC_MMAP,         /* anonymous mappings, or MAP_SHARED of the call window fd */
+    CG_SC_CLONE_THREAD, /* clone with CLONE_THREAD|CLONE_VM (threads only, no processes) */
+    CG_SC_SET_FS,       /* arch_prctl(ARCH_SET_FS, ...) only */
+    CG_SC_CONSOLE,      /* write/writev to fd 1 or 2 only (the debug console) */
+    CG_SC_NODUMP,       /* prctl(PR_SET_DUMPABLE, 0) only */
+};
+
+struct cg_syscall_rule {
+    long nr;
+    const char *name;
+    enum cg_sc_rule rule;
+    long arg;
+};
+
+#define CG_SC(name, rule, arg) {SYS_##name, #name, rule, arg}
+
+static const struct cg_syscall_rule cg_syscall_policy[] = {
+    /* memory */
+    CG_SC(brk, CG_SC_ALLOW, 0),
+    CG_SC(mmap, CG_SC_MMAP, 0),
+    CG_SC(munmap, CG_SC_ALLOW, 0),
+    CG_SC(mprotect, CG_SC_ALLOW, 0),
+    CG_SC(madvise, CG_SC_ALLOW, 0),
+    CG_SC(mremap, CG_SC_ALLOW, 0),
+    /* threads */
+    CG_SC(clone, CG_SC_CLONE_THREAD, 0),
+    CG_SC(futex, CG_SC_ALLOW, 0),
+    CG_SC(set_tid_address, CG_SC_ALLOW, 0),
+    CG_SC(set_robust_list, CG_SC_ALLOW, 0),
+    CG_SC(arch_prctl, CG_SC_SET_FS, 0),
+    CG_SC(sched_yield, CG_SC_ALLOW, 0),
+    CG_SC(sched_getaffinity, CG_SC_ALLOW, 0),
+    CG_SC(gettid, CG_SC_ALLOW, 0),
+    CG_SC(getpid, CG_SC_ALLOW, 0),
+    CG_SC(rt_sigprocmask, CG_SC_ALLOW, 0),
+    /* time */
+    CG_SC(clock_gettime, CG_SC_ALLOW, 0),
+    CG_SC(clock_getres, CG_SC_ALLOW, 0),
+    CG_SC(gettimeofday, CG_SC_ALLOW, 0),
+    CG_SC(nanosleep, CG_SC_ALLOW, 0),
+    CG_SC(clock_nanosleep, CG_SC_ALLOW, 0),
+    /* randomness */
+    CG_SC(getrandom, CG_SC_ALLOW, 0),
+    /* debug console */
+    CG_SC(write, CG_SC_CONSOLE, 0),
+    CG_SC(writev, CG_SC_CONSOLE, 0),
+    /* life cycle */
+    CG_SC(exit, CG_SC_ALLOW, 0),
+    CG_SC(exit_group, CG_SC_ALLOW, 0),
+    CG_SC(prctl, CG_SC_NODUMP, 0),
+    /* harmless calls musl makes: answered, not performed */
+    CG_SC(ioctl, CG_SC_ERRNO, ENOTTY),
+    CG_SC(rt_sigaction, CG_SC_ERRNO, ENOSYS),
+    CG_SC(sigaltstack, CG_SC_ERRNO, ENOSYS),
+    CG_SC(tkill, CG_SC_ERRNO, ENOSYS),
+    CG_SC(tgkill, CG_SC_ERRNO, ENOSYS),
+    CG_SC(membarrier, CG_SC_ERRNO, ENOSYS),
+    CG_SC(clone3, CG_SC_ERRNO, ENOSYS),
+    CG_SC(rseq, CG_SC_ERRNO, ENOSYS),
+};
+
+#define CG_SYSCALL_POLICY_COUNT (sizeof(cg_syscall_policy) / sizeof(cg_syscall_policy[0]))
+
+#endif

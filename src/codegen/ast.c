@@ -1,0 +1,144 @@
+/*
+ * ast.c - releasing and printing the EDL syntax tree.
+ */
+#include "ast.h"
+
+#include <stdlib.h>
+
+void cg_type_free(cg_type_t *t)
+{
+    free(t->name);
+    t->name = NULL;
+}
+
+void cg_param_free(cg_param_t *p)
+{
+    free(p->name);
+    cg_type_free(&p->type);
+    free(p->dims);
+    free(p->size.ident);
+    free(p->count.ident);
+}
+
+static void func_free(cg_func_t *f)
+{
+    size_t i;
+    free(f->name);
+    cg_type_free(&f->ret);
+    for (i = 0; i < f->nparams; i++)
+        cg_param_free(&f->params[i]);
+    free(f->params);
+    for (i = 0; i < f->nallow; i++)
+        free(f->allow[i]);
+    free(f->allow);
+    free(f->allow_locs);
+    free(f);
+}
+
+static void utype_free(cg_utype_t *u)
+{
+    size_t i;
+    free(u->name);
+    for (i = 0; i < u->nmembers; i++)
+        cg_param_free(&u->members[i]);
+    free(u->members);
+    for (i = 0; i < u->nenums; i++) {
+        free(u->enums[i].name);
+        free(u->enums[i].value);
+    }
+    free(u->enums);
+    free(u);
+}
+
+void cg_edl_file_free(cg_edl_file_t *f)
+{
+    size_t i, j;
+    if (!f)
+        return;
+    for (i = 0; i < f->nitems; i++) {
+        cg_item_t *it = &f->items[i];
+        switch (it->kind) {
+        case CG_ITEM_FUNC:
+            func_free(it->u.func);
+            break;
+        case CG_ITEM_IMPORT:
+            free(it->u.import->path);
+            for (j = 0; j < it->u.import->nnames; j++)
+                free(it->u.import->names[j]);
+            free(it->u.import->names);
+            free(it->u.import->name_locs);
+            free(it->u.import);
+            break;
+        case CG_ITEM_INCLUDE:
+            free(it->u.include->path);
+            free(it->u.include);
+            break;
+        case CG_ITEM_UTYPE:
+            utype_free(it->u.utype);
+            break;
+        }
+    }
+    free(f->items);
+    free(f->path);
+    free(f);
+}
+
+void cg_program_free(cg_program_t *p)
+{
+    size_t i;
+    if (!p)
+        return;
+    for (i = 0; i < p->nfiles; i++)
+        cg_edl_file_free(p->files[i]);
+    free(p->files);
+    free(p->trusted);
+    free(p->untrusted);
+    free(p->includes);
+    free(p->utypes);
+    free(p->base);
+    free(p);
+}
+
+static char *spell(const cg_type_t *t, int depth, const char *name, bool drop_top_const)
+{
+    cg_sbuf_t sb;
+    int i;
+    uint32_t mask = t->const_mask;
+    if (drop_top_const)
+        mask &= ~(1u << depth);
+    cg_sb_init(&sb);
+    if (mask & 1u)
+        cg_sb_puts(&sb, "const ");
+    cg_sb_puts(&sb, t->name);
+    for (i = 1; i <= depth; i++) {
+        cg_sb_puts(&sb, " *");
+        if (mask & (1u << i))
+            cg_sb_puts(&sb, "const");
+    }
+    if (name && *name) {
+        if (depth == 0 || (mask & (1u << depth)))
+            cg_sb_puts(&sb, " ");
+        cg_sb_puts(&sb, name);
+    }
+    return cg_sb_take(&sb);
+}
+
+char *cg_type_decl(const cg_type_t *t, const char *name, bool drop_top_const)
+{
+    return spell(t, t->ptr_depth, name, drop_top_const);
+}
+
+char *cg_type_pointee(const cg_type_t *t)
+{
+    return spell(t, t->ptr_depth > 0 ? t->ptr_depth - 1 : 0, NULL, false);
+}
+
+bool cg_type_is_pointer(const cg_type_t *t)
+{
+    return t->ptr_depth > 0;
+}
+
+bool cg_type_is_void(const cg_type_t *t)
+{
+    return t->kind == CG_BASE_VOID && t->ptr_depth == 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * dispatch.c - the ECALL loop of one enclave thread, and OCALLs out of it.
+ */
+#include <stdlib.h>
+
+#include "cgear_edge_enclave.h"
+#include "trts.h"
+
+/* The slot of the ECALL this thread is serving; NULL outside an ECALL. */
+static __thread struct cg_chan *t_chan;
+
+static cc_enclave_result_t run_ecall(void *ctx, uint32_t fn, const uint8_t *in, size_t in_len, cg_msg_t *out)
+{
+    (void)ctx;
+    if (fn >= cg_ecall_table.count || cg_ecall_table.stubs[fn] == NULL)
+        return CC_ERROR_ECALL_NOT_ALLOWED;
+    return cg_ecall_table.stubs[fn](in, in_len, out);
+}
+
+void cg_trts_serve(struct cg_chan *ch)
+{
+    t_chan = ch;
+    for (;;) {
+        cc_enclave_result_t rc = cg_chan_wait(ch);
+        if (rc != CC_SUCCESS)
+            return;
+        uint32_t kind, fn, status;
+        cg_msg_t msg;
+        rc = cg_chan_recv(ch, &kind, &fn, &status, &msg);
+        if (rc == CC_SUCCESS && kind != CG_MSG_ECALL) {
+            free(msg.buf);
+            rc = CC_ERROR_PROTOCOL;
+        }
+        if (rc != CC_SUCCESS) {
+            /* A malformed request: refuse it and give the slot back. */
+            if (cg_chan_send(ch, CG_MSG_ECALL_RET, 0, (uint32_t)rc, NULL, 0) != CC_SUCCESS)
+                return;
+            continue;
+        }
+        if (cg_chan_serve(ch, CG_MSG_ECALL_RET, fn, &msg, run_ecall, NULL) != CC_SUCCESS)
+            return;
+    }
+}
+
+cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp)
+{
+    if (resp == NULL || (req == NULL && nreq > 0))
+        return CC_ERROR_BAD_PARAMETERS;
+    if (t_chan == NULL)
+        return CC_ERROR_OCALL_NOT_ALLOWED;
+    uint32_t status = CC_FAIL;
+    cc_enclave_result_t rc = cg_chan_call(t_chan, CG_MSG_OCALL, fn, req, nreq, resp, &status, run_ecall, NULL);
+    if (rc != CC_SUCCESS)
+        return rc;
+    if (status != CC_SUCCESS) {
+        free(resp->buf);
+        resp->buf = NULL;
+        resp->len = 0;
+    }
+    return (cc_enclave_result_t)status;
+}

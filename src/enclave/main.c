@@ -1,0 +1,88 @@
+/*
+ * main.c - entry of every enclave: maps the call window, starts one thread
+ * per slot and serves ECALLs. User code never defines main().
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "futex.h"
+#include "trts.h"
+#include "window.h"
+
+uint8_t *cg_trts_window_base;
+size_t cg_trts_window_size;
+bool cg_trts_debug;
+
+static struct cg_chan g_chans[CG_MAX_SLOTS];
+
+static void *worker(void *arg)
+{
+    cg_trts_serve(arg);
+    return NULL;
+}
+
+/* Refuse the window: tell the host why (if the header is mapped) and stop. */
+static _Noreturn void fail(struct cg_window_hdr *h, cc_enclave_result_t why)
+{
+    if (h != NULL) {
+        h->enclave_status = (uint32_t)why;
+        atomic_store_explicit(&h->state, CG_STATE_FAILED, memory_order_release);
+        cg_futex_wake(&h->state, 1);
+    }
+    _exit(2);
+}
+
+int main(void)
+{
+    /* First thing: nobody of the same user may ptrace us or read our memory. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+    const struct cg_manifest *m = &cgear_manifest;
+    if (m->magic != CG_MANIFEST_MAGIC || m->threads == 0 || m->threads > CG_MANIFEST_MAX_THREADS)
+        fail(NULL, CC_ERROR_INVALID_METADATA);
+
+    /* Read the layout from a first, small mapping, each field once. */
+    struct cg_window_hdr *h = mmap(NULL, CG_PAGE_SIZE, PROT_READ, MAP_SHARED, CG_WINDOW_FD, 0);
+    if (h == MAP_FAILED)
+        _exit(3);
+    uint32_t magic = h->magic, version = h->version, nslots = h->nslots, flags = h->flags;
+    uint64_t slot_size = h->slot_size, slot_off = h->slot_offset, total = h->total_size;
+    munmap(h, CG_PAGE_SIZE);
+
+    bool ok = magic == CG_WINDOW_MAGIC && version == CG_WINDOW_VERSION && nslots >= 1 && nslots <= m->threads &&
+              slot_off == CG_PAGE_SIZE && slot_size % CG_PAGE_SIZE == 0 &&
+              slot_size >= CG_SLOT_HDR_SIZE + CG_MIN_SLOT_DATA && slot_size <= CG_SLOT_HDR_SIZE + CG_MAX_SLOT_DATA &&
+              total == CG_PAGE_SIZE + slot_size * nslots;
+    h = mmap(NULL, ok ? total : CG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, CG_WINDOW_FD, 0);
+    if (h == MAP_FAILED)
+        _exit(3);
+    if (!ok)
+        fail(h, CC_ERROR_INVALID_METADATA);
+
+    cg_trts_window_base = (uint8_t *)h;
+    cg_trts_window_size = total;
+    cg_trts_debug = (flags & CG_WINDOW_F_DEBUG) != 0;
+
+    for (uint32_t i = 0; i < nslots; i++)
+        if (cg_chan_init(&g_chans[i], h, total, i, CG_TURN_ENCLAVE) != 0)
+            fail(h, CC_ERROR_INVALID_METADATA);
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, m->stack_size ? m->stack_size : 256 * 1024);
+    for (uint32_t i = 1; i < nslots; i++) {
+        pthread_t t;
+        if (pthread_create(&t, &attr, worker, &g_chans[i]) != 0)
+            fail(h, CC_ERROR_OUT_OF_MEMORY);
+    }
+    pthread_attr_destroy(&attr);
+
+    atomic_store_explicit(&h->state, CG_STATE_READY, memory_order_release);
+    cg_futex_wake(&h->state, 1);
+
+    cg_trts_serve(&g_chans[0]);
+    _exit(4);
+}

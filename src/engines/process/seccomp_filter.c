@@ -1,0 +1,120 @@
+/*
+ * seccomp_filter.c - compile the system-call policy into a BPF program.
+ *
+ * The program is built in the parent, before fork: libseccomp allocates,
+ * and a child forked from a multithreaded host may only make
+ * async-signal-safe calls. The child installs the ready program with one
+ * system call.
+ *
+ * Beyond the policy, the program allows exactly one execveat(): the one
+ * that starts the enclave, from descriptor CG_ELF_FD with AT_EMPTY_PATH.
+ * That descriptor is close-on-exec, so after the exec no such descriptor
+ * exists and the enclave cannot exec anything.
+ */
+#define _GNU_SOURCE
+#include "seccomp_filter.h"
+
+#include <asm/prctl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "syscall_policy.h"
+#include "window.h"
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static struct sock_fprog g_prog;
+static bool g_ok;
+static char g_why[160];
+
+static int add_rules(scmp_filter_ctx ctx, const struct cg_syscall_rule *r)
+{
+    int nr = (int)r->nr;
+    switch (r->rule) {
+    case CG_SC_ALLOW:
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    case CG_SC_ERRNO:
+        return seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t)r->arg), nr, 0);
+    case CG_SC_MMAP:
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS)))
+            return -1;
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_WINDOW_FD));
+    case CG_SC_CLONE_THREAD:
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_VM, CLONE_THREAD | CLONE_VM));
+    case CG_SC_SET_FS:
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS));
+    case CG_SC_CONSOLE:
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 1)))
+            return -1;
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 2));
+    case CG_SC_NODUMP:
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE),
+                                SCMP_A1(SCMP_CMP_EQ, 0));
+    }
+    return -1;
+}
+
+static void build(void)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    int mfd = -1;
+    if (ctx == NULL) {
+        snprintf(g_why, sizeof(g_why), "libseccomp could not initialise a filter");
+        return;
+    }
+    for (size_t i = 0; i < CG_SYSCALL_POLICY_COUNT; i++) {
+        if (add_rules(ctx, &cg_syscall_policy[i]) != 0) {
+            snprintf(g_why, sizeof(g_why), "libseccomp refused the rule for %s", cg_syscall_policy[i].name);
+            goto out;
+        }
+    }
+    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 2, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_ELF_FD),
+                         SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH)) != 0) {
+        snprintf(g_why, sizeof(g_why), "libseccomp refused the launcher's execveat rule");
+        goto out;
+    }
+    /* libseccomp 2.5 exports only to a descriptor; read the program back. */
+    mfd = memfd_create("cgear-seccomp", MFD_CLOEXEC);
+    if (mfd < 0 || seccomp_export_bpf(ctx, mfd) != 0) {
+        snprintf(g_why, sizeof(g_why), "cannot export the seccomp program");
+        goto out;
+    }
+    off_t size = lseek(mfd, 0, SEEK_END);
+    if (size <= 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > 0xffff) {
+        snprintf(g_why, sizeof(g_why), "the exported seccomp program has a bad size");
+        goto out;
+    }
+    struct sock_filter *f = malloc((size_t)size);
+    if (f == NULL || pread(mfd, f, (size_t)size, 0) != size) {
+        free(f);
+        snprintf(g_why, sizeof(g_why), "cannot read back the seccomp program");
+        goto out;
+    }
+    g_prog.len = (unsigned short)(size / sizeof(struct sock_filter));
+    g_prog.filter = f;
+    g_ok = true;
+out:
+    if (mfd >= 0)
+        close(mfd);
+    seccomp_release(ctx);
+}
+
+const struct sock_fprog *cg_seccomp_program(char *why, size_t why_len)
+{
+    pthread_once(&g_once, build);
+    if (!g_ok) {
+        snprintf(why, why_len, "%s", g_why);
+        return NULL;
+    }
+    return &g_prog;
+}

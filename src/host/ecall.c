@@ -1,0 +1,114 @@
+/*
+ * ecall.c - the host call driver: ECALLs out, OCALLs back in.
+ *
+ * A host thread making an ECALL takes a free slot (one per enclave thread)
+ * and keeps it until the ECALL returns; OCALLs made by that ECALL arrive
+ * on the same slot and run on the same host thread. An ECALL made from
+ * inside such an OCALL (a nested ECALL) reuses the slot too, exactly as the
+ * enclave thread that is waiting for the OCALL expects.
+ */
+#include <stdlib.h>
+
+#include "cgear_edge_host.h"
+#include "host.h"
+#include "log.h"
+
+/* The slots this thread holds, innermost first (nested across enclaves). */
+struct frame {
+    struct cg_enclave *e;
+    struct cg_chan *ch;
+    struct frame *prev;
+};
+static __thread struct frame *t_top;
+
+static struct cg_chan *find_held(struct cg_enclave *e)
+{
+    for (struct frame *f = t_top; f != NULL; f = f->prev)
+        if (f->e == e)
+            return f->ch;
+    return NULL;
+}
+
+/* Take a free slot, waiting while all are busy. */
+static cc_enclave_result_t take_slot(struct cg_enclave *e, uint32_t *index)
+{
+    uint64_t all = e->nslots >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << e->nslots) - 1);
+    pthread_mutex_lock(&e->lock);
+    while ((e->busy & all) == all && !atomic_load(&e->lost))
+        pthread_cond_wait(&e->slot_free, &e->lock);
+    if (atomic_load(&e->lost)) {
+        pthread_mutex_unlock(&e->lock);
+        return CC_ERROR_ENCLAVE_LOST;
+    }
+    uint32_t i = (uint32_t)__builtin_ctzll(~e->busy & all);
+    e->busy |= (uint64_t)1 << i;
+    pthread_mutex_unlock(&e->lock);
+    *index = i;
+    return CC_SUCCESS;
+}
+
+static void give_slot(struct cg_enclave *e, uint32_t index)
+{
+    pthread_mutex_lock(&e->lock);
+    e->busy &= ~((uint64_t)1 << index);
+    pthread_cond_signal(&e->slot_free);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static cc_enclave_result_t run_ocall(void *ctx, uint32_t fn, const uint8_t *in, size_t in_len, cg_msg_t *out)
+{
+    const cg_stub_table_t *t = ctx;
+    if (t == NULL || fn >= t->count || t->stubs[fn] == NULL)
+        return CC_ERROR_OCALL_NOT_ALLOWED;
+    return t->stubs[fn](in, in_len, out);
+}
+
+cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_iov_t *req, size_t nreq,
+                                  cg_msg_t *resp, const cg_stub_table_t *ocalls)
+{
+    if (enclave == NULL || resp == NULL || (req == NULL && nreq > 0))
+        return CC_ERROR_BAD_PARAMETERS;
+    resp->buf = NULL;
+    resp->len = 0;
+    if (!enclave->used_flag || enclave->private_data == NULL)
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    struct cg_enclave *e = enclave->private_data;
+    if (atomic_load(&e->lost))
+        return CC_ERROR_ENCLAVE_LOST;
+
+    struct frame f = {e, find_held(e), t_top};
+    uint32_t index = 0;
+    bool owned = f.ch == NULL;
+    if (owned) {
+        cc_enclave_result_t rc = take_slot(e, &index);
+        if (rc != CC_SUCCESS)
+            return rc;
+        f.ch = &e->chans[index];
+    }
+    t_top = &f;
+    uint32_t status = CC_FAIL;
+    cc_enclave_result_t rc = cg_chan_call(f.ch, CG_MSG_ECALL, fn, req, nreq, resp, &status, run_ocall,
+                                          (void *)ocalls);
+    t_top = f.prev;
+
+    if (rc == CC_SUCCESS) {
+        rc = (cc_enclave_result_t)status;
+        if (rc != CC_SUCCESS) {
+            free(resp->buf);
+            resp->buf = NULL;
+            resp->len = 0;
+        }
+    } else if (rc != CC_ERROR_BAD_PARAMETERS) {
+        /* The slot is in an unknown state: the enclave died, or broke the
+         * protocol, or we could not hold its answer. It cannot be trusted
+         * to continue; stop it so every other caller fails cleanly too. */
+        if (rc == CC_ERROR_PROTOCOL)
+            cg_enclave_mark_lost(e, CC_ERROR_PROTOCOL, "it broke the call-window protocol; stopped");
+        else if (rc != CC_ERROR_ENCLAVE_LOST)
+            cg_enclave_mark_lost(e, rc, cc_enclave_res2_str(rc));
+        rc = CC_ERROR_ENCLAVE_LOST;
+    }
+    if (owned)
+        give_slot(e, index);
+    return rc;
+}

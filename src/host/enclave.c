@@ -1,0 +1,313 @@
+/*
+ * enclave.c - cc_enclave_create() and cc_enclave_destroy().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "futex.h"
+#include "host.h"
+#include "log.h"
+
+/* Enclave files larger than this are refused before reading them. */
+#define CG_MAX_ENCLAVE_FILE ((size_t)1 << 30)
+/* How long an enclave may take to start serving. */
+#define CG_START_TIMEOUT_S 20
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Read the enclave file, check it, and keep a sealed private copy: what
+ * runs is byte for byte what was checked, even if the file changes. */
+static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cg_log_error("cannot open enclave file %s: %s", path, strerror(errno));
+        return CC_ERROR_INVALID_PATH;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        cg_log_error("enclave file %s is not a regular file", path);
+        close(fd);
+        return CC_ERROR_INVALID_PATH;
+    }
+    if ((uint64_t)st.st_size > CG_MAX_ENCLAVE_FILE) {
+        cg_log_error("enclave file %s is too large (%lld bytes)", path, (long long)st.st_size);
+        close(fd);
+        return CC_ERROR_INVALID_ENCLAVE;
+    }
+    size_t len = (size_t)st.st_size;
+    uint8_t *buf = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    close(fd);
+    if (len && buf == MAP_FAILED) {
+        cg_log_error("cannot read enclave file %s: %s", path, strerror(errno));
+        return CC_ERROR_INVALID_PATH;
+    }
+    /* Copy first, then check the copy: the file can change under us. */
+    cc_enclave_result_t rc = CC_ERROR_OUT_OF_MEMORY;
+    int mfd = memfd_create("cgear-enclave-elf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (mfd < 0 || write_all(mfd, buf, len) != 0 ||
+        fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        cg_log_error("cannot copy enclave file %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (len)
+        munmap(buf, len);
+    buf = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, mfd, 0) : NULL;
+    if (len && buf == MAP_FAILED) {
+        buf = NULL;
+        goto out;
+    }
+    char why[200];
+    rc = cg_elf_read_manifest(buf, len, &e->manifest, why, sizeof(why));
+    if (rc != CC_SUCCESS) {
+        cg_log_error("%s is not a valid cgear enclave: %s", path, why);
+        goto out;
+    }
+    e->elf_fd = mfd;
+    e->elf_size = len;
+    mfd = -1;
+out:
+    if (buf != NULL && buf != MAP_FAILED && len)
+        munmap(buf, len);
+    if (mfd >= 0)
+        close(mfd);
+    return rc;
+}
+
+static cc_enclave_result_t make_window(struct cg_enclave *e)
+{
+    uint32_t nslots = e->manifest.threads;
+    uint32_t data = CG_DEFAULT_SLOT_DATA;
+    size_t size = (size_t)cg_window_size(nslots, data);
+    uint64_t slot_size = (size - CG_PAGE_SIZE) / nslots;
+
+    int fd = memfd_create("cgear-window", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ftruncate(fd, (off_t)size) != 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+        cg_log_error("cannot create the call window: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    void *w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (w == MAP_FAILED) {
+        cg_log_error("cannot map the call window: %s", strerror(errno));
+        close(fd);
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    struct cg_window_hdr *h = w;
+    h->magic = CG_WINDOW_MAGIC;
+    h->version = CG_WINDOW_VERSION;
+    h->nslots = nslots;
+    h->flags = (e->flags & SECGEAR_DEBUG_FLAG) ? CG_WINDOW_F_DEBUG : 0;
+    h->slot_size = slot_size;
+    h->slot_offset = CG_PAGE_SIZE;
+    h->total_size = size;
+    atomic_store(&h->state, CG_STATE_BOOT);
+
+    e->window_fd = fd;
+    e->window = h;
+    e->window_size = size;
+    e->nslots = nslots;
+    e->chans = calloc(nslots, sizeof(*e->chans));
+    if (e->chans == NULL)
+        return CC_ERROR_OUT_OF_MEMORY;
+    for (uint32_t i = 0; i < nslots; i++) {
+        if (cg_chan_init(&e->chans[i], w, size, i, CG_TURN_HOST) != 0)
+            return CC_ERROR_GENERIC;
+        atomic_store(&e->chans[i].slot->turn, CG_TURN_HOST);
+    }
+    return CC_SUCCESS;
+}
+
+/* Wait until the enclave serves, refuses the window, dies or times out. */
+static cc_enclave_result_t wait_ready(struct cg_enclave *e)
+{
+    struct timespec start, now, tick = {0, 50 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        uint32_t s = atomic_load(&e->window->state);
+        if (s == CG_STATE_READY)
+            return CC_SUCCESS;
+        if (s == CG_STATE_FAILED) {
+            cc_enclave_result_t why = (cc_enclave_result_t)e->window->enclave_status;
+            cg_enclave_mark_lost(e, CC_ERROR_INVALID_METADATA, NULL);
+            cg_log_error("enclave '%s' refused to start: %s", e->manifest.name, cc_enclave_res2_str(why));
+            return CC_ERROR_INVALID_ENCLAVE;
+        }
+        if (s == CG_STATE_DEAD || atomic_load(&e->lost))
+            return CC_ERROR_ENCLAVE_LOST;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > CG_START_TIMEOUT_S) {
+            cg_enclave_mark_lost(e, CC_ERROR_TIMEOUT, "it did not start serving within the start timeout");
+            return CC_ERROR_TIMEOUT;
+        }
+        cg_futex_wait(&e->window->state, s, &tick);
+    }
+}
+
+static void free_enclave(struct cg_enclave *e)
+{
+    cg_monitor_stop(e);
+    if (e->window != NULL)
+        munmap(e->window, e->window_size);
+    if (e->window_fd >= 0)
+        close(e->window_fd);
+    if (e->elf_fd >= 0)
+        close(e->elf_fd);
+    if (e->pidfd >= 0)
+        close(e->pidfd);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->slot_free);
+    free(e->chans);
+    free(e);
+}
+
+static cc_enclave_result_t check_features(const enclave_features_t *features, uint32_t count)
+{
+    if (count > 0 && features == NULL) {
+        cg_log_error("cc_enclave_create: features_count is %u but features is NULL", count);
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        switch (features[i].setting_type) {
+        case ENCLAVE_FEATURE_SWITCHLESS:
+            /* Accepted: switchless ECALLs run as ordinary ECALLs, which is
+             * what secGear does when switchless is unavailable. */
+            break;
+        default:
+            cg_log_error("cc_enclave_create: feature 0x%x is not supported", features[i].setting_type);
+            return CC_ERROR_NOT_SUPPORTED;
+        }
+    }
+    return CC_SUCCESS;
+}
+
+cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uint32_t version, uint32_t flags,
+                                      const enclave_features_t *features, const uint32_t features_count,
+                                      cc_enclave_t *enclave)
+{
+    if (enclave == NULL || path == NULL) {
+        cg_log_error("cc_enclave_create: %s is NULL", enclave == NULL ? "the enclave context" : "the path");
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    if (enclave->used_flag || enclave->private_data != NULL) {
+        cg_log_error("cc_enclave_create: the context is in use; destroy it or pass a zeroed one");
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    if (version != 0) {
+        cg_log_error("cc_enclave_create: version must be 0, got %u", version);
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    if (flags & SECGEAR_RESERVED_FLAG) {
+        cg_log_error("cc_enclave_create: unknown flags 0x%x", flags & SECGEAR_RESERVED_FLAG);
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    cc_enclave_result_t rc = check_features(features, features_count);
+    if (rc != CC_SUCCESS)
+        return rc;
+
+    const struct cg_engine *engine;
+    rc = cg_engine_select(type, &engine);
+    if (rc != CC_SUCCESS)
+        return rc;
+
+    struct cg_enclave *e = calloc(1, sizeof(*e));
+    char *path_copy = strdup(path);
+    if (e == NULL || path_copy == NULL) {
+        free(e);
+        free(path_copy);
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    e->engine = engine;
+    e->flags = flags;
+    e->elf_fd = e->window_fd = e->pidfd = -1;
+    e->pid = -1;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->slot_free, NULL);
+
+    rc = load_file(e, path);
+    if (rc == CC_SUCCESS && (e->manifest.flags & CG_MANIFEST_F_DEBUG_ONLY) && !(flags & SECGEAR_DEBUG_FLAG)) {
+        cg_log_error("enclave '%s' is marked debug-only; create it with SECGEAR_DEBUG_FLAG", e->manifest.name);
+        rc = CC_ERROR_NDEBUG_ENCLAVE;
+    }
+    if (rc == CC_SUCCESS)
+        rc = make_window(e);
+    if (rc == CC_SUCCESS)
+        rc = cg_monitor_start(e);
+    if (rc == CC_SUCCESS)
+        rc = wait_ready(e);
+    if (rc != CC_SUCCESS) {
+        free_enclave(e);
+        free(path_copy);
+        return rc;
+    }
+    cg_log_info("enclave '%s' runs on the %s engine (pid %d)", e->manifest.name, engine->name, (int)e->pid);
+
+    enclave->type = engine->type;
+    enclave->path = path_copy;
+    enclave->flags = flags;
+    enclave->private_data = e;
+    enclave->used_flag = true;
+    return CC_SUCCESS;
+}
+
+cc_enclave_result_t cc_enclave_destroy(cc_enclave_t *enclave)
+{
+    if (enclave == NULL) {
+        cg_log_error("cc_enclave_destroy: the enclave context is NULL");
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    if (!enclave->used_flag || enclave->private_data == NULL) {
+        cg_log_error("cc_enclave_destroy: the context holds no enclave (never created or already destroyed)");
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    }
+    free_enclave(enclave->private_data);
+    free(enclave->path);
+    enclave->path = NULL;
+    enclave->private_data = NULL;
+    enclave->used_flag = false;
+    return CC_SUCCESS;
+}
+
+enclave_type_t cgear_enclave_engine(const cc_enclave_t *enclave)
+{
+    if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
+        return ENCLAVE_TYPE_MAX;
+    return ((const struct cg_enclave *)enclave->private_data)->engine->type;
+}
+
+int cgear_enclave_pid(const cc_enclave_t *enclave)
+{
+    if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
+        return -1;
+    return ((const struct cg_enclave *)enclave->private_data)->pid;
+}
+
+cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave)
+{
+    if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    const struct cg_enclave *e = enclave->private_data;
+    return atomic_load(&e->lost) ? e->lost_reason : CC_SUCCESS;
+}

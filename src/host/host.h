@@ -1,0 +1,88 @@
+/*
+ * host.h - internal state of the host runtime (urts).
+ */
+#ifndef CGEAR_HOST_H
+#define CGEAR_HOST_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgear_manifest.h"
+#include "channel.h"
+#include "enclave.h"
+
+struct cg_engine;
+
+/* One live enclave, behind cc_enclave_t.private_data. */
+struct cg_enclave {
+    const struct cg_engine *engine;
+    struct cg_manifest manifest;
+    uint32_t flags; /* SECGEAR_DEBUG_FLAG ... */
+    int elf_fd;     /* sealed memfd holding the verified enclave ELF */
+    size_t elf_size;
+
+    /* the call window */
+    int window_fd;
+    struct cg_window_hdr *window;
+    size_t window_size;
+    uint32_t nslots;
+    struct cg_chan *chans;
+
+    /* slot allocation among host threads */
+    pthread_mutex_t lock;
+    pthread_cond_t slot_free;
+    uint64_t busy; /* bit i: slot i in use */
+
+    /* the monitor process (the enclave process for the process engine) */
+    pid_t pid;
+    int pidfd;
+    pthread_t reaper;
+    bool reaper_started;
+    cc_enclave_result_t spawn_rc; /* set by the reaper once spawn finished */
+    bool spawn_done;
+
+    atomic_bool lost;
+    atomic_bool destroying;
+    cc_enclave_result_t lost_reason;
+};
+
+/* An engine: how the enclave side is run. */
+struct cg_engine {
+    const char *name;
+    enclave_type_t type;
+    int strength; /* AUTO picks the usable engine with the highest strength */
+    /* Can this engine run here? If not, write why into @why. */
+    bool (*probe)(char *why, size_t why_len);
+    /* Start the enclave's monitor process for @e (window and ELF ready).
+     * Runs on the enclave's reaper thread. Sets e->pid and e->pidfd. */
+    cc_enclave_result_t (*spawn)(struct cg_enclave *e);
+};
+
+/* engine registry (registry.c) */
+size_t cg_engine_count(void);
+const struct cg_engine *cg_engine_at(size_t i);
+const struct cg_engine *cg_engine_by_type(enclave_type_t type);
+const struct cg_engine *cg_engine_by_name(const char *name);
+cc_enclave_result_t cg_engine_select(enclave_type_t type, const struct cg_engine **out);
+cc_enclave_result_t cg_engine_select_quiet(enclave_type_t type, const struct cg_engine **out);
+
+/* ELF checks (elf.c): validate @buf as a cgear enclave ELF and extract its
+ * manifest. On failure writes a reason into @why. */
+cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, char *why,
+                                         size_t why_len);
+
+/* lifecycle (monitor.c) */
+cc_enclave_result_t cg_monitor_start(struct cg_enclave *e);
+void cg_monitor_stop(struct cg_enclave *e);
+/* Declare the enclave lost: wake every waiter; kill the monitor. */
+void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, const char *what);
+
+/* engines */
+extern const struct cg_engine cg_engine_process;
+extern const struct cg_engine cg_engine_kvm;
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * log.c - host runtime diagnostics. One line per event, prefixed "cgear: ",
+ * written with a single write() so lines from threads do not interleave.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void vlog(const char *kind, const char *fmt, va_list ap)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "cgear: %s", kind);
+    if (n < 0)
+        return;
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    if (m < 0)
+        return;
+    size_t len = (size_t)n + (size_t)m;
+    if (len > sizeof(line) - 2)
+        len = sizeof(line) - 2;
+    line[len++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, len);
+    (void)w;
+}
+
+void cg_log_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog("error: ", fmt, ap);
+    va_end(ap);
+}
+
+void cg_log_info(const char *fmt, ...)
+{
+    const char *mode = getenv("CGEAR_LOG");
+    if (mode != NULL && strcmp(mode, "quiet") == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vlog("", fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,145 @@
+/*
+ * monitor.c - start the enclave's monitor process and watch it die.
+ *
+ * Each enclave has one "reaper" thread. It spawns the monitor process
+ * itself, so that the child's PR_SET_PDEATHSIG (which fires when the
+ * *thread* that forked it exits) fires exactly when the host process goes
+ * away or the enclave is destroyed, then waits on the child's pidfd. When
+ * the child dies for any reason, every host thread waiting on the enclave
+ * is woken with CC_ERROR_ENCLAVE_LOST: no call can hang on a dead enclave.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "futex.h"
+#include "host.h"
+#include "log.h"
+
+static const char *engine_label(const struct cg_enclave *e)
+{
+    return e->engine ? e->engine->name : "?";
+}
+
+void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, const char *what)
+{
+    bool was = atomic_exchange(&e->lost, true);
+    if (!was) {
+        e->lost_reason = reason;
+        if (!atomic_load(&e->destroying) && what != NULL)
+            cg_log_error("enclave '%s' (pid %d, %s engine) lost: %s", e->manifest.name, (int)e->pid,
+                         engine_label(e), what);
+    }
+    if (e->pidfd >= 0)
+        syscall(SYS_pidfd_send_signal, e->pidfd, SIGKILL, NULL, 0);
+    /* Wake the creator and every call waiting on a slot. The exchange makes
+     * the host's compare-and-swap fail, so nobody goes back to sleep. */
+    atomic_store(&e->window->state, CG_STATE_DEAD);
+    cg_futex_wake(&e->window->state, 1 << 30);
+    for (uint32_t i = 0; i < e->nslots; i++) {
+        atomic_store(&e->chans[i].slot->turn, CG_TURN_DEAD);
+        cg_futex_wake(&e->chans[i].slot->turn, 1 << 30);
+    }
+    pthread_mutex_lock(&e->lock);
+    pthread_cond_broadcast(&e->slot_free);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Describe how the child ended, and map it to a result code. */
+static cc_enclave_result_t describe_exit(const siginfo_t *si, char *buf, size_t len)
+{
+    if (si->si_code == CLD_EXITED) {
+        snprintf(buf, len, "the enclave exited with status %d", si->si_status);
+        return CC_ERROR_ENCLAVE_LOST;
+    }
+    int sig = si->si_status;
+    switch (sig) {
+    case SIGSYS:
+        snprintf(buf, len, "killed by SIGSYS: the enclave made a system call outside the allow-list "
+                           "(docs/syscalls.md)");
+        return CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL;
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGILL:
+    case SIGFPE:
+    case SIGTRAP:
+    case SIGABRT:
+        snprintf(buf, len, "the enclave crashed (%s)", strsignal(sig));
+        return CC_ERROR_ENCLAVE_CRASHED;
+    case SIGKILL:
+        snprintf(buf, len, "the enclave process was killed (SIGKILL)");
+        return CC_ERROR_ENCLAVE_LOST;
+    default:
+        snprintf(buf, len, "the enclave process ended by signal %d (%s)", sig, strsignal(sig));
+        return CC_ERROR_ENCLAVE_LOST;
+    }
+}
+
+static void *reaper_main(void *arg)
+{
+    struct cg_enclave *e = arg;
+    cc_enclave_result_t rc = e->engine->spawn(e);
+
+    pthread_mutex_lock(&e->lock);
+    e->spawn_rc = rc;
+    e->spawn_done = true;
+    pthread_cond_broadcast(&e->slot_free);
+    pthread_mutex_unlock(&e->lock);
+    if (rc != CC_SUCCESS)
+        return NULL;
+
+    for (;;) {
+        struct pollfd p = {.fd = e->pidfd, .events = POLLIN};
+        int n = poll(&p, 1, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    while (waitid(P_PIDFD, (id_t)e->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+        ;
+    char what[200];
+    cc_enclave_result_t reason = describe_exit(&si, what, sizeof(what));
+    cg_enclave_mark_lost(e, reason, what);
+    return NULL;
+}
+
+cc_enclave_result_t cg_monitor_start(struct cg_enclave *e)
+{
+    /* Signals are for the application's threads, not for the reaper. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int err = pthread_create(&e->reaper, NULL, reaper_main, e);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0) {
+        cg_log_error("cannot start the enclave monitor thread: %s", strerror(err));
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    e->reaper_started = true;
+
+    pthread_mutex_lock(&e->lock);
+    while (!e->spawn_done)
+        pthread_cond_wait(&e->slot_free, &e->lock);
+    cc_enclave_result_t rc = e->spawn_rc;
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+void cg_monitor_stop(struct cg_enclave *e)
+{
+    if (!e->reaper_started)
+        return;
+    atomic_store(&e->destroying, true);
+    if (e->pidfd >= 0)
+        syscall(SYS_pidfd_send_signal, e->pidfd, SIGKILL, NULL, 0);
+    pthread_join(e->reaper, NULL);
+    e->reaper_started = false;
+}

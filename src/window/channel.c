@@ -1,0 +1,209 @@
+/*
+ * channel.c - chunked message transfer over one call-window slot.
+ * Shared by the host runtime (glibc) and the enclave runtime (musl).
+ */
+#include "channel.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "futex.h"
+
+/* Spin this many times before sleeping: a round trip is a few microseconds
+ * when both sides run on their own cores, far less than a futex sleep. */
+#define CG_SPIN 2000
+
+int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t index, uint32_t me)
+{
+    const struct cg_window_hdr *h = base;
+    uint64_t nslots = h->nslots, slot_size = h->slot_size, slot_off = h->slot_offset;
+
+    if (index >= nslots || slot_size < CG_SLOT_HDR_SIZE + CG_MIN_SLOT_DATA || slot_size > window_size ||
+        slot_off > window_size || (window_size - slot_off) / slot_size <= index)
+        return -1;
+    ch->slot = (struct cg_slot_hdr *)((uint8_t *)base + slot_off + (uint64_t)index * slot_size);
+    ch->data = (uint8_t *)ch->slot + CG_SLOT_HDR_SIZE;
+    ch->cap = (size_t)(slot_size - CG_SLOT_HDR_SIZE);
+    ch->me = me;
+    ch->peer = me == CG_TURN_HOST ? CG_TURN_ENCLAVE : CG_TURN_HOST;
+    return 0;
+}
+
+cc_enclave_result_t cg_chan_wait(struct cg_chan *ch)
+{
+    for (unsigned spin = 0;; spin++) {
+        uint32_t v = atomic_load_explicit(&ch->slot->turn, memory_order_acquire);
+        if (v == ch->me)
+            return CC_SUCCESS;
+        if (v == CG_TURN_DEAD)
+            return CC_ERROR_ENCLAVE_LOST;
+        if (v != ch->peer)
+            return CC_ERROR_PROTOCOL;
+        if (spin < CG_SPIN)
+            cg_cpu_relax();
+        else
+            cg_futex_wait(&ch->slot->turn, v, NULL);
+    }
+}
+
+/* Hand the turn to the peer. A compare-and-swap, so that a slot the host
+ * marked dead stays dead. */
+static cc_enclave_result_t pass_turn(struct cg_chan *ch)
+{
+    uint32_t expected = ch->me;
+    if (!atomic_compare_exchange_strong_explicit(&ch->slot->turn, &expected, ch->peer, memory_order_acq_rel,
+                                                 memory_order_acquire))
+        return expected == CG_TURN_DEAD ? CC_ERROR_ENCLAVE_LOST : CC_ERROR_PROTOCOL;
+    cg_futex_wake(&ch->slot->turn, 1);
+    return CC_SUCCESS;
+}
+
+/* Copy bytes [off, off+len) of the concatenation of @iov into @dst. */
+static void gather(uint8_t *dst, const cg_iov_t *iov, size_t niov, size_t off, size_t len)
+{
+    for (size_t i = 0; i < niov && len > 0; i++) {
+        if (off >= iov[i].len) {
+            off -= iov[i].len;
+            continue;
+        }
+        size_t n = iov[i].len - off;
+        if (n > len)
+            n = len;
+        memcpy(dst, (const uint8_t *)iov[i].base + off, n);
+        dst += n;
+        len -= n;
+        off = 0;
+    }
+}
+
+cc_enclave_result_t cg_chan_send(struct cg_chan *ch, uint32_t kind, uint32_t fn, uint32_t status,
+                                 const cg_iov_t *iov, size_t niov)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < niov; i++) {
+        if (iov[i].len > 0 && iov[i].base == NULL)
+            return CC_ERROR_BAD_PARAMETERS;
+        if (!cg_size_add(total, iov[i].len, &total))
+            return CC_ERROR_BAD_PARAMETERS;
+    }
+    if (total > CG_MAX_MESSAGE)
+        return CC_ERROR_BAD_PARAMETERS;
+
+    size_t off = 0;
+    for (;;) {
+        size_t len = total - off < ch->cap ? total - off : ch->cap;
+        struct cg_slot_hdr *s = ch->slot;
+        s->kind = kind;
+        s->fn = fn;
+        s->status = status;
+        s->total = total;
+        s->offset = off;
+        s->len = len;
+        gather(ch->data, iov, niov, off, len);
+        cc_enclave_result_t rc = pass_turn(ch);
+        if (rc != CC_SUCCESS)
+            return rc;
+        off += len;
+        if (off >= total)
+            return CC_SUCCESS;
+        rc = cg_chan_wait(ch);
+        if (rc != CC_SUCCESS)
+            return rc;
+        if (s->kind != CG_MSG_ACK)
+            return CC_ERROR_PROTOCOL;
+    }
+}
+
+cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *fn, uint32_t *status, cg_msg_t *msg)
+{
+    struct cg_slot_hdr *s = ch->slot;
+    /* Read every header field exactly once. */
+    uint32_t k = s->kind, f = s->fn, st = s->status;
+    uint64_t total = s->total, off = s->offset, len = s->len;
+
+    msg->buf = NULL;
+    msg->len = 0;
+    if (k < CG_MSG_ECALL || k > CG_MSG_OCALL_RET || total > CG_MAX_MESSAGE || off != 0 || len > ch->cap ||
+        len > total)
+        return CC_ERROR_PROTOCOL;
+
+    uint8_t *buf = malloc(total ? (size_t)total : 1);
+    if (buf == NULL)
+        return CC_ERROR_OUT_OF_MEMORY;
+    memcpy(buf, ch->data, (size_t)len);
+    uint64_t got = len;
+    while (got < total) {
+        s->kind = CG_MSG_ACK;
+        cc_enclave_result_t rc = pass_turn(ch);
+        if (rc == CC_SUCCESS)
+            rc = cg_chan_wait(ch);
+        if (rc != CC_SUCCESS) {
+            free(buf);
+            return rc;
+        }
+        uint32_t k2 = s->kind;
+        uint64_t total2 = s->total, off2 = s->offset, len2 = s->len;
+        if (k2 != k || total2 != total || off2 != got || len2 == 0 || len2 > ch->cap || len2 > total - got) {
+            free(buf);
+            return CC_ERROR_PROTOCOL;
+        }
+        memcpy(buf + got, ch->data, (size_t)len2);
+        got += len2;
+    }
+    *kind = k;
+    *fn = f;
+    *status = st;
+    msg->buf = buf;
+    msg->len = (size_t)total;
+    return CC_SUCCESS;
+}
+
+cc_enclave_result_t cg_chan_serve(struct cg_chan *ch, uint32_t ret_kind, uint32_t fn, cg_msg_t *in,
+                                  cg_dispatch_fn dispatch, void *ctx)
+{
+    cg_msg_t out = {NULL, 0};
+    cc_enclave_result_t st = dispatch(ctx, fn, in->buf, in->len, &out);
+    free(in->buf);
+    in->buf = NULL;
+    if (st != CC_SUCCESS) {
+        free(out.buf);
+        out.buf = NULL;
+        out.len = 0;
+    }
+    cg_iov_t iov = {out.buf, out.len};
+    cc_enclave_result_t rc = cg_chan_send(ch, ret_kind, fn, (uint32_t)st, &iov, 1);
+    free(out.buf);
+    return rc;
+}
+
+cc_enclave_result_t cg_chan_call(struct cg_chan *ch, uint32_t req_kind, uint32_t fn, const cg_iov_t *iov,
+                                 size_t niov, cg_msg_t *resp, uint32_t *status, cg_dispatch_fn dispatch, void *ctx)
+{
+    uint32_t ret_kind = req_kind + 1; /* ECALL -> ECALL_RET, OCALL -> OCALL_RET */
+    uint32_t peer_req = req_kind == CG_MSG_ECALL ? CG_MSG_OCALL : CG_MSG_ECALL;
+
+    resp->buf = NULL;
+    resp->len = 0;
+    cc_enclave_result_t rc = cg_chan_send(ch, req_kind, fn, 0, iov, niov);
+    while (rc == CC_SUCCESS) {
+        rc = cg_chan_wait(ch);
+        if (rc != CC_SUCCESS)
+            break;
+        uint32_t kind, rfn, st;
+        cg_msg_t msg;
+        rc = cg_chan_recv(ch, &kind, &rfn, &st, &msg);
+        if (rc != CC_SUCCESS)
+            break;
+        if (kind == ret_kind) {
+            *resp = msg;
+            *status = st;
+            return CC_SUCCESS;
+        }
+        if (kind != peer_req || dispatch == NULL) {
+            free(msg.buf);
+            return CC_ERROR_PROTOCOL;
+        }
+        rc = cg_chan_serve(ch, peer_req + 1, rfn, &msg, dispatch, ctx);
+    }
+    return rc;
+}

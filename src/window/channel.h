@@ -1,0 +1,66 @@
+/*
+ * channel.h - one slot of the call window seen as a message channel.
+ *
+ * The same code runs on both sides (host runtime and enclave runtime). A
+ * message of any length up to CG_MAX_MESSAGE crosses in chunks of at most
+ * the slot's data capacity; the receiver acknowledges each chunk but the
+ * last, and always receives into its own private buffer, so the sender can
+ * never change bytes the receiver has already validated.
+ */
+#ifndef CGEAR_CHANNEL_H
+#define CGEAR_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgear_edge.h"
+#include "window.h"
+
+struct cg_chan {
+    struct cg_slot_hdr *slot;
+    uint8_t *data;  /* slot data area */
+    size_t cap;     /* bytes in data */
+    uint32_t me;    /* CG_TURN_HOST or CG_TURN_ENCLAVE */
+    uint32_t peer;
+};
+
+/* A function that serves a request received while waiting for a response
+ * (OCALLs on the host, nested ECALLs in the enclave). */
+typedef cc_enclave_result_t (*cg_dispatch_fn)(void *ctx, uint32_t fn, const uint8_t *in, size_t in_len,
+                                              cg_msg_t *out);
+
+/* Point @ch at slot @index of the mapped window @base. Returns 0, or -1 if
+ * the window header does not describe a valid slot @index. */
+int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t index, uint32_t me);
+
+/* Wait until it is this side's turn. Returns CC_SUCCESS, CC_ERROR_ENCLAVE_LOST
+ * (the slot was marked dead) or CC_ERROR_PROTOCOL (garbage turn value). */
+cc_enclave_result_t cg_chan_wait(struct cg_chan *ch);
+
+/* Send a message (must be this side's turn). Leaves the turn with the peer.
+ * On return the peer has consumed every chunk but the last. */
+cc_enclave_result_t cg_chan_send(struct cg_chan *ch, uint32_t kind, uint32_t fn, uint32_t status,
+                                 const cg_iov_t *iov, size_t niov);
+
+/* Receive a message (must be this side's turn, after cg_chan_wait()). The
+ * body is copied into a malloc'd buffer returned in @msg (free it). On
+ * success the turn stays with this side. On a protocol violation returns
+ * CC_ERROR_PROTOCOL and frees everything. */
+cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *fn, uint32_t *status, cg_msg_t *msg);
+
+/*
+ * Make a call: send request @req_kind/@fn, then serve nested requests of
+ * the peer with @dispatch until the matching response arrives. Returns the
+ * transport result (CC_SUCCESS if a response arrived); the status the
+ * callee reported is in @status and the response body in @resp (free it).
+ * CC_ERROR_BAD_PARAMETERS means nothing was sent (message too large).
+ */
+cc_enclave_result_t cg_chan_call(struct cg_chan *ch, uint32_t req_kind, uint32_t fn, const cg_iov_t *iov,
+                                 size_t niov, cg_msg_t *resp, uint32_t *status, cg_dispatch_fn dispatch, void *ctx);
+
+/* Serve one received request with @dispatch and send the response of kind
+ * @ret_kind. Frees @in. */
+cc_enclave_result_t cg_chan_serve(struct cg_chan *ch, uint32_t ret_kind, uint32_t fn, cg_msg_t *in,
+                                  cg_dispatch_fn dispatch, void *ctx);
+
+#endif

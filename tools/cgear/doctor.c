@@ -1,0 +1,78 @@
+/*
+ * doctor.c - `cgear doctor`: list every engine, whether it can run enclaves
+ * on this machine, and if not, why.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "doctor.h"
+#include "enclave.h"
+
+static const enclave_type_t engines[] = {
+    KVM_ENCLAVE_TYPE, PROCESS_ENCLAVE_TYPE, SGX_ENCLAVE_TYPE, GP_ENCLAVE_TYPE, PENGLAI_ENCLAVE_TYPE,
+    QINGTIAN_ENCLAVE_TYPE,
+};
+#define NENGINES (sizeof(engines) / sizeof(engines[0]))
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+int cgear_doctor_main(int argc, char **argv)
+{
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: cgear doctor [--json]\n\n"
+                   "Lists the engines cgear knows, whether each can run enclaves on this machine,\n"
+                   "and for each that cannot, why. Also shows which engine AUTO_ENCLAVE_TYPE picks\n"
+                   "(honouring CGEAR_ENGINE). Exit status: 0 if some engine works, 1 if none.\n");
+            return 0;
+        } else {
+            fprintf(stderr, "cgear doctor: unknown option '%s' (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    enclave_type_t pick = cgear_engine_auto();
+    int any = 0;
+    if (json)
+        printf("{\"engines\":[");
+    else
+        printf("%-10s %-5s %s\n", "ENGINE", "OK", "DETAILS");
+    for (size_t i = 0; i < NENGINES; i++) {
+        char why[256];
+        int ok = cgear_engine_usable(engines[i], why, sizeof(why));
+        any |= ok;
+        const char *name = cgear_engine_name(engines[i]);
+        if (json) {
+            printf("%s{\"name\":", i ? "," : "");
+            json_string(name);
+            printf(",\"usable\":%s,\"details\":", ok ? "true" : "false");
+            json_string(why);
+            printf("}");
+        } else {
+            printf("%-10s %-5s %s\n", name, ok ? "yes" : "no", why);
+        }
+    }
+    const char *auto_name = pick == ENCLAVE_TYPE_MAX ? "none" : cgear_engine_name(pick);
+    if (json) {
+        printf("],\"auto\":");
+        json_string(auto_name);
+        printf("}\n");
+    } else {
+        printf("\nAUTO_ENCLAVE_TYPE runs enclaves on: %s\n", auto_name);
+    }
+    return any ? 0 : 1;
+}

@@ -1,0 +1,53 @@
+/*
+ * main.c - the cgear command-line tool: one binary, one subcommand per job.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "codegen.h"
+#include "doctor.h"
+
+#ifndef CGEAR_VERSION
+#define CGEAR_VERSION "0"
+#endif
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"codegen", cgear_codegen_main, "generate host and enclave glue code from an EDL file"},
+    {"doctor", cgear_doctor_main, "tell which engines can run enclaves on this machine, and why not"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: cgear <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun `cgear <command> --help` for the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("cgear %s\n", CGEAR_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cgear: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
