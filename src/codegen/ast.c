@@ -96,6 +96,7 @@ void cg_program_free(cg_program_t *p)
     free(p->includes);
     free(p->utypes);
     free(p->base);
+    free(p->stem);
     free(p);
 }
 
@@ -111,7 +112,11 @@ static char *spell(const cg_type_t *t, int depth, const char *name, bool drop_to
         cg_sb_puts(&sb, "const ");
     cg_sb_puts(&sb, t->name);
     for (i = 1; i <= depth; i++) {
-        cg_sb_puts(&sb, " *");
+        /* "int **p", "char *const *p": a space only before the first '*'
+         * and after a const. */
+        if (i == 1 || (mask & (1u << (i - 1))))
+            cg_sb_puts(&sb, " ");
+        cg_sb_puts(&sb, "*");
         if (mask & (1u << i))
             cg_sb_puts(&sb, "const");
     }

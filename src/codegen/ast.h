@@ -145,7 +145,8 @@ typedef struct cg_edl_file {
 
 /* The program after imports are merged: what the emitters see. */
 typedef struct cg_program {
-    char *base;        /* output base name, a C identifier (root file name without .edl) */
+    char *stem;        /* root file name without directory and .edl: output file names */
+    char *base;        /* the stem as a C identifier (non-identifier characters become '_') */
     cg_func_t **trusted; /* ECALL id = index */
     size_t ntrusted;
     cg_func_t **untrusted; /* OCALL id = index */

@@ -7,6 +7,8 @@
  * closes, which loses nothing because the file on the cycle is already
  * being merged.
  */
+#define _XOPEN_SOURCE 700 /* realpath, PATH_MAX */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -260,6 +262,17 @@ static void merge(loader_t *L, loaded_t *lf, int depth)
 
 /* The base name of the output files as a C identifier: "dir/my-app.edl" ->
  * "my_app". */
+static char *stem_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    size_t n;
+    s = s ? s + 1 : path;
+    n = strlen(s);
+    if (n > 4 && strcmp(s + n - 4, ".edl") == 0)
+        n -= 4;
+    return cg_xstrndup(s, n);
+}
+
 static char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -305,6 +318,7 @@ cg_program_t *cg_load_program(const char *root_path, const cg_load_opts_t *opts,
     if (!L.failed) {
         prog = cg_xcalloc(1, sizeof *prog);
         prog->base = base_name(root_path);
+        prog->stem = stem_name(root_path);
         prog->use_prefix = opts->use_prefix;
         prog->includes = cg_xcalloc(root->nincs ? root->nincs : 1, sizeof *prog->includes);
         for (i = 0; i < root->nincs; i++)

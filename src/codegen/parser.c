@@ -82,15 +82,15 @@ static int expect_punct(parser_t *p, char c, const char *hint)
     return -1;
 }
 
-/* C keywords and EDL keywords that cannot name a parameter or function. */
+/* C keywords, which cannot name a parameter, function or type. (EDL
+ * keywords are contextual: sema rejects the few that would clash.) */
 static bool is_reserved(const char *s)
 {
     static const char *const words[] = {
         "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
         "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
         "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
-        "volatile", "while", "_Bool", "bool", "enclave", "trusted", "untrusted", "public", "include",
-        "import", "from", "true", "false", "NULL",
+        "volatile", "while", "_Bool", "bool", "true", "false", "NULL",
     };
     size_t i;
     for (i = 0; i < sizeof words / sizeof words[0]; i++)

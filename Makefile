@@ -1,0 +1,47 @@
+# cgear: thin wrapper over CMake. `make demo` and `make test` work on a new
+# Debian machine: they install what is missing first.
+BUILD      ?= build
+TEST_BUILD ?= build-test
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build demo test test-asan test-valgrind install doctor clean bench
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The helloworld demo on the best engine this machine offers.
+demo: build
+	@$(BUILD)/tools/cgear/cgear doctor || true
+	@echo
+	$(BUILD)/examples/helloworld/helloworld
+
+# The whole suite: everything under ASan/UBSan, then the valgrind pass.
+test: test-asan test-valgrind
+
+test-asan: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCGEAR_SANITIZE=ON
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -LE valgrind
+
+test-valgrind: build
+	cd $(BUILD) && ctest --output-on-failure -L valgrind
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+doctor: build
+	$(BUILD)/tools/cgear/cgear doctor
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)
+
+# Benchmarks with full iteration counts (JSON on stdout).
+bench: build
+	CGEAR_LOG=quiet $(BUILD)/bench/bench_calls $(BUILD)/bench/bench.enclave

@@ -1,0 +1,180 @@
+/*
+ * bench_calls - round-trip cost of cgear calls, per engine, as ratios to a
+ * reference measured in the same run: a futex ping-pong between two
+ * processes (the unavoidable cross-process wake-up an ECALL builds on).
+ *
+ * Usage: bench_calls <bench.enclave> [iterations]
+ * Prints one JSON object on stdout. Times are medians of 5 batches.
+ */
+#define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_u.h"
+#include "enclave.h"
+
+#define BATCHES 5
+
+void bench_ocall_empty(void) {}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return v[n / 2];
+}
+
+/* ---- reference: futex ping-pong between two processes ---- */
+static void futex_wait(_Atomic uint32_t *w, uint32_t v)
+{
+    syscall(SYS_futex, w, 0 /* FUTEX_WAIT */, v, NULL, NULL, 0);
+}
+static void futex_wake(_Atomic uint32_t *w)
+{
+    syscall(SYS_futex, w, 1 /* FUTEX_WAKE */, 1, NULL, NULL, 0);
+}
+
+/* Same wait strategy as the call window: spin briefly, then sleep. */
+static void wait_for(_Atomic uint32_t *w, uint32_t want)
+{
+    for (int spin = 0;; spin++) {
+        uint32_t v = atomic_load(w);
+        if (v == want)
+            return;
+        if (spin < 2000)
+            __builtin_ia32_pause();
+        else
+            futex_wait(w, v);
+    }
+}
+
+static double futex_pingpong_ns(long iters)
+{
+    _Atomic uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (w == MAP_FAILED)
+        return -1;
+    atomic_store(w, 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (long i = 0; i < iters * BATCHES; i++) {
+            wait_for(w, 1);
+            atomic_store(w, 2);
+            futex_wake(w);
+        }
+        _exit(0);
+    }
+    double t[BATCHES];
+    for (int b = 0; b < BATCHES; b++) {
+        double start = now_ns();
+        for (long i = 0; i < iters; i++) {
+            atomic_store(w, 1);
+            futex_wake(w);
+            wait_for(w, 2);
+            atomic_store(w, 0);
+        }
+        t[b] = (now_ns() - start) / (double)iters;
+    }
+    waitpid(pid, NULL, 0);
+    munmap((void *)w, 4096);
+    return median(t, BATCHES);
+}
+
+/* ---- cgear calls ---- */
+enum { EMPTY, BUF4K, OCALL };
+
+static double measure(cc_enclave_t *ctx, int what, long iters)
+{
+    static uint8_t src[4096], dst[4096];
+    double t[BATCHES];
+    for (int b = 0; b < BATCHES; b++) {
+        double start = now_ns();
+        if (what == OCALL) {
+            if (bench_ocalls(ctx, (int)iters) != CC_SUCCESS)
+                return -1;
+        } else {
+            for (long i = 0; i < iters; i++) {
+                cc_enclave_result_t rc =
+                    what == EMPTY ? bench_empty(ctx) : bench_buf(ctx, src, dst, sizeof(src));
+                if (rc != CC_SUCCESS)
+                    return -1;
+            }
+        }
+        t[b] = (now_ns() - start) / (double)iters;
+    }
+    return median(t, BATCHES);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s <bench.enclave> [iterations]\n", argv[0]);
+        return 2;
+    }
+    long iters = argc > 2 ? atol(argv[2]) : 20000;
+    if (iters <= 0)
+        iters = 20000;
+
+    double ref = futex_pingpong_ns(iters);
+    printf("{\"benchmark\":\"calls\",\"iterations\":%ld,\"unit\":\"ns\",\n", iters);
+    printf(" \"reference\":{\"futex_pingpong_2proc_ns\":%.1f},\n \"engines\":[", ref);
+
+    static const enclave_type_t engines[] = {KVM_ENCLAVE_TYPE, PROCESS_ENCLAVE_TYPE};
+    int first = 1, failed = 0;
+    for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+        char why[256];
+        const char *name = cgear_engine_name(engines[i]);
+        if (!cgear_engine_usable(engines[i], why, sizeof(why))) {
+            printf("%s\n  {\"engine\":\"%s\",\"skipped\":true,\"reason\":\"%s\"}", first ? "" : ",", name, why);
+            first = 0;
+            continue;
+        }
+        cc_enclave_t ctx = {0};
+        double t0 = now_ns();
+        cc_enclave_result_t rc = cc_enclave_create(argv[1], engines[i], 0, 0, NULL, 0, &ctx);
+        if (rc == CC_SUCCESS)
+            rc = bench_empty(&ctx);
+        double create_ns = now_ns() - t0;
+        if (rc != CC_SUCCESS) {
+            fprintf(stderr, "bench: %s engine: %s\n", name, cc_enclave_res2_str(rc));
+            failed = 1;
+            continue;
+        }
+        double e = measure(&ctx, EMPTY, iters);
+        double b4 = measure(&ctx, BUF4K, iters);
+        double oc = measure(&ctx, OCALL, iters);
+        cc_enclave_destroy(&ctx);
+        if (e < 0 || b4 < 0 || oc < 0) {
+            fprintf(stderr, "bench: %s engine: a call failed\n", name);
+            failed = 1;
+            continue;
+        }
+        printf("%s\n  {\"engine\":\"%s\",\"create_to_first_ecall_ns\":%.0f,"
+               "\"empty_ecall_ns\":%.1f,\"ecall_4k_in_out_ns\":%.1f,\"empty_ocall_ns\":%.1f,"
+               "\"ratio_empty_ecall_vs_futex\":%.2f,\"ratio_ecall_4k_vs_futex\":%.2f,"
+               "\"ratio_empty_ocall_vs_futex\":%.2f}",
+               first ? "" : ",", name, create_ns, e, b4, oc, e / ref, b4 / ref, oc / ref);
+        first = 0;
+    }
+    printf("\n ]}\n");
+    return failed;
+}

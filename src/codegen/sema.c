@@ -1,0 +1,287 @@
+/*
+ * sema.c - semantic checks on a merged EDL program.
+ *
+ * Everything the emitters rely on is established here (every pointer has a
+ * direction, size= names a scalar parameter, names cannot collide with the
+ * generated code), so the emitters never see an ill-formed declaration.
+ * All errors are reported, not only the first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sema.h"
+
+/* Names the generated code uses inside proxies and stubs; a parameter with
+ * one of them would shadow it. */
+static bool reserved_param(const char *s, bool trusted)
+{
+    static const char *const names[] = {
+        "retval", "memcpy", "memset", "memchr", "strlen", "wcslen", "free", "calloc", "malloc", "errno",
+        "size_t", "uint8_t", "uint64_t", "uintptr_t", "wchar_t",
+    };
+    size_t i;
+    if (trusted && strcmp(s, "enclave") == 0)
+        return true;
+    /* cg_/CG_: generated code and edge headers; cc_/CC_: status codes and
+     * types the generated bodies name. */
+    if (strncmp(s, "cg_", 3) == 0 || strncmp(s, "CG_", 3) == 0 || strncmp(s, "cc_", 3) == 0 ||
+        strncmp(s, "CC_", 3) == 0)
+        return true;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *attr_name(unsigned flag)
+{
+    switch (flag) {
+    case CG_ATTR_IN: return "in";
+    case CG_ATTR_OUT: return "out";
+    case CG_ATTR_USER_CHECK: return "user_check";
+    case CG_ATTR_STRING: return "string";
+    case CG_ATTR_WSTRING: return "wstring";
+    case CG_ATTR_ISPTR: return "isptr";
+    case CG_ATTR_READONLY: return "readonly";
+    case CG_ATTR_ISARY: return "isary";
+    case CG_ATTR_SIZE: return "size";
+    case CG_ATTR_COUNT: return "count";
+    default: return "?";
+    }
+}
+
+/* The first attribute of @mask present in @attrs, for messages. */
+static const char *first_attr(unsigned attrs, unsigned mask)
+{
+    unsigned bit;
+    for (bit = 1; bit <= CG_ATTR_COUNT; bit <<= 1)
+        if (attrs & mask & bit)
+            return attr_name(bit);
+    return "?";
+}
+
+static bool usable_as_size(const cg_type_t *t)
+{
+    if (t->ptr_depth)
+        return false;
+    return t->kind == CG_BASE_INTEGER || t->kind == CG_BASE_CHAR || t->kind == CG_BASE_WCHAR ||
+           t->kind == CG_BASE_NAMED || t->kind == CG_BASE_ENUM;
+}
+
+static int resolve_size_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t *p, const cg_expr_t *e,
+                             const char *what, int *out)
+{
+    size_t i;
+    *out = -1;
+    if (e->kind != CG_EXPR_IDENT)
+        return 0;
+    for (i = 0; i < f->nparams; i++) {
+        const cg_param_t *q = &f->params[i];
+        if (strcmp(q->name, e->ident) != 0)
+            continue;
+        if (q == p) {
+            cg_error(d, e->loc, "name another parameter that holds the length", "%s= of '%s' names the parameter itself",
+                     what, p->name);
+            return 1;
+        }
+        if (!usable_as_size(&q->type) || q->ndims) {
+            cg_error(d, e->loc, "use an integer parameter such as size_t len",
+                     "%s= parameter '%s' is not an integer", what, q->name);
+            return 1;
+        }
+        *out = (int)i;
+        return 0;
+    }
+    cg_error(d, e->loc, "name a parameter of this function or write an integer constant",
+             "unknown %s parameter '%s' in function '%s'", what, e->ident, f->name);
+    return 1;
+}
+
+static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
+{
+    int errs = 0;
+    unsigned a = p->attrs;
+    bool ptr = p->type.ptr_depth > 0;
+    const unsigned dir = CG_ATTR_IN | CG_ATTR_OUT | CG_ATTR_USER_CHECK;
+    const unsigned ptr_only = dir | CG_ATTR_STRING | CG_ATTR_WSTRING | CG_ATTR_SIZE | CG_ATTR_COUNT;
+
+    if (reserved_param(p->name, f->trusted)) {
+        cg_error(d, p->loc, "rename the parameter", "parameter name '%s' is reserved by the generated code%s", p->name,
+                 strchr(p->name, '_') == p->name + 2 ? " (prefix)" : "");
+        errs++;
+    }
+    if (cg_type_is_void(&p->type)) {
+        cg_error(d, p->type.loc, "remove the parameter or make it a pointer", "parameter '%s' has type void", p->name);
+        return errs + 1;
+    }
+    if (a & (CG_ATTR_ISPTR | CG_ATTR_READONLY | CG_ATTR_ISARY)) {
+        cg_error(d, p->attr_loc, "declare the parameter with an explicit '*' type instead of a typedef",
+                 "attribute '%s' is not supported by cgear codegen yet",
+                 first_attr(a, CG_ATTR_ISPTR | CG_ATTR_READONLY | CG_ATTR_ISARY));
+        return errs + 1;
+    }
+    if (p->ndims) {
+        cg_error(d, p->loc, "use a pointer with count=N instead", "fixed-size array parameter '%s' is not supported yet",
+                 p->name);
+        return errs + 1;
+    }
+    if (!ptr) {
+        if (a & ptr_only) {
+            cg_error(d, p->attr_loc, "attributes apply to pointer parameters; remove it or make the parameter a pointer",
+                     "attribute '%s' on non-pointer parameter '%s'", first_attr(a, ptr_only), p->name);
+            errs++;
+        }
+        return errs;
+    }
+    if (!(a & dir)) {
+        cg_error(d, p->loc, "add [in], [out], [in, out] or [user_check]",
+                 "pointer parameter '%s' has no direction attribute", p->name);
+        return errs + 1;
+    }
+    if ((a & CG_ATTR_USER_CHECK) && (a & ~CG_ATTR_USER_CHECK)) {
+        cg_error(d, p->attr_loc, "a [user_check] pointer is passed as a raw value; remove the other attributes",
+                 "[user_check] cannot be combined with '%s'", first_attr(a, ~CG_ATTR_USER_CHECK));
+        return errs + 1;
+    }
+    if (a & CG_ATTR_USER_CHECK)
+        return errs;
+    if ((a & CG_ATTR_STRING) && (a & CG_ATTR_WSTRING)) {
+        cg_error(d, p->attr_loc, "use one of them", "[string] and [wstring] cannot be combined");
+        return errs + 1;
+    }
+    if (a & (CG_ATTR_STRING | CG_ATTR_WSTRING)) {
+        const char *s = (a & CG_ATTR_STRING) ? "string" : "wstring";
+        if (!(a & CG_ATTR_IN)) {
+            cg_error(d, p->attr_loc, "use [in, string] or [in, out, string]; an [out] buffer needs size= or count=",
+                     "[%s] requires [in]: the length comes from the caller's string", s);
+            errs++;
+        }
+        if (a & (CG_ATTR_SIZE | CG_ATTR_COUNT)) {
+            cg_error(d, p->attr_loc, "remove size=/count=; the terminator gives the length",
+                     "[%s] cannot be combined with size= or count=", s);
+            errs++;
+        }
+        if ((a & CG_ATTR_STRING) && !(p->type.ptr_depth == 1 && p->type.kind == CG_BASE_CHAR)) {
+            cg_error(d, p->type.loc, "declare it as char * or const char *", "[string] parameter '%s' is not a char pointer",
+                     p->name);
+            errs++;
+        }
+        if ((a & CG_ATTR_WSTRING) && !(p->type.ptr_depth == 1 && p->type.kind == CG_BASE_WCHAR)) {
+            cg_error(d, p->type.loc, "declare it as wchar_t * or const wchar_t *",
+                     "[wstring] parameter '%s' is not a wchar_t pointer", p->name);
+            errs++;
+        }
+    }
+    if (p->type.ptr_depth == 1 && p->type.kind == CG_BASE_VOID && !(a & (CG_ATTR_SIZE | CG_ATTR_COUNT))) {
+        cg_error(d, p->loc, "add size=N (bytes) or count=N", "void pointer '%s' needs size= or count=", p->name);
+        errs++;
+    }
+    if ((a & CG_ATTR_OUT) && (p->type.const_mask & (1u << (p->type.ptr_depth - 1)))) {
+        cg_error(d, p->type.loc, "remove const or make the parameter [in] only",
+                 "[out] parameter '%s' points to const data", p->name);
+        errs++;
+    }
+    if (a & CG_ATTR_SIZE)
+        errs += resolve_size_expr(d, f, p, &p->size, "size", &p->size_param);
+    if (a & CG_ATTR_COUNT)
+        errs += resolve_size_expr(d, f, p, &p->count, "count", &p->count_param);
+    return errs;
+}
+
+static int check_func(cg_diag_t *d, const cg_program_t *prog, cg_func_t *f)
+{
+    int errs = 0;
+    size_t i, j;
+    if (strncmp(f->name, "cg_", 3) == 0) {
+        cg_error(d, f->loc, "rename the function", "function name '%s' is reserved (prefix cg_ belongs to cgear)",
+                 f->name);
+        errs++;
+    }
+    for (i = 0; i < f->nparams; i++) {
+        for (j = 0; j < i; j++) {
+            if (strcmp(f->params[i].name, f->params[j].name) == 0) {
+                cg_error(d, f->params[i].loc, "rename one of them", "duplicate parameter name '%s'", f->params[i].name);
+                errs++;
+                break;
+            }
+        }
+        errs += check_param(d, f, &f->params[i]);
+    }
+    for (i = 0; i < f->nallow; i++) {
+        bool found = false;
+        for (j = 0; j < prog->ntrusted; j++)
+            if (strcmp(prog->trusted[j]->name, f->allow[i]) == 0)
+                found = true;
+        if (!found) {
+            cg_error(d, f->allow_locs[i], "allow() lists trusted functions of this EDL",
+                     "allow(): '%s' is not a trusted function", f->allow[i]);
+            errs++;
+        }
+    }
+    return errs;
+}
+
+static int check_utype(cg_diag_t *d, const cg_utype_t *u)
+{
+    int errs = 0;
+    size_t i, j;
+    for (i = 0; i < u->nmembers; i++) {
+        const cg_param_t *m = &u->members[i];
+        for (j = 0; j < i; j++) {
+            if (strcmp(m->name, u->members[j].name) == 0) {
+                cg_error(d, m->loc, "rename one of them", "duplicate member name '%s'", m->name);
+                errs++;
+            }
+        }
+        if (cg_type_is_void(&m->type)) {
+            cg_error(d, m->type.loc, "give the member a type", "member '%s' has type void", m->name);
+            errs++;
+        }
+        if (m->attrs) {
+            /* Deep copy of pointer members is a later feature; a pointer
+             * member without attributes is copied as a raw value. */
+            cg_error(d, m->attr_loc, "remove the attribute; pointer members are copied as raw values",
+                     "attributes on struct members are not supported by cgear codegen yet");
+            errs++;
+        }
+    }
+    return errs;
+}
+
+int cg_sema_check(cg_program_t *prog, cg_diag_t *d)
+{
+    int errs = 0;
+    size_t i, j, n = prog->ntrusted + prog->nuntrusted;
+    cg_func_t **all = cg_xcalloc(n ? n : 1, sizeof *all);
+    for (i = 0; i < prog->ntrusted; i++)
+        all[i] = prog->trusted[i];
+    for (i = 0; i < prog->nuntrusted; i++)
+        all[prog->ntrusted + i] = prog->untrusted[i];
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < i; j++) {
+            if (strcmp(all[i]->name, all[j]->name) == 0) {
+                cg_error(d, all[i]->loc, "give every trusted and untrusted function a distinct name",
+                         "duplicate function name '%s'", all[i]->name);
+                cg_note(d, all[j]->loc, "'%s' was first declared here", all[j]->name);
+                errs++;
+                break;
+            }
+        }
+        errs += check_func(d, prog, all[i]);
+    }
+    free(all);
+    for (i = 0; i < prog->nutypes; i++) {
+        const cg_utype_t *u = prog->utypes[i];
+        for (j = 0; j < i; j++) {
+            const cg_utype_t *v = prog->utypes[j];
+            if (u->name && v->name && strcmp(u->name, v->name) == 0) {
+                cg_error(d, u->loc, "rename one of them", "duplicate type name '%s'", u->name);
+                cg_note(d, v->loc, "'%s' was first defined here", v->name);
+                errs++;
+                break;
+            }
+        }
+        errs += check_utype(d, u);
+    }
+    return errs;
+}

@@ -1,0 +1,170 @@
+/* Enclave half of the end-to-end tests. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "e2e_t.h"
+
+/* A recognisable secret in private memory (the /proc/PID/mem test). */
+static volatile uint8_t g_secret[64] = "cgear-enclave-secret-0123456789";
+
+int ecall_add(int a, int b) { return a + b; }
+void ecall_void(void) {}
+uint64_t ecall_u64(uint64_t x) { return x * 3 + 1; }
+double ecall_double(double x) { return x / 2.0; }
+
+int ecall_in_modify(uint8_t *buf, size_t len)
+{
+    int sum = 0;
+    for (size_t i = 0; i < len; i++) {
+        sum += buf[i];
+        buf[i] = 0xEE; /* must not reach the host */
+    }
+    return sum;
+}
+
+int ecall_out_fill(uint8_t *buf, size_t len, uint8_t v)
+{
+    memset(buf, v, len);
+    return (int)len;
+}
+
+int ecall_out_was_zero(uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] != 0)
+            return 0;
+    memset(buf, 0x11, len);
+    return 1;
+}
+
+int ecall_inout_incr(int *arr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        arr[i] += 1;
+    return (int)n;
+}
+
+size_t ecall_strlen(const char *s) { return strlen(s); }
+
+int ecall_inout_upper(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'a' && *s <= 'z')
+            *s = (char)(*s - 'a' + 'A');
+    return 0;
+}
+
+int ecall_is_null(uint8_t *p, size_t len) { return p == NULL && len == 0; }
+
+uint64_t ecall_user_check(void *p) { return (uint64_t)(uintptr_t)p; }
+
+uint64_t ecall_big(uint8_t *src, uint8_t *dst, size_t len)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < len; i++) {
+        sum += src[i];
+        dst[i] = (uint8_t)(src[i] ^ 0x5a);
+    }
+    return sum;
+}
+
+int ecall_ocall_double(int x)
+{
+    int r = -1;
+    if (ocall_double(&r, x) != CC_SUCCESS)
+        return -1;
+    return r;
+}
+
+int ecall_ocall_buffers(void)
+{
+    uint8_t buf[100];
+    int r = 0;
+    if (ocall_log("hello from the enclave") != CC_SUCCESS)
+        return -1;
+    if (ocall_fill(&r, buf, sizeof(buf), 0x42) != CC_SUCCESS || r != (int)sizeof(buf))
+        return -2;
+    for (size_t i = 0; i < sizeof(buf); i++)
+        if (buf[i] != 0x42)
+            return -3;
+    return 0;
+}
+
+int ecall_nested(int depth)
+{
+    if (depth <= 0)
+        return 1000;
+    int r = -1;
+    if (ocall_nest(&r, depth) != CC_SUCCESS)
+        return -1;
+    return r + 1;
+}
+
+/* Wait until @n calls are inside the enclave at the same time (proves the
+ * calls run on distinct enclave threads). Gives up after 20 s. */
+static atomic_int g_inside;
+int ecall_barrier(int n)
+{
+    atomic_fetch_add(&g_inside, 1);
+    struct timespec ms = {0, 1000000};
+    int ok = 0;
+    for (int i = 0; i < 20000; i++) {
+        if (atomic_load(&g_inside) >= n) {
+            ok = 1;
+            break;
+        }
+        nanosleep(&ms, NULL);
+    }
+    /* Stay until everyone has seen the count, then leave. */
+    nanosleep(&ms, NULL);
+    return ok;
+}
+
+int ecall_crash(int how)
+{
+    switch (how) {
+    case 0: /* fault */
+        *(volatile int *)(uintptr_t)8 = 1;
+        break;
+    case 1: /* forbidden system call: open a file */
+        syscall(SYS_openat, -100, "/etc/passwd", 0);
+        break;
+    case 2:
+        abort();
+    case 3:
+        _exit(7);
+    case 4: /* forbidden: a new process */
+        syscall(SYS_fork);
+        break;
+    case 5: { /* hang until killed */
+        struct timespec s = {1000, 0};
+        nanosleep(&s, NULL);
+        break;
+    }
+    }
+    return -1;
+}
+
+uint64_t ecall_secret_addr(void) { return (uint64_t)(uintptr_t)g_secret; }
+
+int ecall_memcheck(void)
+{
+    static uint8_t private_buf[16];
+    uint8_t *heap = malloc(32);
+    int ok = cc_enclave_memory_in_enclave(private_buf, sizeof(private_buf)) &&
+             !cc_enclave_memory_out_enclave(private_buf, sizeof(private_buf)) &&
+             cc_enclave_memory_in_enclave(heap, 32) && !cc_enclave_memory_in_enclave(NULL, 1) &&
+             !cc_enclave_memory_in_enclave((void *)(uintptr_t)UINTPTR_MAX, 2);
+    free(heap);
+    return ok;
+}
+
+int ecall_random(uint8_t *buf, size_t len)
+{
+    PrintInfo(PRINT_DEBUG, "filling %zu random bytes", len);
+    return (int)cc_enclave_generate_random(buf, len);
+}
