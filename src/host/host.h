@@ -39,7 +39,8 @@ struct cg_enclave {
 
     /* the monitor process (the enclave process for the process engine) */
     pid_t pid;
-    int pidfd;
+    int pidfd;     /* -1 where the kernel has no pidfds: then pid is used */
+    bool reaped;   /* under lock: the pid is gone and must not be signalled */
     pthread_t reaper;
     bool reaper_started;
     cc_enclave_result_t spawn_rc; /* set by the reaper once spawn finished */
@@ -58,7 +59,7 @@ struct cg_engine {
     /* Can this engine run here? If not, write why into @why. */
     bool (*probe)(char *why, size_t why_len);
     /* Start the enclave's monitor process for @e (window and ELF ready).
-     * Runs on the enclave's reaper thread. Sets e->pid and e->pidfd. */
+     * Runs on the enclave's reaper thread. Sets e->pid and e->pidfd (-1 if pidfds are unsupported). */
     cc_enclave_result_t (*spawn)(struct cg_enclave *e);
 };
 
@@ -75,7 +76,11 @@ cc_enclave_result_t cg_engine_select_quiet(enclave_type_t type, const struct cg_
 cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, char *why,
                                          size_t why_len);
 
-/* lifecycle (monitor.c) */
+/* The embedded cgear-monitor executable (monitor_image.c): a sealed,
+ * close-on-exec memfd created on first use, or -1 with a reason in @why. */
+int cg_monitor_exe_fd(char *why, size_t why_len);
+
+/* lifecycle (reaper.c) */
 cc_enclave_result_t cg_monitor_start(struct cg_enclave *e);
 void cg_monitor_stop(struct cg_enclave *e);
 /* Declare the enclave lost: wake every waiter; kill the monitor. */

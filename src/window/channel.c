@@ -173,6 +173,12 @@ cc_enclave_result_t cg_chan_serve(struct cg_chan *ch, uint32_t ret_kind, uint32_
     cg_iov_t iov = {out.buf, out.len};
     cc_enclave_result_t rc = cg_chan_send(ch, ret_kind, fn, (uint32_t)st, &iov, 1);
     free(out.buf);
+    if (rc == CC_ERROR_BAD_PARAMETERS) {
+        /* The response itself cannot travel (too large, or a length with no
+         * buffer). The peer is still waiting for one: answer with the error
+         * and no data rather than leave it hanging. */
+        rc = cg_chan_send(ch, ret_kind, fn, (uint32_t)CC_ERROR_BAD_PARAMETERS, NULL, 0);
+    }
     return rc;
 }
 

@@ -1,10 +1,9 @@
 /*
  * seccomp_filter.c - compile the system-call policy into a BPF program.
  *
- * The program is built in the parent, before fork: libseccomp allocates,
- * and a child forked from a multithreaded host may only make
- * async-signal-safe calls. The child installs the ready program with one
- * system call.
+ * The program is built in the host, once, and handed to cgear-monitor as a
+ * sealed memfd; the monitor installs it with one system call and has no
+ * need for libseccomp.
  *
  * Beyond the policy, the program allows exactly one execveat(): the one
  * that starts the enclave, from descriptor CG_ELF_FD with AT_EMPTY_PATH.
@@ -28,12 +27,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "monitor.h"
 #include "syscall_policy.h"
 #include "window.h"
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static struct sock_fprog g_prog;
-static bool g_ok;
+static int g_fd = -1;
 static char g_why[160];
 
 static int add_rules(scmp_filter_ctx ctx, const struct cg_syscall_rule *r)
@@ -66,6 +65,12 @@ static int add_rules(scmp_filter_ctx ctx, const struct cg_syscall_rule *r)
 
 static void build(void)
 {
+    /* libseccomp asks the kernel which actions exist. Where the seccomp()
+     * syscall cannot answer (valgrind does not emulate it) it would refuse
+     * KILL_PROCESS; the program only needs level 3 actions, which every
+     * kernel since 4.14 has, and it is never loaded by libseccomp here. */
+    if (seccomp_api_get() < 3)
+        seccomp_api_set(3);
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     int mfd = -1;
     if (ctx == NULL) {
@@ -83,38 +88,32 @@ static void build(void)
         snprintf(g_why, sizeof(g_why), "libseccomp refused the launcher's execveat rule");
         goto out;
     }
-    /* libseccomp 2.5 exports only to a descriptor; read the program back. */
-    mfd = memfd_create("cgear-seccomp", MFD_CLOEXEC);
+    mfd = memfd_create("cgear-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (mfd < 0 || seccomp_export_bpf(ctx, mfd) != 0) {
         snprintf(g_why, sizeof(g_why), "cannot export the seccomp program");
         goto out;
     }
     off_t size = lseek(mfd, 0, SEEK_END);
-    if (size <= 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > 0xffff) {
+    if (size <= 0 || size % 8 != 0 || size / 8 > 0xffff) {
         snprintf(g_why, sizeof(g_why), "the exported seccomp program has a bad size");
         goto out;
     }
-    struct sock_filter *f = malloc((size_t)size);
-    if (f == NULL || pread(mfd, f, (size_t)size, 0) != size) {
-        free(f);
-        snprintf(g_why, sizeof(g_why), "cannot read back the seccomp program");
+    if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+        snprintf(g_why, sizeof(g_why), "cannot seal the seccomp program: %s", strerror(errno));
         goto out;
     }
-    g_prog.len = (unsigned short)(size / sizeof(struct sock_filter));
-    g_prog.filter = f;
-    g_ok = true;
+    g_fd = mfd;
+    mfd = -1;
 out:
     if (mfd >= 0)
         close(mfd);
     seccomp_release(ctx);
 }
 
-const struct sock_fprog *cg_seccomp_program(char *why, size_t why_len)
+int cg_seccomp_fd(char *why, size_t why_len)
 {
     pthread_once(&g_once, build);
-    if (!g_ok) {
+    if (g_fd < 0)
         snprintf(why, why_len, "%s", g_why);
-        return NULL;
-    }
-    return &g_prog;
+    return g_fd;
 }

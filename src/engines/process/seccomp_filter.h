@@ -5,15 +5,12 @@
 #ifndef CGEAR_SECCOMP_FILTER_H
 #define CGEAR_SECCOMP_FILTER_H
 
-#include <linux/filter.h>
 #include <stddef.h>
 
-/* The descriptor the launcher exec's the enclave ELF from. */
-#define CG_ELF_FD 4
-
-/* The compiled filter, or NULL (with a reason in @why) if libseccomp
- * cannot build it. Built once per process; never freed. Safe to use in a
- * forked child (it is only read). */
-const struct sock_fprog *cg_seccomp_program(char *why, size_t why_len);
+/* A sealed, read-only memfd holding the compiled BPF program (an array of
+ * struct sock_filter), or -1 (with a reason in @why) if libseccomp cannot
+ * build it. Built once per process and never closed; it is close-on-exec,
+ * the spawn code dup()s it to CG_MON_BPF_FD for cgear-monitor. */
+int cg_seccomp_fd(char *why, size_t why_len);
 
 #endif

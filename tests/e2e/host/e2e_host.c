@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -436,6 +437,11 @@ static int unprivileged_scenario(const char *enclave_copy)
 {
     if (setgid(65534) != 0 || setuid(65534) != 0)
         return 10;
+    /* setuid() cleared our dumpable flag; restore it so that the control
+     * sibling below is an ordinary readable process and the enclave is
+     * unreadable only because of its own runtime. */
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+        return 13;
     cc_enclave_t ctx = {0};
     if (cc_enclave_create(enclave_copy, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx) != CC_SUCCESS)
         return 11;

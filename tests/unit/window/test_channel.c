@@ -15,7 +15,7 @@
  * main thread; helper threads report through return values.
  *
  * Usage: unit_channel            the regular tests
- *        unit_channel known-bugs tests of behaviour that is known to be wrong
+ *        unit_channel unsendable tests of behaviour that is known to be wrong
  *                                (registered with WILL_FAIL; see README note
  *                                in tests/unit/CMakeLists.txt)
  */
@@ -1351,18 +1351,14 @@ static void test_send_too_large(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
-/* known bugs (see the report in tests/unit/CMakeLists.txt)                 */
+/* responses that cannot be sent                                           */
 
 /*
  * A dispatch function (a generated stub) returns CC_SUCCESS with a response
  * that cannot be sent (longer than CG_MAX_MESSAGE, or a NULL buffer with a
- * length). cg_chan_serve() then fails with CC_ERROR_BAD_PARAMETERS without
- * sending anything, so the peer waits forever for its answer, and the
- * caller's cg_chan_call() returns CC_ERROR_BAD_PARAMETERS, which channel.h
- * defines as "nothing was sent" - the host runtime (ecall.c) then hands the
- * slot to the next caller while the enclave thread still waits for its
- * OCALL's response. Expected: the peer gets an empty response with an error
- * status, and the slot stays in step.
+ * length). The peer must still get an answer - an empty response with an
+ * error status - so that it does not wait forever and the slot stays in
+ * step. (This was once a real bug: nothing was sent.)
  */
 static void unsendable_ocall_response(uint32_t host_fn)
 {
@@ -1393,13 +1389,13 @@ static void unsendable_ocall_response(uint32_t host_fn)
     win_close(&w);
 }
 
-static void test_bug_unsendable_response_too_large(void **state)
+static void test_unsendable_response_too_large(void **state)
 {
     (void)state;
     unsendable_ocall_response(FN_BIGRESP);
 }
 
-static void test_bug_unsendable_response_null(void **state)
+static void test_unsendable_response_null(void **state)
 {
     (void)state;
     unsendable_ocall_response(FN_NULLRESP);
@@ -1407,12 +1403,12 @@ static void test_bug_unsendable_response_null(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "known-bugs") == 0) {
+    if (argc > 1 && strcmp(argv[1], "unsendable") == 0) {
         const struct CMUnitTest bugs[] = {
-            cmocka_unit_test(test_bug_unsendable_response_too_large),
-            cmocka_unit_test(test_bug_unsendable_response_null),
+            cmocka_unit_test(test_unsendable_response_too_large),
+            cmocka_unit_test(test_unsendable_response_null),
         };
-        return cmocka_run_group_tests_name("channel_known_bugs", bugs, NULL, NULL);
+        return cmocka_run_group_tests_name("channel_unsendable", bugs, NULL, NULL);
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_no_iov),

@@ -1,16 +1,16 @@
 /*
- * monitor.c - start the enclave's monitor process and watch it die.
+ * reaper.c - start the enclave's monitor process and watch it die.
  *
  * Each enclave has one "reaper" thread. It spawns the monitor process
  * itself, so that the child's PR_SET_PDEATHSIG (which fires when the
  * *thread* that forked it exits) fires exactly when the host process goes
- * away or the enclave is destroyed, then waits on the child's pidfd. When
+ * away or the enclave is destroyed, then waits for the child (by pidfd, or
+ * by pid where the kernel or valgrind lacks pidfds). When
  * the child dies for any reason, every host thread waiting on the enclave
  * is woken with CC_ERROR_ENCLAVE_LOST: no call can hang on a dead enclave.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,10 +21,25 @@
 #include "futex.h"
 #include "host.h"
 #include "log.h"
+#include "monitor.h"
 
 static const char *engine_label(const struct cg_enclave *e)
 {
     return e->engine ? e->engine->name : "?";
+}
+
+/* SIGKILL the monitor process, by pidfd where possible, else by pid while
+ * it is known not to be reaped (so never a recycled pid). */
+static void kill_child(struct cg_enclave *e)
+{
+    if (e->pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, e->pidfd, SIGKILL, NULL, 0);
+        return;
+    }
+    pthread_mutex_lock(&e->lock);
+    if (e->pid > 0 && !e->reaped)
+        kill(e->pid, SIGKILL);
+    pthread_mutex_unlock(&e->lock);
 }
 
 void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, const char *what)
@@ -36,8 +51,7 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
             cg_log_error("enclave '%s' (pid %d, %s engine) lost: %s", e->manifest.name, (int)e->pid,
                          engine_label(e), what);
     }
-    if (e->pidfd >= 0)
-        syscall(SYS_pidfd_send_signal, e->pidfd, SIGKILL, NULL, 0);
+    kill_child(e);
     /* Wake the creator and every call waiting on a slot. The exchange makes
      * the host's compare-and-swap fail, so nobody goes back to sleep. */
     atomic_store(&e->window->state, CG_STATE_DEAD);
@@ -55,8 +69,26 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
 static cc_enclave_result_t describe_exit(const siginfo_t *si, char *buf, size_t len)
 {
     if (si->si_code == CLD_EXITED) {
-        snprintf(buf, len, "the enclave exited with status %d", si->si_status);
-        return CC_ERROR_ENCLAVE_LOST;
+        switch (si->si_status) {
+        case CG_MON_EXIT_USAGE:
+            snprintf(buf, len, "cgear-monitor refused its arguments (host and monitor out of step)");
+            return CC_ERROR_ENGINE_UNAVAILABLE;
+        case CG_MON_EXIT_LIMITS:
+            snprintf(buf, len, "cgear-monitor could not set the enclave's resource limits");
+            return CC_ERROR_ENGINE_UNAVAILABLE;
+        case CG_MON_EXIT_FILTER:
+            snprintf(buf, len, "cgear-monitor could not install the seccomp allow-list");
+            return CC_ERROR_ENGINE_UNAVAILABLE;
+        case CG_MON_EXIT_EXEC:
+            snprintf(buf, len, "cgear-monitor could not exec the enclave ELF");
+            return CC_ERROR_INVALID_ENCLAVE;
+        case CG_MON_EXIT_SPAWN:
+            snprintf(buf, len, "the enclave process could not be set up before starting cgear-monitor");
+            return CC_ERROR_ENGINE_UNAVAILABLE;
+        default:
+            snprintf(buf, len, "the enclave exited with status %d", si->si_status);
+            return CC_ERROR_ENCLAVE_LOST;
+        }
     }
     int sig = si->si_status;
     switch (sig) {
@@ -94,20 +126,22 @@ static void *reaper_main(void *arg)
     if (rc != CC_SUCCESS)
         return NULL;
 
-    for (;;) {
-        struct pollfd p = {.fd = e->pidfd, .events = POLLIN};
-        int n = poll(&p, 1, -1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        break;
-    }
+    /* Wait for the end but leave the zombie (WNOWAIT): until it is reaped
+     * below, its pid cannot be recycled, so kill_child() stays safe. */
     siginfo_t si;
     memset(&si, 0, sizeof(si));
-    while (waitid(P_PIDFD, (id_t)e->pidfd, &si, WEXITED) < 0 && errno == EINTR)
+    idtype_t idtype = e->pidfd >= 0 ? P_PIDFD : P_PID;
+    id_t id = e->pidfd >= 0 ? (id_t)e->pidfd : (id_t)e->pid;
+    while (waitid(idtype, id, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
         ;
     char what[200];
     cc_enclave_result_t reason = describe_exit(&si, what, sizeof(what));
     cg_enclave_mark_lost(e, reason, what);
+    pthread_mutex_lock(&e->lock);
+    e->reaped = true;
+    pthread_mutex_unlock(&e->lock);
+    while (waitid(idtype, id, &si, WEXITED) < 0 && errno == EINTR)
+        ;
     return NULL;
 }
 
@@ -138,8 +172,7 @@ void cg_monitor_stop(struct cg_enclave *e)
     if (!e->reaper_started)
         return;
     atomic_store(&e->destroying, true);
-    if (e->pidfd >= 0)
-        syscall(SYS_pidfd_send_signal, e->pidfd, SIGKILL, NULL, 0);
+    kill_child(e);
     pthread_join(e->reaper, NULL);
     e->reaper_started = false;
 }

@@ -1,0 +1,87 @@
+/*
+ * main.c - cgear-monitor: the per-enclave process started by the host.
+ *
+ * For the process engine it confines itself (resource limits, no new
+ * privileges, the seccomp allow-list from the host) and then becomes the
+ * enclave with execveat(): the monitor and the enclave are one process.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "monitor.h"
+#include "window.h"
+
+/* Kernel ABI for seccomp(2) (musl ships no linux/ headers). */
+struct cg_sock_filter {
+    uint16_t code;
+    uint8_t jt, jf;
+    uint32_t k;
+};
+struct cg_sock_fprog {
+    unsigned short len;
+    struct cg_sock_filter *filter;
+};
+#define CG_SECCOMP_SET_MODE_FILTER 1
+#define CG_AT_EMPTY_PATH 0x1000
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    if (s == NULL || *s == '\0')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static _Noreturn void run_process(uint64_t data_limit)
+{
+    struct rlimit core = {0, 0};
+    struct rlimit data = {data_limit, data_limit};
+    if (setrlimit(RLIMIT_CORE, &core) != 0 || setrlimit(RLIMIT_DATA, &data) != 0)
+        _exit(CG_MON_EXIT_LIMITS);
+
+    struct stat st;
+    if (fstat(CG_MON_BPF_FD, &st) != 0 || st.st_size <= 0 || st.st_size % sizeof(struct cg_sock_filter) != 0 ||
+        st.st_size / sizeof(struct cg_sock_filter) > 0xffff)
+        _exit(CG_MON_EXIT_FILTER);
+    struct cg_sock_filter *f = malloc((size_t)st.st_size);
+    if (f == NULL || pread(CG_MON_BPF_FD, f, (size_t)st.st_size, 0) != st.st_size)
+        _exit(CG_MON_EXIT_FILTER);
+    close(CG_MON_BPF_FD);
+    /* The enclave must not inherit its own ELF: no descriptor to exec. */
+    if (fcntl(CG_ELF_FD, F_SETFD, FD_CLOEXEC) != 0)
+        _exit(CG_MON_EXIT_EXEC);
+    struct cg_sock_fprog prog = {(unsigned short)(st.st_size / sizeof(*f)), f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        syscall(SYS_seccomp, CG_SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+        _exit(CG_MON_EXIT_FILTER);
+
+    /* From here on only the allow-list applies, plus this one execveat. */
+    char *const argv[] = {(char *)"cgear-enclave", NULL};
+    char *const envp[] = {NULL};
+    syscall(SYS_execveat, CG_ELF_FD, "", argv, envp, CG_AT_EMPTY_PATH);
+    _exit(CG_MON_EXIT_EXEC);
+}
+
+int main(int argc, char **argv)
+{
+    /* Before anything else: not ptrace-able, no /proc/PID/mem for peers. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    uint64_t data_limit = 0;
+    if (argc != 4 || parse_u64(argv[2], &data_limit) != 0)
+        _exit(CG_MON_EXIT_USAGE);
+    if (strcmp(argv[1], "process") == 0)
+        run_process(data_limit);
+    _exit(CG_MON_EXIT_USAGE);
+}
