@@ -33,9 +33,9 @@ typedef struct cg_iov {
 } cg_iov_t;
 
 /* A message produced by a stub, or received by a proxy. @buf is allocated
- * with malloc() by whoever fills it and released with free() by the other
- * side of the API (the runtime frees what a stub produced; a proxy frees
- * what the runtime gave it). @buf may be NULL when @len is 0. */
+ * with cg_msg_alloc() by whoever fills it and released with cg_msg_free()
+ * by the other side of the API (the runtime frees what a stub produced; a
+ * proxy frees what the runtime gave it). @buf may be NULL when @len is 0. */
 typedef struct cg_msg {
     uint8_t *buf;
     size_t len;
@@ -57,6 +57,20 @@ typedef struct cg_stub_table {
     uint32_t count;
     const cg_stub_t *stubs;
 } cg_stub_table_t;
+
+/*
+ * Message buffers. Each runtime provides these: the host's are calloc and
+ * free; the enclave's keep a few recently freed buffers per thread, because
+ * musl's allocator returns mid-sized blocks to the kernel on every free and
+ * a call would otherwise cost two mmap/munmap pairs.
+ */
+
+/* A zero-filled buffer of @len bytes (at least 1), or NULL if out of memory
+ * or @len is larger than CG_MAX_MESSAGE. Release it with cg_msg_free(). */
+void *cg_msg_alloc(size_t len);
+
+/* Release a buffer from cg_msg_alloc(). NULL is allowed. */
+void cg_msg_free(void *buf);
 
 /* Largest request or response of one call, in bytes. */
 #define CG_MAX_MESSAGE ((size_t)1 << 30)

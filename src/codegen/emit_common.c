@@ -491,17 +491,17 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
                      id, prog->base);
     else
         cg_sb_printf(sb, "    cg__ret = cg_enclave_ocall(%uu, cg__iov, cg__niov, &cg__resp);\n", id);
-    cg_sb_puts(sb, "    if (cg__ret != CC_SUCCESS) {\n        free(cg__resp.buf);\n        return cg__ret;\n    }\n");
+    cg_sb_puts(sb, "    if (cg__ret != CC_SUCCESS) {\n        cg_msg_free(cg__resp.buf);\n        return cg__ret;\n    }\n");
     /* The peer is not trusted: check the response before using any of it. */
     cg_sb_puts(sb, "    if (cg__resp.len != cg__rcur || (cg__rcur != 0 && cg__resp.buf == NULL)) {\n");
-    cg_sb_puts(sb, "        free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
+    cg_sb_puts(sb, "        cg_msg_free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
         if (!(p_out(p) && (p_str(p) || p_wstr(p))))
             continue;
         cg_sb_printf(sb, "    if (cg__len_%s != 0 && !%s(cg__resp.buf + cg__roff_%s, cg__len_%s)) {\n", p->name,
                      p_str(p) ? "cg__term" : "cg__wterm", p->name, p->name);
-        cg_sb_puts(sb, "        free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
+        cg_sb_puts(sb, "        cg_msg_free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
     }
     if (has_resp_hdr(f)) {
         cg_sb_puts(sb, "    memcpy(&cg__rh, cg__resp.buf, sizeof cg__rh);\n");
@@ -517,7 +517,7 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         cg_sb_printf(sb, "    if (cg__len_%s != 0)\n        memcpy(%s, cg__resp.buf + cg__roff_%s, cg__len_%s);\n",
                      p->name, p->name, p->name, p->name);
     }
-    cg_sb_puts(sb, "    free(cg__resp.buf);\n    return CC_SUCCESS;\n}\n\n");
+    cg_sb_puts(sb, "    cg_msg_free(cg__resp.buf);\n    return CC_SUCCESS;\n}\n\n");
 }
 
 void cg_emit_stub(cg_sbuf_t *sb, const cg_func_t *f)
@@ -596,9 +596,9 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_func_t *f)
                      p->name, p->name);
         cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
     }
-    /* calloc: [out] buffers start zeroed, so nothing private leaks through
+    /* cg_msg_alloc zero-fills: [out] buffers start zeroed, so nothing private leaks through
      * bytes the function does not write. */
-    cg_sb_puts(sb, "    if (cg__rcur != 0) {\n        cg__rbuf = (uint8_t *)calloc(1, cg__rcur);\n");
+    cg_sb_puts(sb, "    if (cg__rcur != 0) {\n        cg__rbuf = (uint8_t *)cg_msg_alloc(cg__rcur);\n");
     cg_sb_puts(sb, "        if (cg__rbuf == NULL)\n            return CC_ERROR_OUT_OF_MEMORY;\n    }\n");
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];

@@ -28,7 +28,7 @@ void cg_trts_serve(struct cg_chan *ch)
         cg_msg_t msg;
         rc = cg_chan_recv(ch, &kind, &fn, &status, &msg);
         if (rc == CC_SUCCESS && kind != CG_MSG_ECALL) {
-            free(msg.buf);
+            cg_msg_free(msg.buf);
             rc = CC_ERROR_PROTOCOL;
         }
         if (rc != CC_SUCCESS) {
@@ -53,7 +53,7 @@ cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nr
     if (rc != CC_SUCCESS)
         return rc;
     if (status != CC_SUCCESS) {
-        free(resp->buf);
+        cg_msg_free(resp->buf);
         resp->buf = NULL;
         resp->len = 0;
     }

@@ -94,7 +94,7 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     if (rc == CC_SUCCESS) {
         rc = (cc_enclave_result_t)status;
         if (rc != CC_SUCCESS) {
-            free(resp->buf);
+            cg_msg_free(resp->buf);
             resp->buf = NULL;
             resp->len = 0;
         }

@@ -4,6 +4,9 @@
  */
 #include "channel.h"
 
+/* One load of a field the peer can change concurrently. */
+#define CG_READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,9 +120,9 @@ cc_enclave_result_t cg_chan_send(struct cg_chan *ch, uint32_t kind, uint32_t fn,
 cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *fn, uint32_t *status, cg_msg_t *msg)
 {
     struct cg_slot_hdr *s = ch->slot;
-    /* Read every header field exactly once. */
-    uint32_t k = s->kind, f = s->fn, st = s->status;
-    uint64_t total = s->total, off = s->offset, len = s->len;
+    /* Read every header field exactly once: the peer may change them. */
+    uint32_t k = CG_READ_ONCE(s->kind), f = CG_READ_ONCE(s->fn), st = CG_READ_ONCE(s->status);
+    uint64_t total = CG_READ_ONCE(s->total), off = CG_READ_ONCE(s->offset), len = CG_READ_ONCE(s->len);
 
     msg->buf = NULL;
     msg->len = 0;
@@ -127,7 +130,7 @@ cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *f
         len > total)
         return CC_ERROR_PROTOCOL;
 
-    uint8_t *buf = malloc(total ? (size_t)total : 1);
+    uint8_t *buf = cg_msg_alloc((size_t)total);
     if (buf == NULL)
         return CC_ERROR_OUT_OF_MEMORY;
     memcpy(buf, ch->data, (size_t)len);
@@ -138,13 +141,13 @@ cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *f
         if (rc == CC_SUCCESS)
             rc = cg_chan_wait(ch);
         if (rc != CC_SUCCESS) {
-            free(buf);
+            cg_msg_free(buf);
             return rc;
         }
-        uint32_t k2 = s->kind;
-        uint64_t total2 = s->total, off2 = s->offset, len2 = s->len;
+        uint32_t k2 = CG_READ_ONCE(s->kind);
+        uint64_t total2 = CG_READ_ONCE(s->total), off2 = CG_READ_ONCE(s->offset), len2 = CG_READ_ONCE(s->len);
         if (k2 != k || total2 != total || off2 != got || len2 == 0 || len2 > ch->cap || len2 > total - got) {
-            free(buf);
+            cg_msg_free(buf);
             return CC_ERROR_PROTOCOL;
         }
         memcpy(buf + got, ch->data, (size_t)len2);
@@ -163,16 +166,16 @@ cc_enclave_result_t cg_chan_serve(struct cg_chan *ch, uint32_t ret_kind, uint32_
 {
     cg_msg_t out = {NULL, 0};
     cc_enclave_result_t st = dispatch(ctx, fn, in->buf, in->len, &out);
-    free(in->buf);
+    cg_msg_free(in->buf);
     in->buf = NULL;
     if (st != CC_SUCCESS) {
-        free(out.buf);
+        cg_msg_free(out.buf);
         out.buf = NULL;
         out.len = 0;
     }
     cg_iov_t iov = {out.buf, out.len};
     cc_enclave_result_t rc = cg_chan_send(ch, ret_kind, fn, (uint32_t)st, &iov, 1);
-    free(out.buf);
+    cg_msg_free(out.buf);
     if (rc == CC_ERROR_BAD_PARAMETERS) {
         /* The response itself cannot travel (too large, or a length with no
          * buffer). The peer is still waiting for one: answer with the error
@@ -206,7 +209,7 @@ cc_enclave_result_t cg_chan_call(struct cg_chan *ch, uint32_t req_kind, uint32_t
             return CC_SUCCESS;
         }
         if (kind != peer_req || dispatch == NULL) {
-            free(msg.buf);
+            cg_msg_free(msg.buf);
             return CC_ERROR_PROTOCOL;
         }
         rc = cg_chan_serve(ch, peer_req + 1, rfn, &msg, dispatch, ctx);

@@ -52,7 +52,7 @@ static int have(const char *tool)
 
 static int exists(const char *dir, const char *file)
 {
-    char p[512];
+    char p[1100];
     struct stat st;
     snprintf(p, sizeof p, "%s/%s", dir, file);
     return stat(p, &st) == 0;
