@@ -22,7 +22,8 @@ demo: build
 	@echo
 	$(BUILD)/examples/helloworld/helloworld
 
-# The whole suite: everything under ASan/UBSan, then the valgrind pass.
+# The whole suite: everything under ASan/UBSan, then the valgrind pass and
+# the install test on the plain build.
 test: test-asan test-valgrind
 
 test-asan: deps
@@ -31,7 +32,7 @@ test-asan: deps
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -LE valgrind
 
 test-valgrind: build
-	cd $(BUILD) && ctest --output-on-failure -L valgrind
+	cd $(BUILD) && ctest --output-on-failure -L 'valgrind|install'
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -20,6 +20,8 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/cgearConfig.cmake ${CMAKE_CURRENT_BINA
               cmake/cgear_functions.cmake cmake/cgear_musl.cmake
         DESTINATION ${CGEAR_CMAKE_DIR})
 
+# Relocatable: the prefix is found relative to the .pc file itself.
+file(RELATIVE_PATH CGEAR_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
 foreach(pc cgear-urts cgear-trts)
   configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
