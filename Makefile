@@ -5,7 +5,7 @@ TEST_BUILD ?= build-test
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-asan test-valgrind install doctor clean bench
+.PHONY: all deps build demo test test-asan test-valgrind test-fuzz fuzz install doctor clean bench
 
 all: build
 
@@ -22,9 +22,12 @@ demo: build
 	@echo
 	$(BUILD)/examples/helloworld/helloworld
 
+FUZZ_BUILD ?= build-fuzz
+SECONDS    ?= 300
+
 # The whole suite: everything under ASan/UBSan, then the valgrind pass and
-# the install test on the plain build.
-test: test-asan test-valgrind
+# the install test on the plain build, then each fuzzer briefly.
+test: test-asan test-valgrind test-fuzz
 
 test-asan: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCGEAR_SANITIZE=ON
@@ -34,6 +37,18 @@ test-asan: deps
 test-valgrind: build
 	cd $(BUILD) && ctest --output-on-failure -L 'valgrind|install'
 
+# Every libFuzzer harness for a short time (CGEAR_FUZZ_SECONDS each).
+test-fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCGEAR_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
+
+# One harness for longer: make fuzz NAME=edl SECONDS=600
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCGEAR_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_$(NAME)
+	fuzz/run_fuzzer.sh $(FUZZ_BUILD)/fuzz/$(NAME)/fuzz_$(NAME) fuzz/$(NAME)/corpus $(SECONDS)
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
@@ -41,7 +56,7 @@ doctor: build
 	$(BUILD)/tools/cgear/cgear doctor
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)
 
 # Benchmarks with full iteration counts (JSON on stdout).
 bench: build
