@@ -13,6 +13,22 @@ extern "C" {
 /* Defined by the generated *_t.c of the enclave's EDL: its ECALL stubs. */
 extern const cg_stub_table_t cg_ecall_table;
 
+/* Which ECALL may start when (EDL `public` and `allow(...)`), also
+ * defined by the generated *_t.c. Outside any OCALL only public ECALLs
+ * run; inside OCALL o only the ECALLs o's allow() list names (public or
+ * not, as in SGX). Anything else gets CC_ERROR_ECALL_NOT_ALLOWED. */
+#ifndef CG_ECALL_POLICY_DEFINED
+#define CG_ECALL_POLICY_DEFINED
+typedef struct cg_ecall_policy {
+    uint32_t necalls;            /* == cg_ecall_table.count */
+    uint32_t nocalls;            /* OCALLs of this EDL */
+    const uint8_t *is_public;    /* necalls entries, 1 = public (NULL if necalls == 0) */
+    const uint32_t *allow_start; /* nocalls + 1 entries (NULL if nocalls == 0) */
+    const uint32_t *allow_ids;   /* ECALL ids, ascending per OCALL (NULL if none) */
+} cg_ecall_policy_t;
+#endif
+extern const cg_ecall_policy_t cg_ecall_policy;
+
 /**
  * cg_enclave_ocall() - make an OCALL from the enclave thread serving the
  * current ECALL.

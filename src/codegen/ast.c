@@ -11,13 +11,58 @@ void cg_type_free(cg_type_t *t)
     t->name = NULL;
 }
 
+void cg_expr_free(cg_expr_t *e)
+{
+    free(e->ident);
+    e->ident = NULL;
+    if (e->lhs) {
+        cg_expr_free(e->lhs);
+        free(e->lhs);
+        e->lhs = NULL;
+    }
+    if (e->rhs) {
+        cg_expr_free(e->rhs);
+        free(e->rhs);
+        e->rhs = NULL;
+    }
+}
+
+static void expr_text(cg_sbuf_t *sb, const cg_expr_t *e)
+{
+    switch (e->kind) {
+    case CG_EXPR_INT:
+        cg_sb_printf(sb, "%llu", e->num);
+        break;
+    case CG_EXPR_IDENT:
+        cg_sb_puts(sb, e->ident);
+        break;
+    case CG_EXPR_BIN:
+        cg_sb_puts(sb, "(");
+        expr_text(sb, e->lhs);
+        cg_sb_printf(sb, " %c ", e->op);
+        expr_text(sb, e->rhs);
+        cg_sb_puts(sb, ")");
+        break;
+    default:
+        break;
+    }
+}
+
+char *cg_expr_text(const cg_expr_t *e)
+{
+    cg_sbuf_t sb;
+    cg_sb_init(&sb);
+    expr_text(&sb, e);
+    return cg_sb_take(&sb);
+}
+
 void cg_param_free(cg_param_t *p)
 {
     free(p->name);
     cg_type_free(&p->type);
     free(p->dims);
-    free(p->size.ident);
-    free(p->count.ident);
+    cg_expr_free(&p->size);
+    cg_expr_free(&p->count);
 }
 
 static void func_free(cg_func_t *f)
@@ -146,4 +191,19 @@ bool cg_type_is_pointer(const cg_type_t *t)
 bool cg_type_is_void(const cg_type_t *t)
 {
     return t->kind == CG_BASE_VOID && t->ptr_depth == 0;
+}
+
+bool cg_param_is_array(const cg_param_t *p)
+{
+    return p->ndims > 0 || (p->attrs & CG_ATTR_ISARY);
+}
+
+bool cg_param_is_indirect(const cg_param_t *p)
+{
+    return p->type.ptr_depth > 0 || cg_param_is_array(p) || (p->attrs & CG_ATTR_ISPTR);
+}
+
+bool cg_param_is_raw(const cg_param_t *p)
+{
+    return cg_param_is_indirect(p) && !(p->attrs & (CG_ATTR_IN | CG_ATTR_OUT));
 }

@@ -35,14 +35,23 @@ typedef struct cg_type {
     cg_loc_t loc;
 } cg_type_t;
 
-/* The value of size= or count=. */
-typedef enum cg_expr_kind { CG_EXPR_NONE, CG_EXPR_INT, CG_EXPR_IDENT } cg_expr_kind_t;
+/* The value of size= or count=: a constant, a parameter name, or an
+ * arithmetic expression of those (+ - * / % and parentheses). */
+typedef enum cg_expr_kind { CG_EXPR_NONE, CG_EXPR_INT, CG_EXPR_IDENT, CG_EXPR_BIN } cg_expr_kind_t;
 typedef struct cg_expr {
     cg_expr_kind_t kind;
-    unsigned long long num;
-    char *ident;
+    unsigned long long num; /* CG_EXPR_INT */
+    char *ident;            /* CG_EXPR_IDENT */
+    int param;              /* CG_EXPR_IDENT: index of the parameter, set by sema (-1 before) */
+    char op;                /* CG_EXPR_BIN: one of + - * / % */
+    struct cg_expr *lhs, *rhs; /* CG_EXPR_BIN: owned */
     cg_loc_t loc;
 } cg_expr_t;
+
+/* Release what @e owns (not @e itself). */
+void cg_expr_free(cg_expr_t *e);
+/* The expression as C text (identifiers as written), for messages. */
+char *cg_expr_text(const cg_expr_t *e);
 
 /* Parameter / member attributes. */
 enum {
@@ -69,7 +78,8 @@ typedef struct cg_param {
     cg_loc_t attr_loc; /* of '[' of the attribute list (or of the type) */
     cg_expr_t size;
     cg_expr_t count;
-    /* Filled by sema: index of the parameter named by size=/count=, or -1. */
+    /* Filled by sema: index of the parameter named by size=/count= when the
+     * expression is that parameter alone, or -1. */
     int size_param;
     int count_param;
 } cg_param_t;
@@ -173,5 +183,15 @@ char *cg_type_decl(const cg_type_t *t, const char *name, bool drop_top_const);
 char *cg_type_pointee(const cg_type_t *t);
 bool cg_type_is_pointer(const cg_type_t *t);
 bool cg_type_is_void(const cg_type_t *t);
+
+/* How a parameter crosses the boundary (valid after cg_sema_check()). */
+/* A fixed-size array (int a[4][4]) or an [isary] typedef'd array. */
+bool cg_param_is_array(const cg_param_t *p);
+/* Passed as an address: a '*' pointer, an array, or an [isptr] typedef. */
+bool cg_param_is_indirect(const cg_param_t *p);
+/* An address passed through unchecked: [user_check], or an [isptr]/[isary]
+ * parameter without [in]/[out] (edger8r's Arrays sample passes
+ * "[isary] array_t a" that way). */
+bool cg_param_is_raw(const cg_param_t *p);
 
 #endif

@@ -40,7 +40,7 @@ void cg_emit_msg_types(cg_sbuf_t *sb, const cg_func_t *f);
  * cg_host_ecall() (ECALL proxy) or cg_enclave_ocall() (OCALL proxy). */
 void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, unsigned id, bool host);
 /* The callee side: static cg__stub_<name>() of type cg_stub_t. */
-void cg_emit_stub(cg_sbuf_t *sb, const cg_func_t *f);
+void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f);
 /* Name of the host proxy of trusted @f (with --use-prefix: base_f). Caller frees. */
 char *cg_host_proxy_name(const cg_program_t *prog, const cg_func_t *f);
 

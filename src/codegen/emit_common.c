@@ -20,9 +20,9 @@ typedef enum pkind {
 
 static pkind_t pkind(const cg_param_t *p)
 {
-    if (p->type.ptr_depth == 0)
+    if (!cg_param_is_indirect(p))
         return PK_VALUE;
-    return (p->attrs & CG_ATTR_USER_CHECK) ? PK_RAW : PK_BUF;
+    return cg_param_is_raw(p) ? PK_RAW : PK_BUF;
 }
 
 static bool p_in(const cg_param_t *p)
@@ -50,6 +50,14 @@ static bool p_wstr(const cg_param_t *p)
 static bool is_bool(const cg_type_t *t)
 {
     return t->kind == CG_BASE_BOOL && t->ptr_depth == 0;
+}
+
+/* long double by value: x87's 80-bit format uses 10 of its 16 bytes, and
+ * a plain copy may carry whatever the stack held in the other 6 to the
+ * peer, so it is stored with cg__put_ld(). */
+static bool is_ld(const cg_type_t *t)
+{
+    return t->kind == CG_BASE_FLOAT && t->ptr_depth == 0 && strcmp(t->name, "long double") == 0;
 }
 
 static bool has_ret(const cg_func_t *f)
@@ -100,6 +108,13 @@ static void put_decl(cg_sbuf_t *sb, const cg_type_t *t, const char *name, bool d
     free(d);
 }
 
+static void put_dims(cg_sbuf_t *sb, const cg_param_t *p, size_t from)
+{
+    size_t j;
+    for (j = from; j < p->ndims; j++)
+        cg_sb_printf(sb, "[%llu]", p->dims[j]);
+}
+
 static void emit_params(cg_sbuf_t *sb, const cg_func_t *f, bool first)
 {
     size_t i;
@@ -107,6 +122,7 @@ static void emit_params(cg_sbuf_t *sb, const cg_func_t *f, bool first)
         if (!first || i)
             cg_sb_puts(sb, ", ");
         put_decl(sb, &f->params[i].type, f->params[i].name, false);
+        put_dims(sb, &f->params[i], 0);
     }
     if (first && f->nparams == 0)
         cg_sb_puts(sb, "void");
@@ -140,7 +156,7 @@ void cg_emit_proxy_prototype(cg_sbuf_t *sb, const cg_func_t *f, const char *name
 
 static void emit_utype(cg_sbuf_t *sb, const cg_utype_t *u)
 {
-    size_t i, j;
+    size_t i;
     const char *kw = u->kind == CG_UT_STRUCT ? "struct" : u->kind == CG_UT_UNION ? "union" : "enum";
     if (u->name)
         cg_sb_printf(sb, "typedef %s %s {\n", kw, u->name);
@@ -158,8 +174,7 @@ static void emit_utype(cg_sbuf_t *sb, const cg_utype_t *u)
             const cg_param_t *m = &u->members[i];
             cg_sb_puts(sb, "    ");
             put_decl(sb, &m->type, m->name, false);
-            for (j = 0; j < m->ndims; j++)
-                cg_sb_printf(sb, "[%llu]", m->dims[j]);
+            put_dims(sb, m, 0);
             cg_sb_puts(sb, ";\n");
         }
     }
@@ -196,7 +211,28 @@ enum {
     NEED_PUT = 1u << 2,
     NEED_TERM = 1u << 3,
     NEED_WTERM = 1u << 4,
+    NEED_XV = 1u << 5,
+    NEED_XADD = 1u << 6,
+    NEED_XSUB = 1u << 7,
+    NEED_XMUL = 1u << 8,
+    NEED_XDIV = 1u << 9,
+    NEED_XMOD = 1u << 10,
 };
+
+/* The checked-arithmetic helpers a size/count expression uses. */
+static unsigned expr_needs(const cg_expr_t *e)
+{
+    switch (e->kind) {
+    case CG_EXPR_IDENT:
+        return NEED_XV;
+    case CG_EXPR_BIN:
+        return expr_needs(e->lhs) | expr_needs(e->rhs) |
+               (e->op == '+' ? NEED_XADD : e->op == '-' ? NEED_XSUB : e->op == '*' ? NEED_XMUL
+                : e->op == '/' ? NEED_XDIV : NEED_XMOD);
+    default:
+        return 0;
+    }
+}
 
 /* The helpers the proxy (@proxy) or the stub of @f uses: only those are
  * emitted, because clang warns about unused static inline functions. */
@@ -211,7 +247,7 @@ static unsigned helper_needs(const cg_func_t *f, bool proxy)
             continue;
         n |= NEED_PLACE;
         if (!str)
-            n |= NEED_BYTES;
+            n |= NEED_BYTES | expr_needs(&p->size) | expr_needs(&p->count);
         if (proxy && p_in(p))
             n |= NEED_PUT;
         if (str && (proxy ? p_out(p) : p_in(p)))
@@ -220,10 +256,134 @@ static unsigned helper_needs(const cg_func_t *f, bool proxy)
     return n;
 }
 
+
+/* ---- padding-free copies of EDL structs ---- */
+
+/* The EDL definition of by-value struct type @t, or NULL (a union, a
+ * typedef from a header, a pointer). */
+static const cg_utype_t *edl_struct(const cg_program_t *prog, const cg_type_t *t)
+{
+    size_t i;
+    if (t->kind != CG_BASE_STRUCT || t->ptr_depth != 0 || strncmp(t->name, "struct ", 7) != 0)
+        return NULL;
+    for (i = 0; i < prog->nutypes; i++) {
+        const cg_utype_t *u = prog->utypes[i];
+        if (u->kind == CG_UT_STRUCT && u->name && strcmp(u->name, t->name + 7) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+static size_t utype_index(const cg_program_t *prog, const cg_utype_t *u)
+{
+    size_t i;
+    for (i = 0; i < prog->nutypes; i++)
+        if (prog->utypes[i] == u)
+            break;
+    return i;
+}
+
+/* Mark @u and every EDL struct it holds by value. */
+static void mark_clean(const cg_program_t *prog, const cg_utype_t *u, bool *marks)
+{
+    size_t i, k = utype_index(prog, u);
+    if (k >= prog->nutypes || marks[k])
+        return;
+    marks[k] = true;
+    for (i = 0; i < u->nmembers; i++) {
+        const cg_utype_t *m = edl_struct(prog, &u->members[i].type);
+        if (m)
+            mark_clean(prog, m, marks);
+    }
+}
+
+/* cg__clean_<S>(): copy an EDL struct member by member into a zeroed
+ * destination, so that its padding stays zero. A stub returns a struct by
+ * value through the response; a plain copy would carry whatever the
+ * callee's stack held in the padding to the peer. */
+static void emit_clean_fns(cg_sbuf_t *sb, const cg_program_t *prog, const bool *marks)
+{
+    size_t i, j, k;
+    for (i = 0; i < prog->nutypes; i++)
+        if (marks[i])
+            cg_sb_printf(sb, "static void cg__clean_%s(struct %s *cg__d, const struct %s *cg__s);\n",
+                         prog->utypes[i]->name, prog->utypes[i]->name, prog->utypes[i]->name);
+    for (i = 0; i < prog->nutypes; i++) {
+        const cg_utype_t *u = prog->utypes[i];
+        size_t maxd = 0;
+        if (!marks[i])
+            continue;
+        cg_sb_printf(sb, "\n/* Member by member: the padding of *cg__d (zeroed by the caller) stays zero. */\n"
+                         "static void cg__clean_%s(struct %s *cg__d, const struct %s *cg__s)\n{\n",
+                     u->name, u->name, u->name);
+        for (j = 0; j < u->nmembers; j++)
+            if (u->members[j].ndims > maxd)
+                maxd = u->members[j].ndims;
+        for (k = 0; k < maxd; k++)
+            cg_sb_printf(sb, "    size_t cg__i%zu;\n", k);
+        for (j = 0; j < u->nmembers; j++) {
+            const cg_param_t *m = &u->members[j];
+            const cg_utype_t *ms = edl_struct(prog, &m->type);
+            cg_sbuf_t idx;
+            cg_sb_init(&idx);
+            cg_sb_puts(&idx, "");
+            for (k = 0; k < m->ndims; k++) {
+                cg_sb_printf(sb, "%*sfor (cg__i%zu = 0; cg__i%zu < %lluu; cg__i%zu++)\n", (int)(4 + 4 * k), "", k, k,
+                             m->dims[k], k);
+                cg_sb_printf(&idx, "[cg__i%zu]", k);
+            }
+            cg_sb_printf(sb, "%*s", (int)(4 + 4 * m->ndims), "");
+            if (ms)
+                cg_sb_printf(sb, "cg__clean_%s(&cg__d->%s%s, &cg__s->%s%s);\n", ms->name, m->name, idx.s, m->name,
+                             idx.s);
+            else if (is_ld(&m->type))
+                cg_sb_printf(sb, "cg__put_ld((void *)&cg__d->%s%s, cg__s->%s%s);\n", m->name, idx.s, m->name, idx.s);
+            else if (m->type.const_mask & (1u << m->type.ptr_depth)) /* const: not assignable */
+                cg_sb_printf(sb, "memcpy((void *)&cg__d->%s%s, &cg__s->%s%s, sizeof cg__d->%s%s);\n", m->name, idx.s,
+                             m->name, idx.s, m->name, idx.s);
+            else
+                cg_sb_printf(sb, "cg__d->%s%s = cg__s->%s%s;\n", m->name, idx.s, m->name, idx.s);
+            cg_sb_free(&idx);
+        }
+        cg_sb_puts(sb, "}\n");
+    }
+    cg_sb_puts(sb, "\n");
+}
+
 void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
 {
     unsigned need = 0;
-    size_t i;
+    size_t i, j;
+    bool need_ld = false, any = false;
+    bool *marks = cg_xcalloc(prog->nutypes + 1, sizeof *marks);
+    /* Stubs of this side return, and proxies of this side send by value,
+     * structs and long doubles whose padding must not travel. */
+    cg_func_t *const *fs = host ? prog->untrusted : prog->trusted;
+    size_t nf = host ? prog->nuntrusted : prog->ntrusted;
+    cg_func_t *const *ps = host ? prog->trusted : prog->untrusted;
+    size_t np = host ? prog->ntrusted : prog->nuntrusted;
+    for (i = 0; i < nf; i++) {
+        const cg_utype_t *u = edl_struct(prog, &fs[i]->ret);
+        need_ld |= is_ld(&fs[i]->ret);
+        if (u) {
+            mark_clean(prog, u, marks);
+            any = true;
+        }
+    }
+    for (i = 0; i < np; i++) {
+        for (j = 0; j < ps[i]->nparams; j++) {
+            const cg_param_t *p = &ps[i]->params[j];
+            const cg_utype_t *u = pkind(p) == PK_VALUE ? edl_struct(prog, &p->type) : NULL;
+            need_ld |= pkind(p) == PK_VALUE && is_ld(&p->type);
+            if (u) {
+                mark_clean(prog, u, marks);
+                any = true;
+            }
+        }
+    }
+    for (i = 0; i < prog->nutypes; i++)
+        for (j = 0; marks[i] && j < prog->utypes[i]->nmembers; j++)
+            need_ld |= is_ld(&prog->utypes[i]->members[j].type);
     for (i = 0; i < prog->ntrusted; i++)
         need |= helper_needs(prog->trusted[i], host);
     for (i = 0; i < prog->nuntrusted; i++)
@@ -235,18 +395,82 @@ void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
         "\n");
     if (need & NEED_BYTES)
         cg_sb_puts(sb,
-        "/* Byte length s * c * e of a buffer, refusing negative factors, overflow\n"
-        " * and anything larger than CG_MAX_MESSAGE. */\n"
-        "static inline int cg__bytes(int sneg, unsigned long long s, int cneg, unsigned long long c,\n"
-        "                            size_t e, size_t *out)\n"
+        "/* Byte length s * c * e of a buffer, refusing a failed size expression\n"
+        " * (!ok: a negative value, overflow, division by zero), overflow and\n"
+        " * anything larger than CG_MAX_MESSAGE. */\n"
+        "static inline int cg__bytes(int ok, unsigned long long s, unsigned long long c, size_t e, size_t *out)\n"
         "{\n"
         "    size_t t;\n"
-        "    if (sneg || cneg || (size_t)s != s || (size_t)c != c)\n"
+        "    if (!ok || (size_t)s != s || (size_t)c != c)\n"
         "        return 0;\n"
         "    if (!cg_size_mul((size_t)s, (size_t)c, &t) || !cg_size_mul(t, e, &t) || t > CG_MAX_MESSAGE)\n"
         "        return 0;\n"
         "    *out = t;\n"
         "    return 1;\n"
+        "}\n"
+        "\n");
+    if (need & NEED_XV)
+        cg_sb_puts(sb,
+        "/* Checked arithmetic of size=/count= expressions: a failure clears *ok\n"
+        " * and the length is refused. A size parameter must not be negative. */\n"
+        "static inline unsigned long long cg__xv(int neg, unsigned long long v, int *ok)\n"
+        "{\n"
+        "    if (neg)\n"
+        "        *ok = 0;\n"
+        "    return v;\n"
+        "}\n"
+        "\n");
+    if (need & NEED_XADD)
+        cg_sb_puts(sb,
+        "static inline unsigned long long cg__xadd(unsigned long long a, unsigned long long b, int *ok)\n"
+        "{\n"
+        "    unsigned long long r;\n"
+        "    if (__builtin_add_overflow(a, b, &r))\n"
+        "        *ok = 0;\n"
+        "    return r;\n"
+        "}\n"
+        "\n");
+    if (need & NEED_XSUB)
+        cg_sb_puts(sb,
+        "static inline unsigned long long cg__xsub(unsigned long long a, unsigned long long b, int *ok)\n"
+        "{\n"
+        "    if (b > a) {\n"
+        "        *ok = 0;\n"
+        "        return 0;\n"
+        "    }\n"
+        "    return a - b;\n"
+        "}\n"
+        "\n");
+    if (need & NEED_XMUL)
+        cg_sb_puts(sb,
+        "static inline unsigned long long cg__xmul(unsigned long long a, unsigned long long b, int *ok)\n"
+        "{\n"
+        "    unsigned long long r;\n"
+        "    if (__builtin_mul_overflow(a, b, &r))\n"
+        "        *ok = 0;\n"
+        "    return r;\n"
+        "}\n"
+        "\n");
+    if (need & NEED_XDIV)
+        cg_sb_puts(sb,
+        "static inline unsigned long long cg__xdiv(unsigned long long a, unsigned long long b, int *ok)\n"
+        "{\n"
+        "    if (b == 0) {\n"
+        "        *ok = 0;\n"
+        "        return 0;\n"
+        "    }\n"
+        "    return a / b;\n"
+        "}\n"
+        "\n");
+    if (need & NEED_XMOD)
+        cg_sb_puts(sb,
+        "static inline unsigned long long cg__xmod(unsigned long long a, unsigned long long b, int *ok)\n"
+        "{\n"
+        "    if (b == 0) {\n"
+        "        *ok = 0;\n"
+        "        return 0;\n"
+        "    }\n"
+        "    return a % b;\n"
         "}\n"
         "\n");
     if (need & NEED_PLACE)
@@ -306,6 +530,17 @@ void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
         "    return 0;\n"
         "}\n"
         "\n");
+    if (need_ld)
+        cg_sb_puts(sb,
+        "/* Store a long double without its padding bytes (x87: 10 of 16 used). */\n"
+        "static inline void cg__put_ld(void *dst, long double v)\n"
+        "{\n"
+        "    memcpy(dst, &v, LDBL_MANT_DIG == 64 ? 10 : sizeof v);\n"
+        "}\n"
+        "\n");
+    if (any)
+        emit_clean_fns(sb, prog, marks);
+    free(marks);
 }
 
 void cg_emit_msg_types(cg_sbuf_t *sb, const cg_func_t *f)
@@ -355,46 +590,99 @@ void cg_emit_msg_types(cg_sbuf_t *sb, const cg_func_t *f)
     }
 }
 
-/* One factor of a length: "NEG, VALUE" arguments of cg__bytes(). */
-static void emit_factor(cg_sbuf_t *sb, const cg_func_t *f, const cg_param_t *p, bool is_size, const char *prefix)
+/* A size=/count= expression as C computing an unsigned long long, with
+ * every step checked (cg__ok cleared on failure). Parameters are read from
+ * @prefix<name>: the caller's arguments, or the callee's own copy of the
+ * request header. */
+static void emit_expr(cg_sbuf_t *sb, const cg_func_t *f, const cg_expr_t *e, const char *prefix)
 {
-    const cg_expr_t *e = is_size ? &p->size : &p->count;
-    int idx = is_size ? p->size_param : p->count_param;
-    if (e->kind == CG_EXPR_INT) {
-        cg_sb_printf(sb, "0, %lluULL", e->num);
-    } else if (e->kind == CG_EXPR_IDENT && idx >= 0) {
+    switch (e->kind) {
+    case CG_EXPR_INT:
+        cg_sb_printf(sb, "%lluULL", e->num);
+        break;
+    case CG_EXPR_IDENT: {
         /* "x > 0" rather than "x < 0" keeps -Wtype-limits quiet for
          * unsigned types while still catching negative values. */
-        const char *n = f->params[idx].name;
-        cg_sb_printf(sb, "(!((%s%s) > 0) && (%s%s) != 0), (unsigned long long)(%s%s)", prefix, n, prefix, n,
-                     prefix, n);
-    } else {
-        cg_sb_puts(sb, "0, 1ULL");
+        const char *n = f->params[e->param].name;
+        cg_sb_printf(sb, "cg__xv(!((%s%s) > 0) && (%s%s) != 0, (unsigned long long)(%s%s), &cg__ok)", prefix, n,
+                     prefix, n, prefix, n);
+        break;
+    }
+    case CG_EXPR_BIN:
+        cg_sb_printf(sb, "cg__x%s(", e->op == '+' ? "add" : e->op == '-' ? "sub" : e->op == '*' ? "mul"
+                                     : e->op == '/' ? "div" : "mod");
+        emit_expr(sb, f, e->lhs, prefix);
+        cg_sb_puts(sb, ", ");
+        emit_expr(sb, f, e->rhs, prefix);
+        cg_sb_puts(sb, ", &cg__ok)");
+        break;
+    default:
+        cg_sb_puts(sb, "1ULL");
+        break;
     }
 }
 
-/* Emit "if (!cg__bytes(...)) <fail>" computing the byte length of the buffer
- * of @p into @dst from the scalars named with @prefix. */
+/* The C spelling of the type a stub casts a buffer of @p to: the declared
+ * pointer type, or for int a[4][2] "int (*)[2]". */
+static char *param_ptr_type(const cg_param_t *p)
+{
+    cg_sbuf_t sb;
+    char *d;
+    if (!p->ndims)
+        return cg_type_decl(&p->type, NULL, false);
+    cg_sb_init(&sb);
+    d = cg_type_decl(&p->type, "(*)", false);
+    cg_sb_puts(&sb, d);
+    free(d);
+    put_dims(&sb, p, 1);
+    return cg_sb_take(&sb);
+}
+
+/* Byte size of one element of the buffer of @p (of the whole array for
+ * array parameters), as a C expression of type size_t. */
+static char *elem_size(const cg_param_t *p)
+{
+    char *t, *r;
+    if (p->ndims) {
+        cg_sbuf_t sb;
+        cg_sb_init(&sb);
+        t = cg_type_decl(&p->type, NULL, false);
+        cg_sb_printf(&sb, "sizeof(%s", t);
+        free(t);
+        put_dims(&sb, p, 0);
+        cg_sb_puts(&sb, ")");
+        return cg_sb_take(&sb);
+    }
+    if (p->attrs & CG_ATTR_ISARY)
+        return cg_xasprintf("sizeof(%s)", p->type.name);
+    if (p->attrs & CG_ATTR_SIZE)
+        return cg_xstrdup("1"); /* size= is in bytes, with or without count= */
+    if (p->attrs & CG_ATTR_ISPTR)
+        return cg_xasprintf("sizeof(*(%s)0)", p->type.name); /* the typedef's pointee */
+    if (p->type.ptr_depth == 1 && p->type.kind == CG_BASE_VOID)
+        return cg_xstrdup("1"); /* count= on void * counts bytes */
+    t = cg_type_pointee(&p->type);
+    r = cg_xasprintf("sizeof(%s)", t);
+    free(t);
+    return r;
+}
+
+/* Emit statements computing the byte length of the buffer of @p into @dst
+ * from the scalars named with @prefix, returning CC_ERROR_BAD_PARAMETERS
+ * when it cannot be computed. Opens no scope: the caller is at the start
+ * of a block of its own. */
 static void emit_len_calc(cg_sbuf_t *sb, const char *ind, const cg_func_t *f, const cg_param_t *p,
                           const char *prefix, const char *dst)
 {
-    bool sz = (p->attrs & CG_ATTR_SIZE) != 0, ct = (p->attrs & CG_ATTR_COUNT) != 0;
-    cg_sb_printf(sb, "%sif (!cg__bytes(", ind);
-    emit_factor(sb, f, p, true, prefix);
-    cg_sb_puts(sb, ", ");
-    emit_factor(sb, f, p, false, prefix);
-    cg_sb_puts(sb, ", ");
-    if (sz) {
-        cg_sb_puts(sb, "1"); /* size= is in bytes, with or without count= */
-    } else if (p->type.ptr_depth == 1 && p->type.kind == CG_BASE_VOID) {
-        cg_sb_puts(sb, "1");
-    } else {
-        char *pt = cg_type_pointee(&p->type);
-        cg_sb_printf(sb, "sizeof(%s)", pt);
-        free(pt);
-    }
-    (void)ct;
-    cg_sb_printf(sb, ", &%s))\n%s    return CC_ERROR_BAD_PARAMETERS;\n", dst, ind);
+    char *e = elem_size(p);
+    cg_sb_printf(sb, "%sint cg__ok = 1;\n", ind);
+    cg_sb_printf(sb, "%sunsigned long long cg__s = ", ind);
+    emit_expr(sb, f, &p->size, prefix);
+    cg_sb_printf(sb, ";\n%sunsigned long long cg__c = ", ind);
+    emit_expr(sb, f, &p->count, prefix);
+    cg_sb_printf(sb, ";\n%sif (!cg__bytes(cg__ok, cg__s, cg__c, %s, &%s))\n%s    return CC_ERROR_BAD_PARAMETERS;\n", ind,
+                 e, dst, ind);
+    free(e);
 }
 
 void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, unsigned id, bool host)
@@ -432,6 +720,10 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         case PK_VALUE:
             if (is_bool(&p->type))
                 cg_sb_printf(sb, "    cg__req.v_%s = (uint8_t)(%s ? 1 : 0);\n", p->name, p->name);
+            else if (is_ld(&p->type))
+                cg_sb_printf(sb, "    cg__put_ld(&cg__req.v_%s, %s);\n", p->name, p->name);
+            else if (edl_struct(prog, &p->type)) /* keep the padding zero */
+                cg_sb_printf(sb, "    cg__clean_%s(&cg__req.v_%s, &%s);\n", p->type.name + 7, p->name, p->name);
             else
                 cg_sb_printf(sb, "    cg__req.v_%s = %s;\n", p->name, p->name);
             break;
@@ -520,8 +812,9 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
     cg_sb_puts(sb, "    cg_msg_free(cg__resp.buf);\n    return CC_SUCCESS;\n}\n\n");
 }
 
-void cg_emit_stub(cg_sbuf_t *sb, const cg_func_t *f)
+void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
 {
+    const cg_utype_t *clean = edl_struct(prog, &f->ret);
     size_t i;
     cg_sb_printf(sb, "/* Stub of %s: validate the request, call it, build the response. */\n", f->name);
     cg_sb_printf(sb, "static cc_enclave_result_t cg__stub_%s(const uint8_t *cg__in, size_t cg__in_len, cg_msg_t *cg__out)\n{\n",
@@ -610,14 +903,21 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_func_t *f)
     if (has_resp_hdr(f))
         cg_sb_puts(sb, "    memset(&cg__rh, 0, sizeof cg__rh);\n");
     cg_sb_puts(sb, "    ");
-    if (has_ret(f))
+    if (clean) {
+        put_decl(sb, &f->ret, "cg__r", true);
+        cg_sb_puts(sb, " = ");
+    } else if (has_ret(f) && is_ld(&f->ret)) {
+        cg_sb_puts(sb, "cg__put_ld(&cg__rh.r, ");
+    } else if (has_ret(f)) {
         cg_sb_puts(sb, "cg__rh.r = ");
+    }
     if (has_ret(f) && is_bool(&f->ret))
         cg_sb_puts(sb, "(uint8_t)(");
     cg_sb_printf(sb, "%s(", f->name);
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
-        char *t = cg_type_decl(&p->type, NULL, false);
+        char *t = param_ptr_type(p);
+        bool ary = (p->attrs & CG_ATTR_ISARY) != 0;
         if (i)
             cg_sb_puts(sb, ",\n        ");
         switch (pkind(p)) {
@@ -628,25 +928,39 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_func_t *f)
                 cg_sb_printf(sb, "cg__req.v_%s", p->name);
             break;
         case PK_RAW:
-            cg_sb_printf(sb, "(%s)(uintptr_t)cg__req.v_%s", t, p->name);
+            /* An [isary] typedef'd array is passed as its first element:
+             * dereferencing the array pointer only converts it. */
+            if (ary)
+                cg_sb_printf(sb, "cg__req.v_%s != 0 ? *(%s *)(uintptr_t)cg__req.v_%s : NULL", p->name, p->type.name,
+                             p->name);
+            else
+                cg_sb_printf(sb, "(%s)(uintptr_t)cg__req.v_%s", t, p->name);
             break;
-        case PK_BUF:
+        case PK_BUF: {
             /* [out] and [in, out] live in the response buffer; [in] points
              * into the private request copy. Length 0 means NULL. */
-            if (p_out(p))
-                cg_sb_printf(sb, "cg__len_%s != 0 ? (%s)(void *)(cg__rbuf + cg__roff_%s) : NULL", p->name, t, p->name);
+            char *addr = p_out(p) ? cg_xasprintf("(void *)(cg__rbuf + cg__roff_%s)", p->name)
+                                  : cg_xasprintf("(uintptr_t)(cg__in + cg__off_%s)", p->name);
+            if (ary)
+                cg_sb_printf(sb, "cg__len_%s != 0 ? *(%s *)%s : NULL", p->name, p->type.name, addr);
             else
-                cg_sb_printf(sb, "cg__len_%s != 0 ? (%s)(uintptr_t)(cg__in + cg__off_%s) : NULL", p->name, t, p->name);
+                cg_sb_printf(sb, "cg__len_%s != 0 ? (%s)%s : NULL", p->name, t, addr);
+            free(addr);
             break;
+        }
         }
         free(t);
     }
     cg_sb_puts(sb, ")");
     if (has_ret(f) && is_bool(&f->ret))
         cg_sb_puts(sb, " ? 1 : 0)");
+    if (!clean && has_ret(f) && is_ld(&f->ret))
+        cg_sb_puts(sb, ")");
     cg_sb_puts(sb, ";\n");
     if (f->propagate_errno)
-        cg_sb_puts(sb, "    cg__rh.e = errno;\n");
+        cg_sb_puts(sb, "    cg__rh.e = errno;\n"); /* before anything else can change it */
+    if (clean)
+        cg_sb_printf(sb, "    cg__clean_%s(&cg__rh.r, &cg__r);\n", clean->name);
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
         if (!(p_out(p) && (p_str(p) || p_wstr(p))))

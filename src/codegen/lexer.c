@@ -196,7 +196,7 @@ int cg_lex(const char *file, const char *buf, size_t len, cg_diag_t *d, cg_token
         } else if (c == '"') {
             if (lex_string(&lx, out) < 0)
                 goto fail;
-        } else if (strchr("{}()[];,*=-+.", c) && c != 0) {
+        } else if (strchr("{}()[];,*=-+./%", c) && c != 0) {
             char p[2] = {(char)c, '\0'};
             push(out, CG_TOK_PUNCT, cg_xstrdup(p), 0, here(&lx));
             advance(&lx);

@@ -16,7 +16,7 @@ typedef enum cg_tok_kind {
     CG_TOK_IDENT,  /* identifier or keyword: the parser decides */
     CG_TOK_INT,    /* integer literal; value in num */
     CG_TOK_STRING, /* "..." literal; text holds the content without quotes */
-    CG_TOK_PUNCT,  /* one character of { } ( ) [ ] ; , * = - + . */
+    CG_TOK_PUNCT,  /* one character of { } ( ) [ ] ; , * = - + . / % */
 } cg_tok_kind_t;
 
 typedef struct cg_token {

@@ -20,6 +20,7 @@ typedef struct parser {
     size_t pos;
     cg_diag_t *d;
     cg_edl_file_t *file;
+    int expr_ops; /* operators in the current size/count expression */
 } parser_t;
 
 static const cg_token_t *peek(const parser_t *p, size_t k)
@@ -281,6 +282,105 @@ static int parse_type(parser_t *p, cg_type_t *t)
 
 /* ---- attributes ---- */
 
+/* ---- size=/count= expressions ---- */
+
+/* Parentheses nest at most this deep: the parser recurses on them and
+ * must not run out of stack on hostile input. */
+#define MAX_EXPR_DEPTH 32
+/* Likewise the operators of one expression (the tree is walked
+ * recursively by sema and the emitters). */
+#define MAX_EXPR_OPS 256
+
+static int parse_sum(parser_t *p, cg_expr_t *e, int depth);
+
+static cg_expr_t *expr_box(const cg_expr_t *e)
+{
+    cg_expr_t *b = cg_xmalloc(sizeof *b);
+    *b = *e;
+    return b;
+}
+
+/* primary := INT | NAME | '(' sum ')' */
+static int parse_primary(parser_t *p, cg_expr_t *e, int depth)
+{
+    const cg_token_t *v = peek(p, 0);
+    memset(e, 0, sizeof *e);
+    e->param = -1;
+    e->loc = v->loc;
+    if (v->kind == CG_TOK_INT) {
+        e->kind = CG_EXPR_INT;
+        e->num = v->num;
+        next(p);
+        return 0;
+    }
+    if (v->kind == CG_TOK_IDENT && !is_reserved(v->text)) {
+        e->kind = CG_EXPR_IDENT;
+        e->ident = cg_xstrdup(v->text);
+        next(p);
+        return 0;
+    }
+    if (is_punct(v, '(')) {
+        if (depth >= MAX_EXPR_DEPTH) {
+            cg_error(p->d, v->loc, "simplify the expression", "size/count expression nested too deeply");
+            return -1;
+        }
+        next(p);
+        if (parse_sum(p, e, depth + 1) < 0)
+            return -1;
+        return expect_punct(p, ')', "close the parenthesis");
+    }
+    unexpected(p, "a parameter name, an integer constant or '('",
+               "size= and count= take a parameter name, a number or an arithmetic expression of them");
+    return -1;
+}
+
+/* A left-associative chain of @ops over @sub. */
+static int parse_chain(parser_t *p, cg_expr_t *e, int depth, const char *ops,
+                       int (*sub)(parser_t *, cg_expr_t *, int))
+{
+    if (sub(p, e, depth) < 0)
+        return -1;
+    for (;;) {
+        const cg_token_t *t = peek(p, 0);
+        cg_expr_t lhs, rhs;
+        if (t->kind != CG_TOK_PUNCT || !strchr(ops, t->text[0]))
+            return 0;
+        if (++p->expr_ops > MAX_EXPR_OPS) {
+            cg_error(p->d, t->loc, "simplify the expression", "size/count expression too long");
+            return -1;
+        }
+        lhs = *e;
+        memset(e, 0, sizeof *e);
+        e->kind = CG_EXPR_BIN;
+        e->param = -1;
+        e->op = t->text[0];
+        e->loc = t->loc;
+        e->lhs = expr_box(&lhs);
+        next(p);
+        memset(&rhs, 0, sizeof rhs);
+        if (sub(p, &rhs, depth) < 0) {
+            cg_expr_free(&rhs);
+            return -1;
+        }
+        e->rhs = expr_box(&rhs);
+    }
+}
+
+static int parse_product(parser_t *p, cg_expr_t *e, int depth)
+{
+    return parse_chain(p, e, depth, "*/%", parse_primary);
+}
+
+static int parse_sum(parser_t *p, cg_expr_t *e, int depth)
+{
+    return parse_chain(p, e, depth, "+-", parse_product);
+}
+
+static int parse_expr(parser_t *p, cg_expr_t *e, int depth)
+{
+    return parse_sum(p, e, depth);
+}
+
 static const struct {
     const char *name;
     unsigned flag;
@@ -308,6 +408,14 @@ static int parse_attrs(parser_t *p, cg_param_t *prm)
         for (i = 0; i < sizeof attr_names / sizeof attr_names[0]; i++)
             if (strcmp(t->text, attr_names[i].name) == 0)
                 flag = attr_names[i].flag;
+        if (!flag && strcmp(t->text, "sizefunc") == 0) {
+            /* Intel dropped sizefunc from edger8r (SGX SDK 2.0): the
+             * enclave would have to call a host-chosen function on
+             * unvalidated data to learn a length. */
+            cg_error(p->d, t->loc, "pass the length in a parameter and write size=len (or count=n)",
+                     "attribute 'sizefunc' is not supported (edger8r removed it too)");
+            return -1;
+        }
         if (!flag) {
             cg_error(p->d, t->loc, ATTR_HINT, "unknown attribute '%s'", t->text);
             return -1;
@@ -320,24 +428,12 @@ static int parse_attrs(parser_t *p, cg_param_t *prm)
         next(p);
         if (flag == CG_ATTR_SIZE || flag == CG_ATTR_COUNT) {
             cg_expr_t *e = flag == CG_ATTR_SIZE ? &prm->size : &prm->count;
-            const cg_token_t *v;
             if (expect_punct(p, '=', flag == CG_ATTR_SIZE ? "write size=N or size=param"
                                                           : "write count=N or count=param") < 0)
                 return -1;
-            v = peek(p, 0);
-            e->loc = v->loc;
-            if (v->kind == CG_TOK_INT) {
-                e->kind = CG_EXPR_INT;
-                e->num = v->num;
-            } else if (v->kind == CG_TOK_IDENT && !is_reserved(v->text)) {
-                e->kind = CG_EXPR_IDENT;
-                e->ident = cg_xstrdup(v->text);
-            } else {
-                unexpected(p, "a parameter name or an integer constant",
-                           "size= and count= take a parameter name or a number");
+            p->expr_ops = 0;
+            if (parse_expr(p, e, 0) < 0)
                 return -1;
-            }
-            next(p);
         } else if (is_punct(peek(p, 0), '=')) {
             cg_error(p->d, peek(p, 0)->loc, "only size= and count= take a value",
                      "attribute '%s' does not take a value", t->text);

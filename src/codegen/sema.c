@@ -68,11 +68,12 @@ static bool usable_as_size(const cg_type_t *t)
            t->kind == CG_BASE_NAMED || t->kind == CG_BASE_ENUM;
 }
 
-static int resolve_size_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t *p, const cg_expr_t *e,
-                             const char *what, int *out)
+/* Resolve every name in a size=/count= expression of @p. */
+static int resolve_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t *p, cg_expr_t *e, const char *what)
 {
     size_t i;
-    *out = -1;
+    if (e->kind == CG_EXPR_BIN)
+        return resolve_expr(d, f, p, e->lhs, what) + resolve_expr(d, f, p, e->rhs, what);
     if (e->kind != CG_EXPR_IDENT)
         return 0;
     for (i = 0; i < f->nparams; i++) {
@@ -84,12 +85,12 @@ static int resolve_size_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t 
                      what, p->name);
             return 1;
         }
-        if (!usable_as_size(&q->type) || q->ndims) {
+        if (!usable_as_size(&q->type) || q->ndims || q->attrs) {
             cg_error(d, e->loc, "use an integer parameter such as size_t len",
                      "%s= parameter '%s' is not an integer", what, q->name);
             return 1;
         }
-        *out = (int)i;
+        e->param = (int)i;
         return 0;
     }
     cg_error(d, e->loc, "name a parameter of this function or write an integer constant",
@@ -97,13 +98,33 @@ static int resolve_size_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t 
     return 1;
 }
 
+static int resolve_size_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t *p, cg_expr_t *e,
+                             const char *what, int *out)
+{
+    int errs = resolve_expr(d, f, p, e, what);
+    *out = e->kind == CG_EXPR_IDENT ? e->param : -1;
+    return errs;
+}
+
+/* Is the data a pointer/array parameter designates const? */
+static bool pointee_const(const cg_param_t *p)
+{
+    if (p->ndims > 0)
+        return (p->type.const_mask & (1u << p->type.ptr_depth)) != 0;
+    if (p->type.ptr_depth > 0)
+        return (p->type.const_mask & (1u << (p->type.ptr_depth - 1))) != 0;
+    return (p->attrs & CG_ATTR_READONLY) != 0;
+}
+
 static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
 {
     int errs = 0;
     unsigned a = p->attrs;
-    bool ptr = p->type.ptr_depth > 0;
+    bool star = p->type.ptr_depth > 0;
     const unsigned dir = CG_ATTR_IN | CG_ATTR_OUT | CG_ATTR_USER_CHECK;
     const unsigned ptr_only = dir | CG_ATTR_STRING | CG_ATTR_WSTRING | CG_ATTR_SIZE | CG_ATTR_COUNT;
+    const unsigned sizes = CG_ATTR_SIZE | CG_ATTR_COUNT;
+    const unsigned strs = CG_ATTR_STRING | CG_ATTR_WSTRING;
 
     if (reserved_param(p->name, f->trusted)) {
         cg_error(d, p->loc, "rename the parameter", "parameter name '%s' is reserved by the generated code%s", p->name,
@@ -114,49 +135,92 @@ static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
         cg_error(d, p->type.loc, "remove the parameter or make it a pointer", "parameter '%s' has type void", p->name);
         return errs + 1;
     }
-    if (a & (CG_ATTR_ISPTR | CG_ATTR_READONLY | CG_ATTR_ISARY)) {
-        cg_error(d, p->attr_loc, "declare the parameter with an explicit '*' type instead of a typedef",
-                 "attribute '%s' is not supported by cgear codegen yet",
-                 first_attr(a, CG_ATTR_ISPTR | CG_ATTR_READONLY | CG_ATTR_ISARY));
+    /* [isptr] / [isary] / [readonly]: typedef'd pointer and array types,
+     * whose pointer-ness the EDL cannot see. */
+    if (a & CG_ATTR_ISPTR) {
+        if (star || p->ndims || p->type.kind != CG_BASE_NAMED) {
+            cg_error(d, p->attr_loc, "remove isptr; it marks a parameter whose typedef'd type is a pointer",
+                     "[isptr] on '%s', which is not of a typedef'd type", p->name);
+            return errs + 1;
+        }
+        if (a & CG_ATTR_ISARY) {
+            cg_error(d, p->attr_loc, "use isptr for a pointer typedef, isary for an array typedef",
+                     "[isptr] and [isary] cannot be combined");
+            return errs + 1;
+        }
+    }
+    if ((a & CG_ATTR_READONLY) && !(a & CG_ATTR_ISPTR)) {
+        cg_error(d, p->attr_loc, "add isptr (readonly marks a typedef'd pointer to const) or remove readonly",
+                 "[readonly] needs [isptr]");
         return errs + 1;
     }
-    if (p->ndims) {
-        cg_error(d, p->loc, "use a pointer with count=N instead", "fixed-size array parameter '%s' is not supported yet",
-                 p->name);
+    if ((a & CG_ATTR_READONLY) && (a & CG_ATTR_OUT)) {
+        cg_error(d, p->attr_loc, "remove out, or remove readonly if the data may be written",
+                 "[readonly] parameter '%s' cannot be [out]", p->name);
         return errs + 1;
     }
-    if (!ptr) {
+    if (a & CG_ATTR_ISARY) {
+        if (star || p->ndims || p->type.kind != CG_BASE_NAMED) {
+            cg_error(d, p->attr_loc, "remove isary; it marks a parameter whose typedef'd type is an array",
+                     "[isary] on '%s', which is not of a typedef'd type", p->name);
+            return errs + 1;
+        }
+    }
+    if (cg_param_is_array(p) && (a & (sizes | strs))) {
+        cg_error(d, p->attr_loc, "remove it; the array type gives the length",
+                 "attribute '%s' on array parameter '%s'", first_attr(a, sizes | strs), p->name);
+        return errs + 1;
+    }
+    if (!cg_param_is_indirect(p)) {
         if (a & ptr_only) {
-            cg_error(d, p->attr_loc, "attributes apply to pointer parameters; remove it or make the parameter a pointer",
+            cg_error(d, p->attr_loc,
+                     p->type.kind == CG_BASE_NAMED
+                         ? "if the typedef is a pointer add isptr, if it is an array add isary; otherwise remove it"
+                         : "attributes apply to pointer parameters; remove it or make the parameter a pointer",
                      "attribute '%s' on non-pointer parameter '%s'", first_attr(a, ptr_only), p->name);
             errs++;
         }
         return errs;
     }
-    if (!(a & dir)) {
+    if (!(a & dir) && !(a & (CG_ATTR_ISPTR | CG_ATTR_ISARY))) {
         cg_error(d, p->loc, "add [in], [out], [in, out] or [user_check]",
-                 "pointer parameter '%s' has no direction attribute", p->name);
+                 "%s parameter '%s' has no direction attribute", p->ndims ? "array" : "pointer", p->name);
         return errs + 1;
     }
-    if ((a & CG_ATTR_USER_CHECK) && (a & ~CG_ATTR_USER_CHECK)) {
+    if ((a & CG_ATTR_USER_CHECK) && (a & (CG_ATTR_IN | CG_ATTR_OUT | strs))) {
         cg_error(d, p->attr_loc, "a [user_check] pointer is passed as a raw value; remove the other attributes",
-                 "[user_check] cannot be combined with '%s'", first_attr(a, ~CG_ATTR_USER_CHECK));
+                 "[user_check] cannot be combined with '%s'", first_attr(a, CG_ATTR_IN | CG_ATTR_OUT | strs));
         return errs + 1;
     }
-    if (a & CG_ATTR_USER_CHECK)
+    if (cg_param_is_raw(p)) {
+        if (a & strs) {
+            cg_error(d, p->attr_loc, "add in", "[%s] needs [in]", (a & CG_ATTR_STRING) ? "string" : "wstring");
+            return errs + 1;
+        }
+        if (a & sizes) {
+            /* The length is not used: nothing is copied. Resolve the
+             * names anyway so that a typo is still caught. */
+            cg_warning(d, p->attr_loc, "remove it, or use in/out if the data should be copied",
+                       "'%s' has no effect on [user_check] parameter '%s'", first_attr(a, sizes), p->name);
+            if (a & CG_ATTR_SIZE)
+                errs += resolve_size_expr(d, f, p, &p->size, "size", &p->size_param);
+            if (a & CG_ATTR_COUNT)
+                errs += resolve_size_expr(d, f, p, &p->count, "count", &p->count_param);
+        }
         return errs;
+    }
     if ((a & CG_ATTR_STRING) && (a & CG_ATTR_WSTRING)) {
         cg_error(d, p->attr_loc, "use one of them", "[string] and [wstring] cannot be combined");
         return errs + 1;
     }
-    if (a & (CG_ATTR_STRING | CG_ATTR_WSTRING)) {
+    if (a & strs) {
         const char *s = (a & CG_ATTR_STRING) ? "string" : "wstring";
         if (!(a & CG_ATTR_IN)) {
             cg_error(d, p->attr_loc, "use [in, string] or [in, out, string]; an [out] buffer needs size= or count=",
                      "[%s] requires [in]: the length comes from the caller's string", s);
             errs++;
         }
-        if (a & (CG_ATTR_SIZE | CG_ATTR_COUNT)) {
+        if (a & sizes) {
             cg_error(d, p->attr_loc, "remove size=/count=; the terminator gives the length",
                      "[%s] cannot be combined with size= or count=", s);
             errs++;
@@ -172,11 +236,11 @@ static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
             errs++;
         }
     }
-    if (p->type.ptr_depth == 1 && p->type.kind == CG_BASE_VOID && !(a & (CG_ATTR_SIZE | CG_ATTR_COUNT))) {
+    if (!p->ndims && p->type.ptr_depth == 1 && p->type.kind == CG_BASE_VOID && !(a & sizes)) {
         cg_error(d, p->loc, "add size=N (bytes) or count=N", "void pointer '%s' needs size= or count=", p->name);
         errs++;
     }
-    if ((a & CG_ATTR_OUT) && (p->type.const_mask & (1u << (p->type.ptr_depth - 1)))) {
+    if ((a & CG_ATTR_OUT) && pointee_const(p)) {
         cg_error(d, p->type.loc, "remove const or make the parameter [in] only",
                  "[out] parameter '%s' points to const data", p->name);
         errs++;
@@ -270,6 +334,22 @@ int cg_sema_check(cg_program_t *prog, cg_diag_t *d)
         errs += check_func(d, prog, all[i]);
     }
     free(all);
+    /* A private ECALL can only run inside an OCALL that allows it. */
+    for (i = 0; i < prog->ntrusted; i++) {
+        const cg_func_t *t = prog->trusted[i];
+        bool allowed = false;
+        size_t k;
+        if (t->is_public)
+            continue;
+        for (j = 0; j < prog->nuntrusted && !allowed; j++)
+            for (k = 0; k < prog->untrusted[j]->nallow; k++)
+                if (strcmp(prog->untrusted[j]->allow[k], t->name) == 0)
+                    allowed = true;
+        if (!allowed)
+            cg_warning(d, t->loc, "make it public, or list it in the allow() of an untrusted function",
+                       "private trusted function '%s' is not allowed by any untrusted function and can never be called",
+                       t->name);
+    }
     for (i = 0; i < prog->nutypes; i++) {
         const cg_utype_t *u = prog->utypes[i];
         for (j = 0; j < i; j++) {

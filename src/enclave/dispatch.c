@@ -1,6 +1,8 @@
 /*
  * dispatch.c - the ECALL loop of one enclave thread, and OCALLs out of it.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "cgear_edge_enclave.h"
@@ -8,13 +10,36 @@
 
 /* The slot of the ECALL this thread is serving; NULL outside an ECALL. */
 static __thread struct cg_chan *t_chan;
+/* The innermost OCALL in progress on this thread, or UINT32_MAX. */
+static __thread uint32_t t_ocall = UINT32_MAX;
+
+/* EDL `public` / `allow()`: may ECALL @fn start now on this thread? */
+static bool ecall_allowed(uint32_t fn)
+{
+    const cg_ecall_policy_t *p = &cg_ecall_policy;
+    if (fn >= p->necalls || fn >= cg_ecall_table.count || cg_ecall_table.stubs[fn] == NULL)
+        return false;
+    if (t_ocall == UINT32_MAX)
+        return p->is_public != NULL && p->is_public[fn];
+    if (t_ocall >= p->nocalls || p->allow_start == NULL)
+        return false;
+    for (uint32_t i = p->allow_start[t_ocall]; i < p->allow_start[t_ocall + 1]; i++)
+        if (p->allow_ids[i] == fn)
+            return true;
+    return false;
+}
 
 static cc_enclave_result_t run_ecall(void *ctx, uint32_t fn, const uint8_t *in, size_t in_len, cg_msg_t *out)
 {
     (void)ctx;
-    if (fn >= cg_ecall_table.count || cg_ecall_table.stubs[fn] == NULL)
+    if (!ecall_allowed(fn))
         return CC_ERROR_ECALL_NOT_ALLOWED;
-    return cg_ecall_table.stubs[fn](in, in_len, out);
+    /* A nested ECALL starts outside any OCALL of its own. */
+    uint32_t saved = t_ocall;
+    t_ocall = UINT32_MAX;
+    cc_enclave_result_t rc = cg_ecall_table.stubs[fn](in, in_len, out);
+    t_ocall = saved;
+    return rc;
 }
 
 void cg_trts_serve(struct cg_chan *ch)
@@ -49,7 +74,10 @@ cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nr
     if (t_chan == NULL)
         return CC_ERROR_OCALL_NOT_ALLOWED;
     uint32_t status = CC_FAIL;
+    uint32_t saved = t_ocall;
+    t_ocall = fn;
     cc_enclave_result_t rc = cg_chan_call(t_chan, CG_MSG_OCALL, fn, req, nreq, resp, &status, run_ecall, NULL);
+    t_ocall = saved;
     if (rc != CC_SUCCESS)
         return rc;
     if (status != CC_SUCCESS) {

@@ -104,6 +104,21 @@ int ecall_nested(int depth)
     return r + 1;
 }
 
+/* EDL public/allow(): the host's ocall_policy() tries one allowed and one
+ * forbidden nested ECALL and reports what it saw. */
+int ecall_private_add(int a, int b)
+{
+    return a + b;
+}
+
+int ecall_policy(void)
+{
+    int r = -1;
+    if (ocall_policy(&r) != CC_SUCCESS)
+        return -1;
+    return r;
+}
+
 /* Wait until @n calls are inside the enclave at the same time (proves the
  * calls run on distinct enclave threads). Gives up after 20 s. */
 static atomic_int g_inside;

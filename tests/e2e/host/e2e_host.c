@@ -48,6 +48,21 @@ int ocall_nest(int depth)
     return r;
 }
 
+/* Inside an OCALL that allows only ecall_private_add: that one runs, a
+ * public ECALL the OCALL does not allow is refused. Returns a bit mask of
+ * what went right (7 = everything). */
+int ocall_policy(void)
+{
+    int sum = 0, other = 0, ok = 0;
+    if (ecall_private_add(g_nest_ctx, &sum, 2, 3) == CC_SUCCESS && sum == 5)
+        ok |= 1;
+    if (ecall_add(g_nest_ctx, &other, 1, 1) == CC_ERROR_ECALL_NOT_ALLOWED)
+        ok |= 2;
+    if (ecall_nested(g_nest_ctx, &other, 0) == CC_ERROR_ECALL_NOT_ALLOWED)
+        ok |= 4;
+    return ok;
+}
+
 /* ---- fixtures ---- */
 static int setup(void **state)
 {
@@ -252,6 +267,21 @@ static void test_ocalls(void **state)
     assert_int_equal(r, 42);
     assert_int_equal(ecall_ocall_buffers(ctx, &r), CC_SUCCESS);
     assert_int_equal(r, 0);
+}
+
+static void test_ecall_policy(void **state)
+{
+    cc_enclave_t *ctx = *state;
+    g_nest_ctx = ctx;
+    int r = 0;
+    /* private: not callable from the host directly */
+    assert_int_equal(ecall_private_add(ctx, &r, 1, 2), CC_ERROR_ECALL_NOT_ALLOWED);
+    /* but callable from inside the OCALL that allows it, and only it */
+    assert_int_equal(ecall_policy(ctx, &r), CC_SUCCESS);
+    assert_int_equal(r, 7);
+    /* the enclave still serves public calls afterwards */
+    assert_int_equal(ecall_add(ctx, &r, 20, 22), CC_SUCCESS);
+    assert_int_equal(r, 42);
 }
 
 static void test_nested_ecall_from_ocall(void **state)
@@ -518,6 +548,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_big_call_64mib, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ocalls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_ecall_from_ocall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ecall_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_function_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memcheck, setup, teardown),

@@ -234,6 +234,63 @@ static void test_attributes(void **state)
     cg_program_free(p);
 }
 
+/* size=/count= expressions keep C precedence and resolve every name;
+ * arrays, [isptr] and [isary] travel as addresses. */
+static void test_expressions_and_arrays(void **state)
+{
+    cg_program_t *p;
+    const cg_func_t *f;
+    char *t;
+    (void)state;
+    p = load_ok("enclave { trusted { public void f([in, size=a+b*2-(c-1)/3%4, count=(a)] uint8_t *p,\n"
+                "  size_t a, int b, uint16_t c, [in, out] long m[2][3], [user_check] int u[4],\n"
+                "  [in, isptr, readonly, size=a] cstr_t s, [out, isary] arr_t r, [isary] arr_t raw,\n"
+                "  [isptr] blob_ptr bp); }; };",
+                NULL, 0);
+    f = p->trusted[0];
+    t = cg_expr_text(&f->params[0].size);
+    assert_string_equal(t, "((a + (b * 2)) - (((c - 1) / 3) % 4))");
+    free(t);
+    assert_int_equal(f->params[0].size.kind, CG_EXPR_BIN);
+    assert_int_equal(f->params[0].size.lhs->lhs->param, 1);
+    assert_int_equal(f->params[0].size.lhs->rhs->lhs->param, 2);
+    assert_int_equal(f->params[0].size_param, -1); /* not a bare name */
+    assert_int_equal(f->params[0].count_param, 1);
+    assert_int_equal(f->params[4].ndims, 2);
+    assert_int_equal(f->params[4].dims[0], 2);
+    assert_int_equal(f->params[4].dims[1], 3);
+    assert_true(cg_param_is_array(&f->params[4]) && !cg_param_is_raw(&f->params[4]));
+    assert_true(cg_param_is_raw(&f->params[5]));
+    assert_true(cg_param_is_indirect(&f->params[6]) && !cg_param_is_array(&f->params[6]));
+    assert_true(cg_param_is_array(&f->params[7]) && !cg_param_is_raw(&f->params[7]));
+    assert_true(cg_param_is_raw(&f->params[8]));
+    assert_true(cg_param_is_raw(&f->params[9])); /* [isptr] without direction: user_check */
+    assert_false(cg_param_is_indirect(&f->params[1]));
+    cg_program_free(p);
+}
+
+/* Several trusted/untrusted blocks merge in source order; public, private
+ * and allow() are kept for the policy table. */
+static void test_policy_representation(void **state)
+{
+    cg_program_t *p;
+    (void)state;
+    p = load_ok("enclave { trusted { public void a(void); void b(void); };\n"
+                "  untrusted { void x(void) allow(b, a); };\n"
+                "  trusted { void c(void); };\n"
+                "  untrusted { void y(void) allow(c) transition_using_threads propagate_errno; }; };",
+                NULL, 0);
+    assert_int_equal(p->ntrusted, 3);
+    assert_int_equal(p->nuntrusted, 2);
+    assert_string_equal(p->trusted[2]->name, "c");
+    assert_true(p->trusted[0]->is_public);
+    assert_false(p->trusted[1]->is_public || p->trusted[2]->is_public);
+    assert_int_equal(p->untrusted[0]->nallow, 2);
+    assert_string_equal(p->untrusted[0]->allow[0], "b");
+    assert_true(p->untrusted[1]->switchless && p->untrusted[1]->propagate_errno);
+    cg_program_free(p);
+}
+
 static void test_user_types(void **state)
 {
     cg_program_t *p;
@@ -336,8 +393,8 @@ static const err_case_t err_cases[] = {
     {"enclave { trusted { public void f([in, string] int *s); }; };", "int *s", "not a char pointer"},
     {"enclave { trusted { public void f([in, string, size=4] char *s); }; };", "[in", "cannot be combined with size="},
     {"enclave { trusted { public void f([in=3] int *p); }; };", "=3", "does not take a value"},
-    {"enclave { trusted { public void f([isptr, in] my_ptr p); }; };", "[isptr", "not supported"},
-    {"enclave { trusted { public void f(int a[4]); }; };", "a[4]", "fixed-size array"},
+    {"enclave { trusted { public void f([isptr, in] int *p); }; };", "[isptr", "which is not of a typedef'd type"},
+    {"enclave { trusted { public void f(int a[4]); }; };", "a[4]", "array parameter 'a' has no direction"},
     {"trusted { };", "trusted", "expected 'enclave'"},
     {"enclave { }; extra", "extra", "expected end of file"},
     {"enclave { untrusted { public void g(void); }; };", "public", "cannot be public"},
@@ -430,6 +487,8 @@ static const char fuzz_seed[] =
     "  trusted {\n"
     "    public int f([in, size=n] const void *p, size_t n, [out, count=4] int *o,\n"
     "                 [in, out, string] char *s, [user_check] void *u) transition_using_threads;\n"
+    "    int h([in, size=(n+1)*2-n/3%4, count=3] uint8_t *p, size_t n, [in, out] int a[2][3],\n"
+    "          [in, isptr, readonly, size=n] cstr_t c, [out, isary] arr_t r, [isary] arr_t raw);\n"
     "  };\n"
     "  untrusted { [cdecl] long g(unsigned long long x, [in, wstring] const wchar_t *w) allow(f) propagate_errno; };\n"
     "};\n";
@@ -516,6 +575,8 @@ int main(void)
         cmocka_unit_test(test_blocks_and_order),
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_attributes),
+        cmocka_unit_test(test_expressions_and_arrays),
+        cmocka_unit_test(test_policy_representation),
         cmocka_unit_test(test_user_types),
         cmocka_unit_test(test_imports),
         cmocka_unit_test(test_errors),
