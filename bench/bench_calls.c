@@ -20,6 +20,7 @@
 
 #include "bench_u.h"
 #include "enclave.h"
+#include "kvm_exit.h"
 
 #define BATCHES 5
 
@@ -135,8 +136,14 @@ int main(int argc, char **argv)
         iters = 20000;
 
     double ref = futex_pingpong_ns(iters);
+    double kexit = cg_bench_kvm_exit_ns(iters);
     printf("{\"benchmark\":\"calls\",\"iterations\":%ld,\"unit\":\"ns\",\n", iters);
-    printf(" \"reference\":{\"futex_pingpong_2proc_ns\":%.1f},\n \"engines\":[", ref);
+    if (kexit > 0)
+        printf(" \"reference\":{\"futex_pingpong_2proc_ns\":%.1f,\"kvm_exit_roundtrip_ns\":%.1f},\n \"engines\":[",
+               ref, kexit);
+    else
+        printf(" \"reference\":{\"futex_pingpong_2proc_ns\":%.1f,\"kvm_exit_roundtrip_ns\":null},\n \"engines\":[",
+               ref);
 
     static const enclave_type_t engines[] = {KVM_ENCLAVE_TYPE, PROCESS_ENCLAVE_TYPE};
     int first = 1, failed = 0;
@@ -171,8 +178,11 @@ int main(int argc, char **argv)
         printf("%s\n  {\"engine\":\"%s\",\"create_to_first_ecall_ns\":%.0f,"
                "\"empty_ecall_ns\":%.1f,\"ecall_4k_in_out_ns\":%.1f,\"empty_ocall_ns\":%.1f,"
                "\"ratio_empty_ecall_vs_futex\":%.2f,\"ratio_ecall_4k_vs_futex\":%.2f,"
-               "\"ratio_empty_ocall_vs_futex\":%.2f}",
+               "\"ratio_empty_ocall_vs_futex\":%.2f",
                first ? "" : ",", name, create_ns, e, b4, oc, e / ref, b4 / ref, oc / ref);
+        if (engines[i] == KVM_ENCLAVE_TYPE && kexit > 0)
+            printf(",\"ratio_empty_ecall_vs_kvm_exit\":%.2f", e / kexit);
+        printf("}");
         first = 0;
     }
     printf("\n ]}\n");

@@ -31,15 +31,20 @@ endfunction()
 #     [HEAP_SIZE <bytes>]      heap budget (default 256 MiB)
 #     [STACK_SIZE <bytes>]     stack per thread (default 256 KiB)
 #     [DEBUG_ONLY]             refuse to run without SECGEAR_DEBUG_FLAG
-#     [OUTPUT_NAME <file>]     enclave file name (default <name>.enclave)
+#     [OUTPUT_NAME <file>]     enclave image file name (default <name>.enclave)
+#     [SIGNING_KEY <key.pem>]  EC P-384 key that signs the image (default: the
+#                              build tree's development key, made on first use)
+#     [MANIFEST <file>]        manifest file (`key = value` text or secGear
+#                              Enclave.config.xml) applied over the values above
 #     [SEARCH_PATHS <dir>...]  where imported EDLs are looked up
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_OPTIONS <opt>...] [LINK_LIBRARIES <lib>...])
 #
-# Produces the enclave file (default <name>.enclave) next to the target's binaries
-# ($<TARGET_FILE:name>): a static x86-64 ELF linked against musl and the
-# cgear enclave runtime, with its manifest embedded.
+# Produces the signed enclave image (default <name>.enclave) next to the
+# target's binaries ($<TARGET_FILE:name>): the static x86-64 ELF, linked
+# against musl and the cgear enclave runtime with its manifest embedded, is
+# kept as <file>.elf, and `cgear sign` wraps it into the image after each link.
 function(cgear_add_enclave name)
-  cmake_parse_arguments(A "DEBUG_ONLY" "EDL;THREADS;HEAP_SIZE;STACK_SIZE;OUTPUT_NAME"
+  cmake_parse_arguments(A "DEBUG_ONLY" "EDL;THREADS;HEAP_SIZE;STACK_SIZE;OUTPUT_NAME;SIGNING_KEY;MANIFEST"
                         "SOURCES;SEARCH_PATHS;INCLUDE_DIRECTORIES;COMPILE_OPTIONS;LINK_LIBRARIES" ${ARGN})
   if(NOT A_EDL OR NOT A_SOURCES)
     message(FATAL_ERROR "cgear_add_enclave(${name}): EDL and SOURCES are required")
@@ -83,6 +88,53 @@ CGEAR_MANIFEST(\"${name}\", ${A_THREADS}u, ${A_HEAP_SIZE}ull, ${A_STACK_SIZE}ull
   target_compile_options(${name} PRIVATE ${CGEAR_ENCLAVE_C_FLAGS} ${A_COMPILE_OPTIONS})
   target_link_options(${name} PRIVATE ${CGEAR_ENCLAVE_LINK_FLAGS})
   target_link_libraries(${name} PRIVATE cgear::trts ${A_LINK_LIBRARIES})
+  _cgear_sign_enclave(${name} "${A_SIGNING_KEY}" "${A_MANIFEST}")
+endfunction()
+
+# The development key of this build tree: generated once, on first build,
+# by the first enclave that needs it; shared by every enclave in the tree.
+# No file dependency on the tool: rebuilding cgear must not replace the key
+# (naming the tool target still orders the tool's build first).
+function(_cgear_dev_key out)
+  set(key ${CMAKE_BINARY_DIR}/cgear-dev-signing-key.pem)
+  if(NOT TARGET cgear_dev_key)
+    add_custom_command(OUTPUT ${key}
+      COMMAND ${CGEAR_TOOL} keygen -o ${key} --if-missing
+      COMMENT "cgear keygen: development signing key ${key}"
+      VERBATIM)
+    add_custom_target(cgear_dev_key DEPENDS ${key})
+  endif()
+  set(${out} ${key} PARENT_SCOPE)
+endfunction()
+
+# After each link, keep the ELF as <file>.elf and replace the target's
+# output file by the signed image, so $<TARGET_FILE:name> is the image and
+# the link rule itself stays the dependency everything else uses.
+function(_cgear_sign_enclave name key manifest)
+  if(key)
+    get_filename_component(key ${key} ABSOLUTE)
+    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${key})
+    message(STATUS "cgear: enclave ${name} is signed with ${key}")
+  else()
+    _cgear_dev_key(key)
+    add_dependencies(${name} cgear_dev_key)
+    # Built before this target (dependency above), so the file exists when
+    # the link rule is checked; a new key re-signs the image.
+    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${key})
+    message(STATUS "cgear: enclave ${name} is signed with the DEVELOPMENT key ${key} "
+                   "(made once for this build tree; pass SIGNING_KEY to cgear_add_enclave for a release)")
+  endif()
+  set(margs)
+  if(manifest)
+    get_filename_component(manifest ${manifest} ABSOLUTE)
+    set(margs -m ${manifest})
+    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${manifest})
+  endif()
+  add_custom_command(TARGET ${name} POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${name}> $<TARGET_FILE:${name}>.elf
+    COMMAND ${CGEAR_TOOL} sign -k ${key} -i $<TARGET_FILE:${name}>.elf ${margs} -o $<TARGET_FILE:${name}>
+    COMMENT "cgear sign: ${name}"
+    VERBATIM)
 endfunction()
 
 # cgear_add_untrusted(<target> EDL <file.edl> [SEARCH_PATHS <dir>...])

@@ -73,9 +73,19 @@ typedef struct _enclave {
  * @features_count: number of entries in @features.
  * @enclave:        zero-initialised context to fill.
  *
+ * The image is verified completely before anything runs: structure and
+ * sizes, measurement, and the ECDSA P-384 signature. An unsigned image (or
+ * a plain enclave ELF) runs only with SECGEAR_DEBUG_FLAG.
+ *
  * Errors: CC_ERROR_BAD_PARAMETERS (NULL path/context, version != 0, unknown
  * flag, context already in use), CC_ERROR_INVALID_PATH (file missing or
- * unreadable), CC_ERROR_INVALID_ENCLAVE (not a cgear enclave),
+ * unreadable), CC_ERROR_INVALID_ENCLAVE (not a valid cgear image or enclave
+ * ELF), CC_ERROR_SIGNATURE_INVALID (the signature does not verify, or the
+ * image is unsigned and SECGEAR_DEBUG_FLAG is not given),
+ * CC_ERROR_NDEBUG_ENCLAVE (debug-only image without SECGEAR_DEBUG_FLAG, or
+ * SECGEAR_DEBUG_FLAG for an image signed with debug disabled),
+ * CC_ERROR_ENGINE_UNAVAILABLE also when the image's manifest does not allow
+ * the engine,
  * CC_ERROR_INVALID_TYPE (unknown type), CC_ERROR_NO_DEVICE or
  * CC_ERROR_ENGINE_UNAVAILABLE (the engine cannot run here; the log says why),
  * CC_ERROR_NOT_SUPPORTED (unknown feature), CC_ERROR_OUT_OF_MEMORY,
@@ -154,6 +164,46 @@ CC_API_SPEC int cgear_enclave_pid(const cc_enclave_t *enclave);
  * a context not in use.
  */
 CC_API_SPEC cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave);
+
+/* Sizes of the identity values below: SHA-384 digests. */
+#define CGEAR_MEASUREMENT_SIZE 48u
+#define CGEAR_SIGNER_SIZE 48u
+
+/**
+ * cgear_enclave_measurement() - the measurement of a created enclave's image.
+ * @enclave: a context filled by cc_enclave_create().
+ * @buf:     receives CGEAR_MEASUREMENT_SIZE bytes.
+ * @len:     size of @buf.
+ *
+ * The measurement is SHA-384 over the image's format version, manifest and
+ * enclave ELF (docs/image-format.md); `cgear measure IMAGE` prints the same
+ * value. It does not depend on the signer, the path, the engine or the time.
+ * Return: CC_SUCCESS; CC_ERROR_INVALID_ENCLAVE_ID (context not in use),
+ * CC_ERROR_BAD_PARAMETERS (@buf NULL), CC_ERROR_SHORT_BUFFER (@len < 48).
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_measurement(const cc_enclave_t *enclave, uint8_t *buf, size_t len);
+
+/**
+ * cgear_enclave_signer() - the signer id of a created enclave's image:
+ * SHA-384 of the signing key's DER SubjectPublicKeyInfo.
+ * @enclave: a context filled by cc_enclave_create().
+ * @buf:     receives CGEAR_SIGNER_SIZE bytes (all zero for an unsigned image).
+ * @len:     size of @buf.
+ *
+ * Return: CC_SUCCESS; CC_ERROR_ITEM_NOT_FOUND for an unsigned image (which
+ * only runs with SECGEAR_DEBUG_FLAG); CC_ERROR_INVALID_ENCLAVE_ID,
+ * CC_ERROR_BAD_PARAMETERS, CC_ERROR_SHORT_BUFFER as above.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_signer(const cc_enclave_t *enclave, uint8_t *buf, size_t len);
+
+/**
+ * cgear_enclave_security_version() - the manifest's security version
+ * (secGear ISVSVN) of a created enclave.
+ * @enclave: a context filled by cc_enclave_create().
+ * @svn:     receives the value.
+ * Return: CC_SUCCESS, CC_ERROR_INVALID_ENCLAVE_ID or CC_ERROR_BAD_PARAMETERS.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_security_version(const cc_enclave_t *enclave, uint32_t *svn);
 
 #ifdef __cplusplus
 }

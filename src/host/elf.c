@@ -20,6 +20,13 @@ static bool in_bounds(size_t len, uint64_t off, uint64_t size)
 cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, char *why,
                                          size_t why_len)
 {
+    uint64_t off;
+    return cg_elf_find_manifest(buf, len, m, &off, why, why_len);
+}
+
+cc_enclave_result_t cg_elf_find_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, uint64_t *offset,
+                                         char *why, size_t why_len)
+{
     Elf64_Ehdr eh;
     if (len < sizeof(eh))
         return WHY("file is too small to be an ELF executable (%zu bytes)", len);
@@ -64,6 +71,7 @@ cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct 
         if (sh.sh_type != SHT_PROGBITS || sh.sh_size != sizeof(*m) || !in_bounds(len, sh.sh_offset, sh.sh_size))
             return WHY("%s section has the wrong size or type (built with another cgear version?)", want);
         memcpy(m, buf + sh.sh_offset, sizeof(*m));
+        *offset = sh.sh_offset;
     }
     if (!found)
         return WHY("no %s section: not built with cgear_add_enclave()", want);

@@ -14,6 +14,7 @@
 
 #include "futex.h"
 #include "host.h"
+#include "image.h"
 #include "log.h"
 
 /* Enclave files larger than this are refused before reading them. */
@@ -35,8 +36,57 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Read the enclave file, check it, and keep a sealed private copy: what
- * runs is byte for byte what was checked, even if the file changes. */
+/* A sealed memfd holding @len bytes from @p, or -1. */
+static int sealed_copy(const char *name, const uint8_t *p, size_t len)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -1;
+    if (write_all(fd, p, len) != 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Decide, from the verified image and the creation flags, whether it may
+ * run, and keep what the host needs from it. */
+static cc_enclave_result_t accept_image(struct cg_enclave *e, const char *path, const struct cg_image *img)
+{
+    bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
+    char why[256];
+    if (img->is_signed) {
+        cc_enclave_result_t rc = cg_image_verify(img, why, sizeof(why));
+        if (rc != CC_SUCCESS) {
+            cg_log_error("%s: signature check failed: %s", path, why);
+            return rc;
+        }
+    } else if (!debug) {
+        /* Anyone can build an unsigned image; it has no identity a sealing
+         * key or a verifier could trust, so it only ever runs as debug. */
+        cg_log_error("%s is not signed (%s): unsigned enclaves run only with SECGEAR_DEBUG_FLAG; sign it with "
+                     "`cgear sign`",
+                     path, img->is_image ? "image without a signature block" : "plain enclave ELF");
+        return CC_ERROR_SIGNATURE_INVALID;
+    }
+    if (img->manifest.debug == CG_IMAGE_DEBUG_DISABLED && debug) {
+        cg_log_error("enclave '%s' is signed with debug disabled; create it without SECGEAR_DEBUG_FLAG",
+                     img->manifest.name);
+        return CC_ERROR_NDEBUG_ENCLAVE;
+    }
+    cg_manifest_to_cg(&img->manifest, &e->manifest);
+    memcpy(e->measurement, img->measurement, sizeof(e->measurement));
+    memcpy(e->signer, img->signer, sizeof(e->signer));
+    e->is_signed = img->is_signed;
+    e->security_version = img->manifest.security_version;
+    e->allowed_engines = img->manifest.engines;
+    return CC_SUCCESS;
+}
+
+/* Read the enclave image, verify it completely, and keep a sealed private
+ * copy of its ELF: what runs is byte for byte what was verified, even if
+ * the file changes meanwhile. */
 static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -64,31 +114,47 @@ static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
     }
     /* Copy first, then check the copy: the file can change under us. */
     cc_enclave_result_t rc = CC_ERROR_OUT_OF_MEMORY;
-    int mfd = memfd_create("cgear-enclave-elf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (mfd < 0 || write_all(mfd, buf, len) != 0 ||
-        fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-        cg_log_error("cannot copy enclave file %s: %s", path, strerror(errno));
-        goto out;
-    }
+    int mfd = sealed_copy("cgear-enclave-image", buf, len);
     if (len)
         munmap(buf, len);
+    buf = NULL;
+    if (mfd < 0) {
+        cg_log_error("cannot copy enclave file %s: %s", path, strerror(errno));
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
     buf = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, mfd, 0) : NULL;
     if (len && buf == MAP_FAILED) {
         buf = NULL;
         goto out;
     }
-    char why[200];
-    rc = cg_elf_read_manifest(buf, len, &e->manifest, why, sizeof(why));
+    char why[256];
+    struct cg_image img;
+    rc = cg_image_parse(buf ? buf : (const uint8_t *)"", len, &img, why, sizeof(why));
     if (rc != CC_SUCCESS) {
         cg_log_error("%s is not a valid cgear enclave: %s", path, why);
         goto out;
     }
+    rc = accept_image(e, path, &img);
+    if (rc != CC_SUCCESS)
+        goto out;
+    if (img.is_image) {
+        /* The engine execs the ELF alone; it is copied out of the sealed,
+         * verified image, so it is the verified bytes. */
+        int efd = sealed_copy("cgear-enclave-elf", img.elf, img.elf_len);
+        if (efd < 0) {
+            cg_log_error("cannot copy the enclave ELF of %s: %s", path, strerror(errno));
+            rc = CC_ERROR_OUT_OF_MEMORY;
+            goto out;
+        }
+        close(mfd);
+        mfd = efd;
+    }
     e->elf_fd = mfd;
-    e->elf_size = len;
+    e->elf_size = img.elf_len;
     mfd = -1;
 out:
-    if (buf != NULL && buf != MAP_FAILED && len)
-        munmap(buf, len);
+    if (buf != NULL)
+        munmap(buf, (size_t)st.st_size);
     if (mfd >= 0)
         close(mfd);
     return rc;
@@ -177,10 +243,47 @@ static void free_enclave(struct cg_enclave *e)
         close(e->elf_fd);
     if (e->pidfd >= 0)
         close(e->pidfd);
+    if (e->note_fd >= 0)
+        close(e->note_fd);
     pthread_mutex_destroy(&e->lock);
     pthread_cond_destroy(&e->slot_free);
     free(e->chans);
     free(e);
+}
+
+static uint32_t engine_bit(enclave_type_t type)
+{
+    return type == PROCESS_ENCLAVE_TYPE ? CG_IMAGE_ENGINE_PROCESS : type == KVM_ENCLAVE_TYPE ? CG_IMAGE_ENGINE_KVM : 0;
+}
+
+/* The image manifest names the engines the developer accepts. AUTO picks
+ * the strongest usable engine among those; an engine demanded by the caller
+ * or by CGEAR_ENGINE is never silently replaced. */
+static cc_enclave_result_t check_engine_allowed(struct cg_enclave *e, enclave_type_t type)
+{
+    if (engine_bit(e->engine->type) & e->allowed_engines)
+        return CC_SUCCESS;
+    const char *forced = getenv("CGEAR_ENGINE");
+    bool is_auto = type == AUTO_ENCLAVE_TYPE && (forced == NULL || *forced == '\0' || strcmp(forced, "auto") == 0);
+    if (is_auto) {
+        const struct cg_engine *best = NULL;
+        char why[256];
+        for (size_t i = 0; i < cg_engine_count(); i++) {
+            const struct cg_engine *g = cg_engine_at(i);
+            if ((engine_bit(g->type) & e->allowed_engines) && (best == NULL || g->strength > best->strength) &&
+                g->probe(why, sizeof(why)))
+                best = g;
+        }
+        if (best != NULL) {
+            e->engine = best;
+            return CC_SUCCESS;
+        }
+    }
+    char allowed[32];
+    cg_image_engines_str(e->allowed_engines, allowed, sizeof(allowed));
+    cg_log_error("enclave '%s' may run only on the %s engine(s) (its manifest's `engines`), not on %s",
+                 e->manifest.name, allowed, e->engine->name);
+    return CC_ERROR_ENGINE_UNAVAILABLE;
 }
 
 static cc_enclave_result_t check_features(const enclave_features_t *features, uint32_t count)
@@ -241,12 +344,14 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     }
     e->engine = engine;
     e->flags = flags;
-    e->elf_fd = e->window_fd = e->pidfd = -1;
+    e->elf_fd = e->window_fd = e->pidfd = e->note_fd = -1;
     e->pid = -1;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->slot_free, NULL);
 
     rc = load_file(e, path);
+    if (rc == CC_SUCCESS)
+        rc = check_engine_allowed(e, type);
     if (rc == CC_SUCCESS && (e->manifest.flags & CG_MANIFEST_F_DEBUG_ONLY) && !(flags & SECGEAR_DEBUG_FLAG)) {
         cg_log_error("enclave '%s' is marked debug-only; create it with SECGEAR_DEBUG_FLAG", e->manifest.name);
         rc = CC_ERROR_NDEBUG_ENCLAVE;
@@ -262,9 +367,10 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         free(path_copy);
         return rc;
     }
-    cg_log_info("enclave '%s' runs on the %s engine (pid %d)", e->manifest.name, engine->name, (int)e->pid);
+    cg_log_info("enclave '%s' runs on the %s engine (pid %d%s)", e->manifest.name, e->engine->name, (int)e->pid,
+                e->is_signed ? "" : ", UNSIGNED: debug only");
 
-    enclave->type = engine->type;
+    enclave->type = e->engine->type;
     enclave->path = path_copy;
     enclave->flags = flags;
     enclave->private_data = e;
@@ -310,4 +416,52 @@ cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave)
         return CC_ERROR_INVALID_ENCLAVE_ID;
     const struct cg_enclave *e = enclave->private_data;
     return atomic_load(&e->lost) ? e->lost_reason : CC_SUCCESS;
+}
+
+/* The measurement and signer are fixed at creation; reading them needs no lock. */
+static const struct cg_enclave *live(const cc_enclave_t *enclave)
+{
+    if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
+        return NULL;
+    return enclave->private_data;
+}
+
+cc_enclave_result_t cgear_enclave_measurement(const cc_enclave_t *enclave, uint8_t *buf, size_t len)
+{
+    const struct cg_enclave *e = live(enclave);
+    if (e == NULL)
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    if (buf == NULL)
+        return CC_ERROR_BAD_PARAMETERS;
+    if (len < CGEAR_MEASUREMENT_SIZE)
+        return CC_ERROR_SHORT_BUFFER;
+    memcpy(buf, e->measurement, CGEAR_MEASUREMENT_SIZE);
+    return CC_SUCCESS;
+}
+
+cc_enclave_result_t cgear_enclave_signer(const cc_enclave_t *enclave, uint8_t *buf, size_t len)
+{
+    const struct cg_enclave *e = live(enclave);
+    if (e == NULL)
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    if (buf == NULL)
+        return CC_ERROR_BAD_PARAMETERS;
+    if (len < CGEAR_SIGNER_SIZE)
+        return CC_ERROR_SHORT_BUFFER;
+    memset(buf, 0, CGEAR_SIGNER_SIZE);
+    if (!e->is_signed)
+        return CC_ERROR_ITEM_NOT_FOUND;
+    memcpy(buf, e->signer, CGEAR_SIGNER_SIZE);
+    return CC_SUCCESS;
+}
+
+cc_enclave_result_t cgear_enclave_security_version(const cc_enclave_t *enclave, uint32_t *svn)
+{
+    const struct cg_enclave *e = live(enclave);
+    if (e == NULL)
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    if (svn == NULL)
+        return CC_ERROR_BAD_PARAMETERS;
+    *svn = e->security_version;
+    return CC_SUCCESS;
 }

@@ -25,6 +25,13 @@ struct cg_enclave {
     int elf_fd;     /* sealed memfd holding the verified enclave ELF */
     size_t elf_size;
 
+    /* identity, from the verified image (src/image) */
+    uint8_t measurement[48];
+    uint8_t signer[48]; /* zero for an unsigned (debug-only) image */
+    bool is_signed;
+    uint32_t security_version;
+    uint32_t allowed_engines; /* CG_IMAGE_ENGINE_* */
+
     /* the call window */
     int window_fd;
     struct cg_window_hdr *window;
@@ -40,6 +47,7 @@ struct cg_enclave {
     /* the monitor process (the enclave process for the process engine) */
     pid_t pid;
     int pidfd;     /* -1 where the kernel has no pidfds: then pid is used */
+    int note_fd;   /* read end of the monitor's note pipe, or -1 */
     bool reaped;   /* under lock: the pid is gone and must not be signalled */
     pthread_t reaper;
     bool reaper_started;
@@ -75,10 +83,20 @@ cc_enclave_result_t cg_engine_select_quiet(enclave_type_t type, const struct cg_
  * manifest. On failure writes a reason into @why. */
 cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, char *why,
                                          size_t why_len);
+/* The same, also giving the file offset of the manifest section in @offset
+ * (cgear sign rewrites it so that the enclave runtime agrees with the image
+ * manifest). */
+cc_enclave_result_t cg_elf_find_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, uint64_t *offset,
+                                         char *why, size_t why_len);
 
 /* The embedded cgear-monitor executable (monitor_image.c): a sealed,
  * close-on-exec memfd created on first use, or -1 with a reason in @why. */
 int cg_monitor_exe_fd(char *why, size_t why_len);
+
+/* Start cgear-monitor for @e as @engine ("process", "kvm"), passing
+ * @extra_fd (or -1) as its fd 5 (spawn.c). Runs on the reaper thread;
+ * sets e->pid, e->pidfd, e->note_fd. */
+cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, int extra_fd);
 
 /* lifecycle (reaper.c) */
 cc_enclave_result_t cg_monitor_start(struct cg_enclave *e);

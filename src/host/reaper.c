@@ -82,6 +82,18 @@ static cc_enclave_result_t describe_exit(const siginfo_t *si, char *buf, size_t 
         case CG_MON_EXIT_EXEC:
             snprintf(buf, len, "cgear-monitor could not exec the enclave ELF");
             return CC_ERROR_INVALID_ENCLAVE;
+        case CG_MON_EXIT_GUEST_FAULT:
+            snprintf(buf, len, "the enclave crashed inside its VM");
+            return CC_ERROR_ENCLAVE_CRASHED;
+        case CG_MON_EXIT_GUEST_SYSCALL:
+            snprintf(buf, len, "the enclave made a system call outside the allow-list (docs/syscalls.md)");
+            return CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL;
+        case CG_MON_EXIT_KVM:
+            snprintf(buf, len, "cgear-monitor could not build or run the VM");
+            return CC_ERROR_ENGINE_UNAVAILABLE;
+        case CG_MON_EXIT_LOAD:
+            snprintf(buf, len, "cgear-monitor could not load the enclave into its VM");
+            return CC_ERROR_INVALID_ENCLAVE;
         case CG_MON_EXIT_SPAWN:
             snprintf(buf, len, "the enclave process could not be set up before starting cgear-monitor");
             return CC_ERROR_ENGINE_UNAVAILABLE;
@@ -113,6 +125,33 @@ static cc_enclave_result_t describe_exit(const siginfo_t *si, char *buf, size_t 
     }
 }
 
+/* The monitor's own account of why it stopped (one line on the note
+ * pipe), made printable; empty if it said nothing. */
+static void read_note(struct cg_enclave *e, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (e->note_fd < 0 || len < 2)
+        return;
+    size_t got = 0;
+    while (got < len - 1) {
+        ssize_t n = read(e->note_fd, buf + got, len - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    for (size_t i = 0; i < got; i++) {
+        if (buf[i] == '\n') {
+            buf[i] = '\0';
+            break;
+        }
+        if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+            buf[i] = '?';
+    }
+}
+
 static void *reaper_main(void *arg)
 {
     struct cg_enclave *e = arg;
@@ -134,9 +173,15 @@ static void *reaper_main(void *arg)
     id_t id = e->pidfd >= 0 ? (id_t)e->pidfd : (id_t)e->pid;
     while (waitid(idtype, id, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
         ;
-    char what[200];
+    char what[200], note[300], both[520];
     cc_enclave_result_t reason = describe_exit(&si, what, sizeof(what));
-    cg_enclave_mark_lost(e, reason, what);
+    read_note(e, note, sizeof note);
+    if (note[0] != '\0' && si.si_code == CLD_EXITED && si.si_status >= CG_MON_EXIT_USAGE) {
+        snprintf(both, sizeof both, "%s", note);
+        cg_enclave_mark_lost(e, reason, both);
+    } else {
+        cg_enclave_mark_lost(e, reason, what);
+    }
     pthread_mutex_lock(&e->lock);
     e->reaped = true;
     pthread_mutex_unlock(&e->lock);

@@ -17,6 +17,10 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#ifdef CGEAR_MONITOR_KVM
+#include <sys/mman.h>
+#include "vm.h"
+#endif
 #include "window.h"
 
 /* Kernel ABI for seccomp(2) (musl ships no linux/ headers). */
@@ -59,9 +63,11 @@ static _Noreturn void run_process(uint64_t data_limit)
     if (f == NULL || pread(CG_MON_BPF_FD, f, (size_t)st.st_size, 0) != st.st_size)
         _exit(CG_MON_EXIT_FILTER);
     close(CG_MON_BPF_FD);
-    /* The enclave must not inherit its own ELF: no descriptor to exec. */
+    /* The enclave must not inherit its own ELF (no descriptor to exec) nor
+     * the note pipe (it must not speak for the monitor). */
     if (fcntl(CG_ELF_FD, F_SETFD, FD_CLOEXEC) != 0)
         _exit(CG_MON_EXIT_EXEC);
+    fcntl(CG_MON_NOTE_FD, F_SETFD, FD_CLOEXEC);
     struct cg_sock_fprog prog = {(unsigned short)(st.st_size / sizeof(*f)), f};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         syscall(SYS_seccomp, CG_SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
@@ -74,14 +80,41 @@ static _Noreturn void run_process(uint64_t data_limit)
     _exit(CG_MON_EXIT_EXEC);
 }
 
+#ifdef CGEAR_MONITOR_KVM
+/* The KVM engine: this process holds the enclave's memory and runs it. */
+static _Noreturn void run_kvm(char **argv)
+{
+    struct cg_vm_config cfg = {0};
+    uint64_t threads = 0, debug = 0;
+    if (parse_u64(argv[3], &debug) != 0 || parse_u64(argv[4], &threads) != 0 ||
+        parse_u64(argv[5], &cfg.heap_size) != 0 || parse_u64(argv[6], &cfg.stack_size) != 0 || threads > 1024)
+        _exit(CG_MON_EXIT_USAGE);
+    cfg.threads = (uint32_t)threads;
+    cfg.debug = debug != 0;
+    struct rlimit core = {0, 0};
+    setrlimit(RLIMIT_CORE, &core);
+    struct stat st;
+    if (fstat(CG_ELF_FD, &st) != 0 || st.st_size <= 0)
+        _exit(CG_MON_EXIT_LOAD);
+    const uint8_t *elf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, CG_ELF_FD, 0);
+    if (elf == MAP_FAILED)
+        _exit(CG_MON_EXIT_LOAD);
+    _exit(cg_vm_run(&cfg, elf, (size_t)st.st_size, CG_WINDOW_FD));
+}
+#endif
+
 int main(int argc, char **argv)
 {
     /* Before anything else: not ptrace-able, no /proc/PID/mem for peers. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     uint64_t data_limit = 0;
-    if (argc != 4 || parse_u64(argv[2], &data_limit) != 0)
+    if (argc != 7 || parse_u64(argv[2], &data_limit) != 0)
         _exit(CG_MON_EXIT_USAGE);
     if (strcmp(argv[1], "process") == 0)
         run_process(data_limit);
+#ifdef CGEAR_MONITOR_KVM
+    if (strcmp(argv[1], "kvm") == 0)
+        run_kvm(argv);
+#endif
     _exit(CG_MON_EXIT_USAGE);
 }

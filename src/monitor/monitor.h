@@ -10,10 +10,14 @@
  * Descriptors on entry (everything else is closed):
  *   3  the call window (memfd), see window.h
  *   4  the sealed enclave ELF, close-on-exec
- *   5  the seccomp BPF program (process engine), close-on-exec
+ *   5  the seccomp BPF program (process engine)
+ *   7  the note pipe: one line saying why the monitor stopped the
+ *      enclave, read by the host after the exit (close-on-exec before the
+ *      process engine exec's the enclave)
  *   1,2 stderr of the host, only for debug enclaves
  *
- * argv: cgear-monitor <engine> <data-limit-bytes> <debug 0|1>
+ * argv: cgear-monitor <engine> <data-limit-bytes> <debug 0|1> <threads>
+ *       <heap-bytes> <stack-bytes>
  * Exit statuses below 100 are never used by the monitor; its own failures
  * before the enclave starts use the CG_MON_EXIT_* values, which the host
  * turns into a log line.
@@ -23,12 +27,17 @@
 
 #define CG_ELF_FD 4
 #define CG_MON_BPF_FD 5
+#define CG_MON_NOTE_FD 7
 
 enum {
     CG_MON_EXIT_USAGE = 110,   /* bad arguments from the host */
     CG_MON_EXIT_LIMITS = 111,  /* setrlimit failed */
     CG_MON_EXIT_FILTER = 112,  /* the seccomp program could not be read or installed */
     CG_MON_EXIT_EXEC = 113,    /* execveat of the enclave failed */
+    CG_MON_EXIT_GUEST_FAULT = 114,   /* kvm: the guest faulted (note says where) */
+    CG_MON_EXIT_GUEST_SYSCALL = 115, /* kvm: a system call outside the allow-list */
+    CG_MON_EXIT_KVM = 116,           /* kvm: the VM could not be built or run */
+    CG_MON_EXIT_LOAD = 117,          /* kvm: the enclave ELF could not be loaded */
     CG_MON_EXIT_SPAWN = 120,   /* the host-side child could not set up (before exec) */
 };
 

@@ -6,6 +6,7 @@
 
 #include "codegen.h"
 #include "doctor.h"
+#include "image_cmds.h"
 
 #ifndef CGEAR_VERSION
 #define CGEAR_VERSION "0"
@@ -20,6 +21,10 @@ struct command {
 static const struct command commands[] = {
     {"codegen", cgear_codegen_main, "generate host and enclave glue code from an EDL file"},
     {"doctor", cgear_doctor_main, "tell which engines can run enclaves on this machine, and why not"},
+    {"keygen", cgear_keygen_main, "generate an EC P-384 signing key"},
+    {"sign", cgear_sign_main, "build a signed enclave image from an enclave ELF and a manifest"},
+    {"measure", cgear_measure_main, "print an image's measurement, signer and manifest"},
+    {"verify", cgear_verify_main, "check an image's structure, measurement and signature"},
 };
 
 static void usage(FILE *out)

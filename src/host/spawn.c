@@ -1,0 +1,160 @@
+/*
+ * spawn.c - start cgear-monitor for an enclave (every engine).
+ *
+ * The reaper thread forks; the child, making only async-signal-safe calls:
+ *   - dies with its parent thread (PR_SET_PDEATHSIG),
+ *   - keeps only the call window (fd 3), the sealed ELF copy (fd 4), the
+ *     engine's extra descriptor if any (fd 5: the seccomp program of the
+ *     process engine), the write end of the note pipe (fd 7), plus stderr
+ *     as fds 1 and 2 for debug enclaves,
+ *   - exec's cgear-monitor (embedded in this library) with an empty
+ *     environment and the manifest's numbers on its command line
+ *     (src/monitor/monitor.h).
+ * The parent keeps the read end of the note pipe: the monitor writes one
+ * line there when it stops an enclave (a guest fault, a forbidden call),
+ * which the reaper puts in its log line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "log.h"
+#include "monitor.h"
+#include "window.h"
+
+/* Where the child keeps the monitor executable until it exec's it
+ * ("/proc/self/fd/6" below spells the same number). */
+#define CG_MON_EXE_FD 6
+
+/* Room above heap + stacks for the runtime's own mappings. */
+#define CG_DATA_SLACK ((uint64_t)64 << 20)
+
+/* Move @fd to @target in the child, even if it is already there. */
+static int place_fd(int fd, int target)
+{
+    if (fd == target)
+        return fcntl(fd, F_SETFD, 0);
+    return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+struct spawn_args {
+    int extra_fd, exe_fd, note_fd;
+    char *argv[8];
+    char num[4][24];
+};
+
+static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args *a, pid_t parent)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
+        _exit(CG_MON_EXIT_SPAWN);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    /* Lift every descriptor above the targets first so dup2 cannot clobber. */
+    int wfd = fcntl(e->window_fd, F_DUPFD, 10);
+    int efd = fcntl(e->elf_fd, F_DUPFD, 10);
+    int bfd = a->extra_fd >= 0 ? fcntl(a->extra_fd, F_DUPFD, 10) : -1;
+    int xfd = fcntl(a->exe_fd, F_DUPFD, 10);
+    int nfd = fcntl(a->note_fd, F_DUPFD, 10);
+    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0)
+        _exit(CG_MON_EXIT_SPAWN);
+    bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
+    if (debug) {
+        if (dup2(STDERR_FILENO, 1) < 0)
+            _exit(CG_MON_EXIT_SPAWN);
+    } else {
+        close(1);
+        close(2);
+    }
+    close(0);
+    /* dup2 leaves the targets open across exec, as the monitor needs;
+     * the monitor's own executable must not survive its exec. */
+    if (place_fd(wfd, CG_WINDOW_FD) != 0 || dup2(efd, CG_ELF_FD) < 0 ||
+        (bfd >= 0 && dup2(bfd, CG_MON_BPF_FD) < 0) || dup2(xfd, CG_MON_EXE_FD) < 0 ||
+        dup2(nfd, CG_MON_NOTE_FD) < 0 || fcntl(CG_MON_EXE_FD, F_SETFD, FD_CLOEXEC) != 0)
+        _exit(CG_MON_EXIT_SPAWN);
+    if (bfd < 0)
+        close(CG_MON_BPF_FD);
+    if (syscall(SYS_close_range, CG_MON_NOTE_FD + 1, ~0U, 0) != 0) {
+        /* No close_range (Linux < 5.9, valgrind): close them one by one. */
+        struct rlimit nof;
+        if (errno != ENOSYS || getrlimit(RLIMIT_NOFILE, &nof) != 0)
+            _exit(CG_MON_EXIT_SPAWN);
+        for (rlim_t fd = CG_MON_NOTE_FD + 1; fd < nof.rlim_cur && fd < (1u << 20); fd++)
+            close((int)fd);
+    }
+
+    char *const envp[] = {NULL};
+    syscall(SYS_execveat, CG_MON_EXE_FD, "", a->argv, envp, AT_EMPTY_PATH);
+    /* valgrind emulates execveat by path and cannot reopen a memfd that
+     * way; the /proc path to the same descriptor works there. */
+    execve("/proc/self/fd/6", a->argv, envp);
+    _exit(CG_MON_EXIT_SPAWN);
+}
+
+cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, int extra_fd)
+{
+    char why[200];
+    struct spawn_args a;
+    memset(&a, 0, sizeof a);
+    a.extra_fd = extra_fd;
+    a.exe_fd = cg_monitor_exe_fd(why, sizeof(why));
+    if (a.exe_fd < 0) {
+        cg_log_error("%s engine: %s", engine, why);
+        return CC_ERROR_ENGINE_UNAVAILABLE;
+    }
+    const struct cg_manifest *m = &e->manifest;
+    uint64_t data = m->heap_size + (uint64_t)m->threads * m->stack_size + CG_DATA_SLACK;
+    snprintf(a.num[0], sizeof a.num[0], "%" PRIu64, data);
+    snprintf(a.num[1], sizeof a.num[1], "%" PRIu64, (uint64_t)m->threads);
+    snprintf(a.num[2], sizeof a.num[2], "%" PRIu64, (uint64_t)m->heap_size);
+    snprintf(a.num[3], sizeof a.num[3], "%" PRIu64, (uint64_t)m->stack_size);
+    bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
+    char *argv[] = {(char *)"cgear-monitor", (char *)engine, a.num[0], debug ? (char *)"1" : (char *)"0",
+                    a.num[1], a.num[2], a.num[3], NULL};
+    memcpy(a.argv, argv, sizeof argv);
+
+    int note[2];
+    if (pipe2(note, O_CLOEXEC) != 0) {
+        cg_log_error("%s engine: pipe failed: %s", engine, strerror(errno));
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    a.note_fd = note[1];
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        cg_log_error("%s engine: fork failed: %s", engine, strerror(errno));
+        close(note[0]);
+        close(note[1]);
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    if (pid == 0)
+        child(e, &a, parent);
+    close(note[1]);
+    /* The child stays a zombie until we wait, so its pid cannot be reused
+     * before pidfd_open. Without pidfds (old kernels, valgrind) the reaper
+     * falls back to waitid on the pid, which it alone reaps. */
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd < 0 && errno != ENOSYS) {
+        cg_log_error("%s engine: pidfd_open failed: %s", engine, strerror(errno));
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(note[0]);
+        return CC_ERROR_ENGINE_UNAVAILABLE;
+    }
+    e->pid = pid;
+    e->pidfd = pfd;
+    e->note_fd = note[0];
+    return CC_SUCCESS;
+}

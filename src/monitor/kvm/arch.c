@@ -1,0 +1,82 @@
+/*
+ * arch.c - the initial register state of a vCPU: 64-bit supervisor mode at
+ * the shim's entry, paging on with the monitor's tables, GS base at the
+ * vCPU's struct cg_cpu. No firmware and no boot code run before it.
+ *
+ * The shim then installs its own GDT, TSS, IDT and SYSCALL MSRs
+ * (src/shim/arch_x86.c): the x86-64 model of VMX/SVM, which the PVM
+ * variant of the test machine emulates (docs/kvm-pvm.md).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vm.h"
+
+#define MSR_PVM_SIGNATURE 0x4b564d11u
+#define PVM_SIGNATURE 0x4d5650u /* "PVM" */
+
+int cg_arch_detect_pvm(int kvm_fd, int vcpu_fd)
+{
+    (void)kvm_fd;
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e[1];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.h.nmsrs = 1;
+    m.e[0].index = MSR_PVM_SIGNATURE;
+    if (ioctl(vcpu_fd, KVM_GET_MSRS, &m) == 1 && m.e[0].data == PVM_SIGNATURE)
+        return 1;
+    return 0;
+}
+
+static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
+{
+    memset(s, 0, sizeof *s);
+    s->selector = sel;
+    s->type = type;
+    s->present = 1;
+    s->s = 1;
+    s->l = code ? 1 : 0;
+    s->db = code ? 0 : 1;
+    s->g = 1;
+    s->limit = 0xffffffff;
+}
+
+int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len)
+{
+    (void)vm;
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) != 0) {
+        snprintf(why, why_len, "KVM_GET_SREGS: %s", strerror(errno));
+        return -1;
+    }
+    s.cr0 = 0x80050033;                        /* PE MP ET NE WP AM PG */
+    s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000;    /* PAE OSFXSR OSXMMEXCPT FSGSBASE */
+    s.efer = 0x1 | 0x100 | 0x400 | 0x800;      /* SCE LME LMA NXE */
+    s.cr3 = v->pml4;
+    seg(&s.cs, 0x10, 11, 1);
+    seg(&s.ss, 0x18, 3, 0);
+    s.ds = s.ss;
+    s.es = s.ss;
+    s.fs = s.ss;
+    s.gs = s.ss;
+    if (ioctl(v->fd, KVM_SET_SREGS, &s) != 0) {
+        snprintf(why, why_len, "KVM_SET_SREGS: %s", strerror(errno));
+        return -1;
+    }
+    struct kvm_regs r;
+    memset(&r, 0, sizeof r);
+    r.rip = CG_G_DIRECT_VA + CG_G_SHIM_GPA;
+    r.rsp = CG_G_PERCPU_VA + CG_G_CPU_SIZE;
+    r.rflags = 0x2;
+    if (ioctl(v->fd, KVM_SET_REGS, &r) != 0) {
+        snprintf(why, why_len, "KVM_SET_REGS: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,376 @@
+/*
+ * vm.c - build the enclave's VM and run its vCPUs.
+ *
+ * Memory: one private memslot (never mapped by the host process: only this
+ * monitor holds it) and the call window. Each vCPU has its own thread that
+ * loops on KVM_RUN; a VM exit on CG_HC_PORT is a hypercall from the shim,
+ * served here from the per-vCPU block in guest memory. Anything else the
+ * guest does that exits (MMIO to an unmapped address, HLT, a triple fault)
+ * ends the enclave with a note saying what happened.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+#include "vm.h"
+
+extern const unsigned char cg_shim_image[];
+extern const unsigned char cg_shim_image_end[];
+
+#define MIB (1ull << 20)
+#define SHIM_RAM (16 * MIB) /* shim, per-vCPU areas, tables: GPA [0, 16 MiB) */
+
+static struct cg_vm g_vm;
+
+void cg_note(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t w = write(CG_MON_NOTE_FD, line, (size_t)n);
+    (void)w;
+    if (g_vm.cfg.debug) {
+        w = write(2, "cgear-monitor: ", 15);
+        w = write(2, line, (size_t)n);
+        (void)w;
+    }
+}
+
+static _Noreturn void stop(int status)
+{
+    _exit(status);
+}
+
+static struct cg_cpu *cpu_area(struct cg_vm *vm, uint32_t i)
+{
+    return (struct cg_cpu *)(vm->ram + CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
+}
+
+/* A guest-physical range as a host pointer, or NULL. */
+static void *gpa_ptr(struct cg_vm *vm, uint64_t gpa, uint64_t len)
+{
+    uint64_t end;
+    if (__builtin_add_overflow(gpa, len, &end))
+        return NULL;
+    if (end <= vm->ram_size)
+        return vm->ram + gpa;
+    if (gpa >= vm->window_gpa && end <= vm->window_gpa + vm->window_size)
+        return vm->window + (gpa - vm->window_gpa);
+    return NULL;
+}
+
+static const char *vector_name(uint64_t v)
+{
+    static const char *names[] = {"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
+                                  "bound range (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
+                                  "double fault (#DF)", "coprocessor overrun", "invalid TSS (#TS)",
+                                  "segment not present (#NP)", "stack fault (#SS)", "general protection (#GP)",
+                                  "page fault (#PF)", "reserved", "x87 error (#MF)", "alignment check (#AC)",
+                                  "machine check (#MC)", "SIMD error (#XM)"};
+    return v < sizeof names / sizeof names[0] ? names[v] : "exception";
+}
+
+static void *vcpu_main(void *arg);
+
+static int start_vcpu(struct cg_vm *vm, uint32_t index)
+{
+    if (index == 0 || index >= vm->cfg.threads)
+        return -EINVAL;
+    struct cg_vcpu *v = &vm->vcpus[index];
+    pthread_mutex_lock(&vm->lock);
+    bool was = v->started;
+    v->started = true;
+    pthread_mutex_unlock(&vm->lock);
+    if (was)
+        return -EBUSY;
+    if (pthread_create(&v->thread, NULL, vcpu_main, v) != 0)
+        return -EAGAIN;
+    pthread_detach(v->thread);
+    return 0;
+}
+
+static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
+{
+    uint32_t *word = gpa_ptr(vm, h->a[0], 4);
+    if (word == NULL || (h->a[0] & 3))
+        return -EFAULT;
+    if (h->a[1] == FUTEX_WAKE)
+        return syscall(SYS_futex, word, FUTEX_WAKE, (int)(h->a[2] > 0x7fffffff ? 0x7fffffff : h->a[2]), NULL, NULL,
+                       0) < 0
+                   ? -errno
+                   : 0;
+    if (h->a[1] != FUTEX_WAIT)
+        return -ENOSYS;
+    struct timespec ts, *tp = NULL;
+    if ((int64_t)h->a[3] >= 0) {
+        ts.tv_sec = (time_t)(h->a[3] / 1000000000ull);
+        ts.tv_nsec = (long)(h->a[3] % 1000000000ull);
+        tp = &ts;
+    }
+    /* Not FUTEX_PRIVATE: the window is shared with the host process. */
+    long r = syscall(SYS_futex, word, FUTEX_WAIT, (uint32_t)h->a[2], tp, NULL, 0);
+    return r < 0 ? -errno : 0;
+}
+
+static void hcall(struct cg_vcpu *v)
+{
+    struct cg_vm *vm = v->vm;
+    struct cg_cpu *c = cpu_area(vm, v->index);
+    struct cg_hcall h;
+    memcpy(&h, (const void *)&c->hc, sizeof h); /* one read of guest memory */
+    int64_t ret = 0;
+    switch (h.nr) {
+    case CG_HC_READY:
+        break;
+    case CG_HC_EXIT:
+        cg_note("the enclave exited with status %d", (int)(h.a[0] & 0xff));
+        stop((int)(h.a[0] & 0xff));
+    case CG_HC_FAULT:
+        cg_note("the enclave crashed: %s at rip %#llx (fault address %#llx, error code %#llx, vCPU %u)",
+                vector_name(h.a[0]), (unsigned long long)h.a[3], (unsigned long long)h.a[2],
+                (unsigned long long)h.a[1], v->index);
+        stop(CG_MON_EXIT_GUEST_FAULT);
+    case CG_HC_FORBIDDEN:
+        cg_note("the enclave made system call %llu at rip %#llx, outside the allow-list (docs/syscalls.md)",
+                (unsigned long long)h.a[0], (unsigned long long)h.a[1]);
+        stop(CG_MON_EXIT_GUEST_SYSCALL);
+    case CG_HC_FUTEX:
+        ret = hc_futex(vm, &h);
+        break;
+    case CG_HC_TIME: {
+        struct timespec ts;
+        clockid_t id = (clockid_t)h.a[0];
+        if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC && id != CLOCK_BOOTTIME && id != CLOCK_MONOTONIC_RAW)
+            id = CLOCK_MONOTONIC;
+        clock_gettime(id, &ts);
+        ret = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        break;
+    }
+    case CG_HC_CONSOLE:
+        if (vm->cfg.debug && (h.a[0] == 1 || h.a[0] == 2) && h.a[1] <= sizeof c->buf) {
+            char tmp[sizeof c->buf];
+            memcpy(tmp, c->buf, h.a[1]);
+            ssize_t w = write(2, tmp, h.a[1]);
+            (void)w;
+        }
+        break;
+    case CG_HC_START_CPU:
+        ret = start_vcpu(vm, (uint32_t)(h.a[0] > CG_G_MAX_CPUS ? CG_G_MAX_CPUS : h.a[0]));
+        break;
+    case CG_HC_CPU_EXIT:
+        pthread_exit(NULL);
+    case CG_HC_OOM:
+        if (vm->cfg.debug)
+            cg_note("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
+        break;
+    default:
+        ret = -ENOSYS;
+    }
+    c->hc.ret = ret;
+}
+
+static void *vcpu_main(void *arg)
+{
+    struct cg_vcpu *v = arg;
+    struct cg_vm *vm = v->vm;
+    for (;;) {
+        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            cg_note("KVM_RUN failed on vCPU %u: %s", v->index, strerror(errno));
+            stop(CG_MON_EXIT_KVM);
+        }
+        struct kvm_run *r = v->run;
+        switch (r->exit_reason) {
+        case KVM_EXIT_IO:
+            if (r->io.port == CG_HC_PORT && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 1) {
+                hcall(v);
+                continue;
+            }
+            cg_note("the enclave's shim made port I/O to %#x: stopped", r->io.port);
+            stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_SHUTDOWN:
+            cg_note("the enclave crashed: triple fault on vCPU %u", v->index);
+            stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_MMIO:
+            cg_note("the enclave touched guest-physical address %#llx, outside its memory (vCPU %u)",
+                    (unsigned long long)r->mmio.phys_addr, v->index);
+            stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_HLT:
+            cg_note("the enclave halted vCPU %u", v->index);
+            stop(CG_MON_EXIT_GUEST_FAULT);
+        default:
+            cg_note("unexpected VM exit %u on vCPU %u", r->exit_reason, v->index);
+            stop(CG_MON_EXIT_KVM);
+        }
+    }
+    (void)vm;
+    return NULL;
+}
+
+static uint64_t round_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd)
+{
+    struct cg_vm *vm = &g_vm;
+    char why[256] = "";
+    vm->cfg = *cfg;
+    pthread_mutex_init(&vm->lock, NULL);
+    if (cfg->threads == 0 || cfg->threads > CG_G_MAX_CPUS) {
+        cg_note("the manifest asks for %u threads; the KVM engine runs 1 to %u", cfg->threads, CG_G_MAX_CPUS);
+        return CG_MON_EXIT_LOAD;
+    }
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        cg_note("cannot open /dev/kvm: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    int rs = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vm->vm_fd < 0 || rs <= 0) {
+        cg_note("KVM_CREATE_VM failed: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    vm->run_size = (size_t)rs;
+
+    /* Memory: shim area + ELF + pool (heap, stacks, slack) + pool bitmap. */
+    uint64_t pool = round_up(cfg->heap_size + (uint64_t)cfg->threads * cfg->stack_size + 16 * MIB, 2 * MIB);
+    uint64_t elf_room = round_up(elf_len + 64 * CG_G_PAGE, 2 * MIB) + round_up(64 * MIB, 2 * MIB);
+    uint64_t bitmap = round_up(pool / CG_G_PAGE / 8 + 1, CG_G_PAGE);
+    vm->ram_size = round_up(SHIM_RAM + elf_room + pool + bitmap, 2 * MIB);
+    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (vm->ram == MAP_FAILED) {
+        cg_note("cannot reserve %llu MiB of guest memory", (unsigned long long)(vm->ram_size / MIB));
+        return CG_MON_EXIT_KVM;
+    }
+    madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
+    struct kvm_userspace_memory_region ram = {.slot = 0, .guest_phys_addr = 0, .memory_size = vm->ram_size,
+                                              .userspace_addr = (uint64_t)(uintptr_t)vm->ram};
+    struct stat st;
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) != 0 || fstat(window_fd, &st) != 0 || st.st_size <= 0) {
+        cg_note("cannot give the VM its memory: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    vm->window_size = round_up((uint64_t)st.st_size, CG_G_PAGE);
+    vm->window = mmap(NULL, vm->window_size, PROT_READ | PROT_WRITE, MAP_SHARED, window_fd, 0);
+    vm->window_gpa = round_up(vm->ram_size, 1ull << 30);
+    struct kvm_userspace_memory_region win = {.slot = 1, .guest_phys_addr = vm->window_gpa,
+                                              .memory_size = vm->window_size,
+                                              .userspace_addr = (uint64_t)(uintptr_t)vm->window};
+    if (vm->window == MAP_FAILED || ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &win) != 0) {
+        cg_note("cannot map the call window into the VM: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+
+    /* The shim. */
+    size_t shim_len = (size_t)(cg_shim_image_end - cg_shim_image);
+    if (shim_len > CG_G_SHIM_MAX || shim_len < CG_BOOT_OFFSET + sizeof(struct cg_boot)) {
+        cg_note("the embedded shim has a bad size");
+        return CG_MON_EXIT_KVM;
+    }
+    memcpy(vm->ram + CG_G_SHIM_GPA, cg_shim_image, shim_len);
+    vm->boot = (struct cg_boot *)(vm->ram + CG_G_SHIM_GPA + CG_BOOT_OFFSET);
+    if (vm->boot->magic != CG_BOOT_MAGIC) {
+        cg_note("the embedded shim has no boot block");
+        return CG_MON_EXIT_KVM;
+    }
+    struct cg_boot *b = vm->boot;
+
+    /* Page tables: direct map for the shim, the ELF, the pool, the window. */
+    vm->tables_next = CG_G_TABLES_GPA;
+    uint64_t pml4 = cg_pt_new(vm);
+    int bad = pml4 == 0;
+    bad |= cg_pt_map(vm, pml4, CG_G_DIRECT_VA, 0, SHIM_RAM, CG_PTE_W, true);
+    bad |= cg_pt_map(vm, pml4, CG_G_DIRECT_VA + SHIM_RAM, SHIM_RAM, vm->ram_size - SHIM_RAM, CG_PTE_W | CG_PTE_NX,
+                     true);
+    vm->next_gpa = CG_G_FREE_GPA;
+    if (bad || cg_load_elf(vm, pml4, elf, elf_len, why, sizeof why) != 0) {
+        cg_note("cannot load the enclave: %s", why[0] ? why : "page tables do not fit");
+        return CG_MON_EXIT_LOAD;
+    }
+    b->pool_gpa = round_up(vm->next_gpa, 2 * MIB);
+    b->pool_size = pool;
+    b->pool_va = CG_G_POOL_VA;
+    b->bitmap_gpa = b->pool_gpa + pool;
+    b->window_va = CG_G_WINDOW_VA;
+    b->window_size = vm->window_size;
+    b->window_gpa = vm->window_gpa;
+    b->ram_size = vm->ram_size;
+    b->ncpus = cfg->threads;
+    b->debug = cfg->debug;
+    b->pml4_gpa = pml4;
+    if (b->bitmap_gpa + bitmap > vm->ram_size ||
+        cg_pt_map(vm, pml4, CG_G_POOL_VA, b->pool_gpa, pool, CG_PTE_U | CG_PTE_W | CG_PTE_NX, true) != 0 ||
+        cg_pt_map(vm, pml4, CG_G_WINDOW_VA, vm->window_gpa, vm->window_size, CG_PTE_U | CG_PTE_W | CG_PTE_NX,
+                  false) != 0) {
+        cg_note("cannot map the enclave's memory (pool %llu MiB)", (unsigned long long)(pool / MIB));
+        return CG_MON_EXIT_LOAD;
+    }
+    if (cg_build_stack(vm, elf, elf_len, why, sizeof why) != 0) {
+        cg_note("cannot build the enclave's stack: %s", why);
+        return CG_MON_EXIT_LOAD;
+    }
+
+    /* vCPUs: all created now (memory and registers ready), vCPU 0 runs. */
+    for (uint32_t i = 0; i < cfg->threads; i++) {
+        struct cg_cpu *c = cpu_area(vm, i);
+        memset(c, 0, sizeof *c);
+        c->self = CG_G_PERCPU_VA;
+        c->kstack_top = CG_G_PERCPU_VA + CG_G_CPU_SIZE;
+        c->index = i;
+        c->tid = i == 0 ? 1 : 0;
+        c->area_gpa = CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE;
+        struct cg_vcpu *v = &vm->vcpus[i];
+        v->vm = vm;
+        v->index = i;
+        v->pml4 = cg_pt_clone_top(vm, pml4);
+        if (v->pml4 == 0 || cg_pt_map(vm, v->pml4, CG_G_PERCPU_VA, c->area_gpa, CG_G_CPU_SIZE, CG_PTE_W | CG_PTE_NX,
+                                      false) != 0) {
+            cg_note("no room for the page tables of vCPU %u", i);
+            return CG_MON_EXIT_KVM;
+        }
+        v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+        if (v->fd < 0) {
+            cg_note("KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
+            return CG_MON_EXIT_KVM;
+        }
+        v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            cg_note("cannot map kvm_run of vCPU %u", i);
+            return CG_MON_EXIT_KVM;
+        }
+        if (i == 0)
+            vm->pvm = cg_arch_detect_pvm(vm->kvm_fd, v->fd) == 1;
+        b->pvm = vm->pvm;
+        if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
+            cg_note("cannot set up vCPU %u: %s", i, why);
+            return CG_MON_EXIT_KVM;
+        }
+    }
+    vm->vcpus[0].started = true;
+    vcpu_main(&vm->vcpus[0]);
+    return CG_MON_EXIT_KVM;
+}

@@ -1,0 +1,79 @@
+/*
+ * vm.h - cgear-monitor's KVM engine: one VM per enclave, one vCPU per
+ * enclave thread, guest memory and page tables built directly (no
+ * firmware, no boot code).
+ */
+#ifndef CGEAR_MONITOR_VM_H
+#define CGEAR_MONITOR_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvm_abi.h"
+
+struct cg_vm_config {
+    uint32_t threads;
+    uint64_t heap_size;
+    uint64_t stack_size;
+    bool debug;
+};
+
+struct cg_vcpu {
+    struct cg_vm *vm;
+    uint32_t index;
+    int fd;
+    struct kvm_run *run;
+    uint64_t pml4;  /* this vCPU's top-level page table (its PERCPU view) */
+    pthread_t thread;
+    bool started; /* under vm->lock */
+};
+
+struct cg_vm {
+    struct cg_vm_config cfg;
+    int kvm_fd, vm_fd;
+    size_t run_size;
+    bool pvm;
+    /* private guest-physical memory [0, ram_size) */
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint64_t next_gpa;   /* page allocator for ELF segments and the pool */
+    uint64_t tables_next;
+    /* the call window, at guest-physical window_gpa */
+    uint8_t *window;
+    uint64_t window_gpa;
+    uint64_t window_size;
+    struct cg_boot *boot; /* inside ram */
+    struct cg_vcpu vcpus[CG_G_MAX_CPUS];
+    pthread_mutex_t lock;
+    pthread_cond_t start_cond;
+};
+
+/* vm.c */
+int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd);
+
+/* paging.c: 4-level tables in the tables area of guest memory */
+uint64_t cg_pt_new(struct cg_vm *vm);
+int cg_pt_map(struct cg_vm *vm, uint64_t pml4, uint64_t va, uint64_t gpa, uint64_t size, uint64_t flags,
+              bool huge);
+uint64_t cg_pt_clone_top(struct cg_vm *vm, uint64_t base);
+
+#define CG_PTE_P 0x1ull
+#define CG_PTE_W 0x2ull
+#define CG_PTE_U 0x4ull
+#define CG_PTE_PS 0x80ull
+#define CG_PTE_NX (1ull << 63)
+
+/* loader.c: ELF into guest memory; fills boot->entry, segments, brk */
+int cg_load_elf(struct cg_vm *vm, uint64_t pml4, const uint8_t *elf, size_t len, char *why, size_t why_len);
+int cg_build_stack(struct cg_vm *vm, const uint8_t *elf, size_t len, char *why, size_t why_len);
+
+/* arch_pvm.c / arch_x86.c: vCPU register state for each event ABI */
+int cg_arch_detect_pvm(int kvm_fd, int vcpu_fd);
+int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len);
+
+/* Why the monitor stopped, for the host (see monitor.h, the note pipe). */
+void cg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * entry.S - the shim's mode switches, x86-64 style: a GDT, TSS and IDT per
+ * vCPU, SYSCALL through MSR_LSTAR, back to user with SYSRETQ.
+ *
+ * This is the event model of VMX/SVM KVM, and also what the PVM variant of
+ * the test machine emulates (docs/kvm-pvm.md). On that variant an IRETQ to
+ * user mode works once per vCPU, syscall/sysret round trips work, and the
+ * mode tracking breaks after an IRETQ from an exception: so the shim enters
+ * user mode with IRETQ exactly once per vCPU, returns from every system
+ * call with SYSRETQ, and never returns from an exception (a fault ends the
+ * enclave). No SWAPGS: per-vCPU data lives at PERCPU in per-vCPU page tables.
+ */
+#include "shim_asm.h"
+
+    .section .text.entry, "ax"
+    .globl cg_shim_start
+/* Every vCPU starts here: rsp = its kernel stack (set by the monitor). */
+cg_shim_start:
+    mov $PERCPU, %edi
+    and $-16, %rsp
+    call cg_shim_main
+    ud2
+
+    .text
+/* void cg_enter_user(const struct cg_uregs *r): first entry, by IRETQ. */
+    .globl cg_enter_user
+cg_enter_user:
+    mov UREGS_FSBASE(%rdi), %rax
+    wrfsbase %rax
+    pushq $USER_DS
+    pushq UREGS_RSP(%rdi)
+    mov UREGS_RFLAGS(%rdi), %rax
+    and $0x0cd5, %eax            /* arithmetic flags and DF only */
+    or $0x202, %eax              /* IF and the fixed bit */
+    push %rax
+    pushq $USER_CS
+    pushq UREGS_RIP(%rdi)
+    mov UREGS_RAX(%rdi), %rax
+    mov UREGS_RBX(%rdi), %rbx
+    mov UREGS_RCX(%rdi), %rcx
+    mov UREGS_RDX(%rdi), %rdx
+    mov UREGS_RSI(%rdi), %rsi
+    mov UREGS_RBP(%rdi), %rbp
+    mov UREGS_R8(%rdi), %r8
+    mov UREGS_R9(%rdi), %r9
+    mov UREGS_R10(%rdi), %r10
+    mov UREGS_R11(%rdi), %r11
+    mov UREGS_R12(%rdi), %r12
+    mov UREGS_R13(%rdi), %r13
+    mov UREGS_R14(%rdi), %r14
+    mov UREGS_R15(%rdi), %r15
+    mov UREGS_RDI(%rdi), %rdi
+    iretq
+
+/* User SYSCALL: rcx = user rip, r11 = user rflags, rsp = user stack. */
+    .globl cg_x86_syscall
+cg_x86_syscall:
+    mov %rsp, PERCPU + CPU_USER_RSP
+    mov PERCPU + CPU_KSTACK, %rsp
+    sub $UREGS_SIZE, %rsp
+    SAVE_GPRS
+    mov %rcx, UREGS_RIP(%rsp)
+    mov %r11, UREGS_RFLAGS(%rsp)
+    mov PERCPU + CPU_USER_RSP, %rax
+    mov %rax, UREGS_RSP(%rsp)
+    rdfsbase %rax
+    mov %rax, UREGS_FSBASE(%rsp)
+    mov $PERCPU, %edi
+    mov %rsp, %rsi
+    call cg_syscall              /* (struct cg_cpu *, struct cg_uregs *) */
+    mov UREGS_RIP(%rsp), %rcx
+    mov UREGS_RFLAGS(%rsp), %r11
+    and $0x0cd5, %r11d
+    or $0x202, %r11d
+    mov UREGS_RAX(%rsp), %rax
+    mov UREGS_RBX(%rsp), %rbx
+    mov UREGS_RDX(%rsp), %rdx
+    mov UREGS_RSI(%rsp), %rsi
+    mov UREGS_RDI(%rsp), %rdi
+    mov UREGS_RBP(%rsp), %rbp
+    mov UREGS_R8(%rsp), %r8
+    mov UREGS_R9(%rsp), %r9
+    mov UREGS_R10(%rsp), %r10
+    mov UREGS_R12(%rsp), %r12
+    mov UREGS_R13(%rsp), %r13
+    mov UREGS_R14(%rsp), %r14
+    mov UREGS_R15(%rsp), %r15
+    mov UREGS_RSP(%rsp), %rsp
+    sysretq
+
+/* Exceptions 0..31: one stub each, then a common path that reports the
+ * fault to the monitor (the enclave ends; nothing returns). */
+    .balign 16
+    .globl cg_x86_vectors
+cg_x86_vectors:
+    .irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .balign 16
+    .if (\v==8)||(\v==10)||(\v==11)||(\v==12)||(\v==13)||(\v==14)||(\v==17)||(\v==21)||(\v==29)||(\v==30)
+    pushq $\v
+    .else
+    pushq $0
+    pushq $\v
+    .endif
+    jmp fault_common
+    .endr
+fault_common:
+    /* stack: vector, error, rip, cs, rflags, rsp, ss */
+    mov 0(%rsp), %rdi
+    mov 8(%rsp), %rsi
+    mov %cr2, %rdx
+    mov 16(%rsp), %rcx
+    mov 40(%rsp), %r8
+    and $-16, %rsp
+    call cg_die_fault
+    ud2
+
+    .section .note.GNU-stack, "", @progbits
