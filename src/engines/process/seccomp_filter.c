@@ -77,6 +77,12 @@ static void build(void)
         snprintf(g_why, sizeof(g_why), "libseccomp could not initialise a filter");
         return;
     }
+    /* A call through another ABI (int 0x80: the i386 table) must end the
+     * whole enclave too, not just the thread (libseccomp's default). */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0) {
+        snprintf(g_why, sizeof(g_why), "libseccomp refused the bad-architecture action");
+        goto out;
+    }
     for (size_t i = 0; i < CG_SYSCALL_POLICY_COUNT; i++) {
         if (add_rules(ctx, &cg_syscall_policy[i]) != 0) {
             snprintf(g_why, sizeof(g_why), "libseccomp refused the rule for %s", cg_syscall_policy[i].name);

@@ -160,8 +160,73 @@ int ecall_crash(int how)
         nanosleep(&s, NULL);
         break;
     }
+    /* Escape attempts: each must end only this enclave. */
+    case 6: /* write to its own code */
+        *(volatile uint8_t *)(uintptr_t)&ecall_crash = 0xc3;
+        break;
+    case 7: /* read far outside anything mapped */
+        (void)*(volatile uint64_t *)(uintptr_t)0x00007f0000000000ull;
+        break;
+    case 8:
+        __asm__ volatile("hlt");
+        break;
+    case 9:
+        __asm__ volatile("outb %%al, $0xcc" : : "a"(1));
+        break;
+    case 10:
+        __asm__ volatile("wrmsr" : : "c"(0xc0000082u), "a"(0), "d"(0));
+        break;
+    case 11:
+        __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)0) : "memory");
+        break;
+    case 12: /* the 32-bit system call gate */
+        __asm__ volatile("int $0x80" : : "a"(20) : "memory");
+        break;
+    case 13: /* spin for ever: only destroy ends it */
+        for (;;)
+            __asm__ volatile("pause");
+    case 14: /* execute data */
+    {
+        static uint8_t code[16] = {0xc3};
+        ((void (*)(void))(uintptr_t)code)();
+        break;
+    }
     }
     return -1;
+}
+
+/* Allocate far past the manifest's heap: must fail cleanly, not kill. */
+int ecall_alloc_past_budget(void)
+{
+    size_t big = (size_t)4 << 30; /* 4 GiB: the e2e heap is 768 MiB */
+    void *p = malloc(big);
+    if (p != NULL) {
+        free(p);
+        return 1;
+    }
+    /* and the enclave keeps working afterwards */
+    void *q = malloc(1 << 20);
+    int ok = q != NULL;
+    free(q);
+    return ok ? 0 : 2;
+}
+
+/* A secret that never leaves the enclave: the host gets it complemented,
+ * and scans its own memory for the plain bytes. */
+static uint8_t g_hidden[32];
+int ecall_hidden_complement(uint8_t *out, size_t len)
+{
+    if (len != sizeof g_hidden)
+        return -1;
+    static int ready;
+    if (!ready) {
+        if (cc_enclave_generate_random(g_hidden, sizeof g_hidden) != CC_SUCCESS)
+            return -1;
+        ready = 1;
+    }
+    for (size_t i = 0; i < len; i++)
+        out[i] = (uint8_t)~g_hidden[i];
+    return 0;
 }
 
 uint64_t ecall_secret_addr(void) { return (uint64_t)(uintptr_t)g_secret; }

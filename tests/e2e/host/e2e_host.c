@@ -4,6 +4,7 @@
  * with CGEAR_ENGINE. Usage: e2e_host <enclave file>
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -427,6 +428,194 @@ static void test_crash_forbidden_fork(void **state)
     expect_death(4, CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL);
 }
 
+/* Escape attempts (issue 4): each ends this enclave only, with the right
+ * code, on every engine. */
+static void test_escape_write_code(void **state)
+{
+    (void)state;
+    expect_death(6, CC_ERROR_ENCLAVE_CRASHED);
+}
+static void test_escape_read_unmapped(void **state)
+{
+    (void)state;
+    expect_death(7, CC_ERROR_ENCLAVE_CRASHED);
+}
+static void test_escape_hlt(void **state)
+{
+    (void)state;
+    expect_death(8, CC_ERROR_ENCLAVE_CRASHED);
+}
+static void test_escape_port_io(void **state)
+{
+    (void)state;
+    expect_death(9, CC_ERROR_ENCLAVE_CRASHED);
+}
+static void test_escape_wrmsr(void **state)
+{
+    (void)state;
+    expect_death(10, CC_ERROR_ENCLAVE_CRASHED);
+}
+static void test_escape_mov_cr3(void **state)
+{
+    (void)state;
+    expect_death(11, CC_ERROR_ENCLAVE_CRASHED);
+}
+static void test_escape_int80(void **state)
+{
+    (void)state;
+    /* process engine: the 32-bit syscall ABI is outside the filter;
+     * kvm engine: there is no gate 0x80, so it is a fault */
+    cc_enclave_t ctx = {0};
+    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    int r = 0;
+    assert_int_equal(ecall_crash(&ctx, &r, 12), CC_ERROR_ENCLAVE_LOST);
+    cc_enclave_result_t st = cgear_enclave_status(&ctx);
+    assert_true(st == CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL || st == CC_ERROR_ENCLAVE_CRASHED);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+}
+static void test_escape_exec_data(void **state)
+{
+    (void)state;
+    expect_death(14, CC_ERROR_ENCLAVE_CRASHED);
+}
+
+static void *spin_worker(void *arg)
+{
+    struct worker *w = arg;
+    w->rc = ecall_crash(w->ctx, &w->result, 13);
+    return NULL;
+}
+
+/* A call that never returns is ended by destroy, from another thread. */
+static void test_spin_forever_destroyed(void **state)
+{
+    (void)state;
+    cc_enclave_t ctx = {0};
+    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    struct worker w = {&ctx, 0, 0, CC_FAIL};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, spin_worker, &w), 0);
+    usleep(100 * 1000);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+    pthread_join(t, NULL);
+    assert_int_equal(w.rc, CC_ERROR_ENCLAVE_LOST);
+}
+
+static void test_alloc_past_budget(void **state)
+{
+    cc_enclave_t *ctx = *state;
+    int r = -1;
+    assert_int_equal(ecall_alloc_past_budget(ctx, &r), CC_SUCCESS);
+    assert_int_equal(r, 0);
+    assert_int_equal(ecall_add(ctx, &r, 2, 2), CC_SUCCESS);
+    assert_int_equal(r, 4);
+}
+
+/* The host holds no copy of the enclave's private memory: a secret made
+ * inside the enclave is nowhere in the host's address space. */
+static bool memory_contains(const uint8_t *pat, size_t len, const uint8_t *skip)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (f == NULL)
+        return true;
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[5];
+        if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3 || perms[0] != 'r')
+            continue;
+        if (strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
+            continue;
+        for (const uint8_t *p = (const uint8_t *)lo; p + len <= (const uint8_t *)hi; p++)
+            if (p[0] == pat[0] && p != skip && memcmp(p, pat, len) == 0) {
+                found = true;
+                break;
+            }
+    }
+    fclose(f);
+    return found;
+}
+
+static void test_host_has_no_enclave_memory(void **state)
+{
+    cc_enclave_t *ctx = *state;
+    uint8_t c[32];
+    int r = -1;
+    assert_int_equal(ecall_hidden_complement(ctx, &r, c, sizeof c), CC_SUCCESS);
+    assert_int_equal(r, 0);
+    uint8_t *plain = malloc(sizeof c);
+    assert_non_null(plain);
+    for (size_t i = 0; i < sizeof c; i++)
+        plain[i] = (uint8_t)~c[i];
+    memset(c, 0, sizeof c);
+    /* control: the scanner finds a copy it was not told to skip */
+    uint8_t *control = malloc(sizeof c);
+    assert_non_null(control);
+    memcpy(control, plain, sizeof c);
+    assert_true(memory_contains(plain, sizeof c, plain));
+    memset(control, 0, sizeof c);
+    free(control);
+    assert_false(memory_contains(plain, sizeof c, plain));
+    free(plain);
+}
+
+/* Many create/destroy cycles leave no descriptors, processes or memory. */
+static int count_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        return -1;
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static void test_create_destroy_cycles(void **state)
+{
+    (void)state;
+    const char *env = getenv("CGEAR_E2E_CYCLES");
+    long cycles = env ? atol(env) : 1000;
+    /* warm up: one-time allocations (seccomp program, monitor memfd) */
+    cc_enclave_t ctx = {0};
+    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+    int fds = count_fds();
+    long rss = rss_kib();
+    for (long i = 0; i < cycles; i++) {
+        cc_enclave_t c = {0};
+        assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &c), CC_SUCCESS);
+        int r = 0;
+        assert_int_equal(ecall_add(&c, &r, (int)i, 1), CC_SUCCESS);
+        assert_int_equal(r, (int)i + 1);
+        assert_int_equal(cc_enclave_destroy(&c), CC_SUCCESS);
+    }
+    assert_int_equal(count_fds(), fds);
+    /* every monitor was reaped: no child is left, not even a zombie */
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+    /* memory: bounded growth, not per-cycle growth (a leak of even one
+     * small allocation per cycle would show over 1000 cycles under ASan) */
+    long grown = rss_kib() - rss;
+    fprintf(stderr, "cycles: %ld, fds %d -> %d, RSS grew %ld KiB\n", cycles, fds, count_fds(), grown);
+    assert_true(grown < 16 * 1024);
+}
+
 static void *hang_worker(void *arg)
 {
     struct worker *w = arg;
@@ -593,6 +782,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_ocalls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_ecall_from_ocall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ecall_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_past_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_has_no_enclave_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_function_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memcheck, setup, teardown),
@@ -603,6 +794,16 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crash_abort),
         cmocka_unit_test(test_crash_exit),
         cmocka_unit_test(test_crash_forbidden_fork),
+        cmocka_unit_test(test_escape_write_code),
+        cmocka_unit_test(test_escape_read_unmapped),
+        cmocka_unit_test(test_escape_hlt),
+        cmocka_unit_test(test_escape_port_io),
+        cmocka_unit_test(test_escape_wrmsr),
+        cmocka_unit_test(test_escape_mov_cr3),
+        cmocka_unit_test(test_escape_int80),
+        cmocka_unit_test(test_escape_exec_data),
+        cmocka_unit_test(test_spin_forever_destroyed),
+        cmocka_unit_test(test_create_destroy_cycles),
         cmocka_unit_test(test_killed_during_call),
         cmocka_unit_test(test_proc_mem_unreadable),
     };
