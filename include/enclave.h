@@ -49,6 +49,25 @@ typedef struct _enclave_features {
 #define ENCLAVE_FEATURE_PROTECTED_CODE_LOADER 0x2u
 
 /*
+ * cgear feature: run an enclave with fewer resources than its signed
+ * manifest grants. feature_desc points at a cgear_resources_t; a zero field
+ * keeps the manifest's value. The manifest is the ceiling: asking for more
+ * threads or heap than it grants (or for less than 1 MiB of heap) fails
+ * with CC_ERROR_BAD_PARAMETERS. `cgear enclave start --cpus/--mem` use it.
+ */
+#define CGEAR_FEATURE_RESOURCES 0xCC01u
+
+typedef struct _cgear_resources {
+    uint32_t threads;   /* enclave threads = concurrent ECALLs, 1..manifest threads; 0 = manifest */
+    uint32_t reserved;  /* must be 0 */
+    uint64_t heap_size; /* heap bytes, 1 MiB..manifest heap_size; 0 = manifest */
+} cgear_resources_t;
+
+/* Prefix of a cc_enclave_create() path that attaches to a running
+ * standalone enclave instead of loading an image: "cgear-enclave:ID". */
+#define CGEAR_ATTACH_PREFIX "cgear-enclave:"
+
+/*
  * The enclave context. The caller allocates it and zero-initialises it
  * (cc_enclave_t ctx = {0};) before cc_enclave_create(); the runtime owns the
  * fields afterwards. Do not copy a live context.
@@ -91,6 +110,20 @@ typedef struct _enclave {
  * CC_ERROR_NOT_SUPPORTED (unknown feature), CC_ERROR_OUT_OF_MEMORY,
  * CC_ERROR_ENCLAVE_LOST (the enclave died while starting).
  * Every failure writes one line saying what went wrong to stderr.
+ *
+ * Attaching: a @path of the form "cgear-enclave:ID" (CGEAR_ATTACH_PREFIX),
+ * with the ID `cgear enclave start` printed, attaches to that running
+ * standalone enclave instead of creating one (docs/cli.md). The context
+ * then works as usual: ECALLs with this program's own generated code (same
+ * EDL) and OCALL table, cgear_enclave_* queries. @type must be AUTO or the
+ * engine the enclave runs on (CGEAR_ENGINE is ignored); @flags (0 or
+ * SECGEAR_DEBUG_FLAG) is not used: enclave->flags tells whether the running
+ * enclave is a debug one. One host process is attached to an enclave at a
+ * time. If the enclave stops or dies while attached, calls return
+ * CC_ERROR_ENCLAVE_LOST. Attach errors: CC_ERROR_INVALID_PATH (no such
+ * running enclave, or a malformed ID), CC_ERROR_BUSY (another host is
+ * attached), CC_ERROR_INVALID_TYPE (it runs on another engine than @type),
+ * CC_ERROR_COMMUNICATION (its holder process does not answer).
  */
 CC_API_SPEC cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uint32_t version,
                                                   uint32_t flags, const enclave_features_t *features,
@@ -99,6 +132,10 @@ CC_API_SPEC cc_enclave_result_t cc_enclave_create(const char *path, enclave_type
 /**
  * cc_enclave_destroy() - stop an enclave and release everything it held.
  * @enclave: a context filled by cc_enclave_create().
+ *
+ * On a context attached through "cgear-enclave:ID" it only detaches: the
+ * enclave keeps running (and keeps its state) for the next host to attach;
+ * `cgear enclave stop ID` stops it.
  *
  * Must not race with calls into the same enclave. Works on an enclave that
  * has crashed. Errors: CC_ERROR_BAD_PARAMETERS (NULL),

@@ -55,6 +55,15 @@ static void give_slot(struct cg_enclave *e, uint32_t index)
     pthread_mutex_unlock(&e->lock);
 }
 
+/* A call is over: let a waiting destroy proceed when it was the last. */
+static void leave(struct cg_enclave *e)
+{
+    pthread_mutex_lock(&e->lock);
+    if (--e->callers == 0)
+        pthread_cond_broadcast(&e->slot_free);
+    pthread_mutex_unlock(&e->lock);
+}
+
 static cc_enclave_result_t run_ocall(void *ctx, uint32_t fn, const uint8_t *in, size_t in_len, cg_msg_t *out)
 {
     const cg_stub_table_t *t = ctx;
@@ -75,14 +84,21 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     struct cg_enclave *e = enclave->private_data;
     if (atomic_load(&e->lost))
         return CC_ERROR_ENCLAVE_LOST;
+    /* Counted, so that a destroy from another thread waits for this call
+     * to unwind (it makes the call fail at once) before freeing. */
+    pthread_mutex_lock(&e->lock);
+    e->callers++;
+    pthread_mutex_unlock(&e->lock);
 
     struct frame f = {e, find_held(e), t_top};
     uint32_t index = 0;
     bool owned = f.ch == NULL;
     if (owned) {
         cc_enclave_result_t rc = take_slot(e, &index);
-        if (rc != CC_SUCCESS)
+        if (rc != CC_SUCCESS) {
+            leave(e);
             return rc;
+        }
         f.ch = &e->chans[index];
     }
     t_top = &f;
@@ -110,5 +126,6 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     }
     if (owned)
         give_slot(e, index);
+    leave(e);
     return rc;
 }

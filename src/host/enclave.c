@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "futex.h"
 #include "host.h"
 #include "image.h"
@@ -235,6 +236,15 @@ static cc_enclave_result_t wait_ready(struct cg_enclave *e)
 static void free_enclave(struct cg_enclave *e)
 {
     cg_monitor_stop(e);
+    /* Calls still inside (another thread's ECALL at the moment of destroy)
+     * have been woken with ENCLAVE_LOST by the stop; wait for them to
+     * unwind before the memory they use goes away. */
+    if (e->reaper_started || e->chans != NULL) {
+        pthread_mutex_lock(&e->lock);
+        while (e->callers > 0)
+            pthread_cond_wait(&e->slot_free, &e->lock);
+        pthread_mutex_unlock(&e->lock);
+    }
     if (e->window != NULL)
         munmap(e->window, e->window_size);
     if (e->window_fd >= 0)
@@ -298,10 +308,44 @@ static cc_enclave_result_t check_features(const enclave_features_t *features, ui
             /* Accepted: switchless ECALLs run as ordinary ECALLs, which is
              * what secGear does when switchless is unavailable. */
             break;
+        case CGEAR_FEATURE_RESOURCES:
+            if (features[i].feature_desc == NULL) {
+                cg_log_error("cc_enclave_create: CGEAR_FEATURE_RESOURCES needs a cgear_resources_t");
+                return CC_ERROR_BAD_PARAMETERS;
+            }
+            break;
         default:
             cg_log_error("cc_enclave_create: feature 0x%x is not supported", features[i].setting_type);
             return CC_ERROR_NOT_SUPPORTED;
         }
+    }
+    return CC_SUCCESS;
+}
+
+/* CGEAR_FEATURE_RESOURCES: run with fewer threads or less heap than the
+ * signed manifest grants (the manifest is the ceiling the signer approved). */
+static cc_enclave_result_t apply_resources(struct cg_enclave *e, const enclave_features_t *features, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        if (features[i].setting_type != CGEAR_FEATURE_RESOURCES)
+            continue;
+        const cgear_resources_t *r = features[i].feature_desc;
+        if (r->reserved != 0) {
+            cg_log_error("cc_enclave_create: cgear_resources_t.reserved must be 0");
+            return CC_ERROR_BAD_PARAMETERS;
+        }
+        if (r->threads > e->manifest.threads || (r->heap_size != 0 && r->heap_size < ((uint64_t)1 << 20)) ||
+            r->heap_size > e->manifest.heap_size) {
+            cg_log_error("enclave '%s' may use at most %u threads and %llu MiB of heap (its signed manifest), and "
+                         "at least 1 MiB; asked for %u threads and %llu MiB",
+                         e->manifest.name, e->manifest.threads, (unsigned long long)(e->manifest.heap_size >> 20),
+                         r->threads, (unsigned long long)(r->heap_size >> 20));
+            return CC_ERROR_BAD_PARAMETERS;
+        }
+        if (r->threads != 0)
+            e->manifest.threads = r->threads;
+        if (r->heap_size != 0)
+            e->manifest.heap_size = r->heap_size;
     }
     return CC_SUCCESS;
 }
@@ -329,6 +373,9 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     cc_enclave_result_t rc = check_features(features, features_count);
     if (rc != CC_SUCCESS)
         return rc;
+    /* "cgear-enclave:ID": attach to a standalone enclave (attach.c). */
+    if (cg_attach_is_path(path))
+        return cg_attach_create(path, type, flags, enclave);
 
     const struct cg_engine *engine;
     rc = cg_engine_select(type, &engine);
@@ -350,6 +397,8 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     pthread_cond_init(&e->slot_free, NULL);
 
     rc = load_file(e, path);
+    if (rc == CC_SUCCESS)
+        rc = apply_resources(e, features, features_count);
     if (rc == CC_SUCCESS)
         rc = check_engine_allowed(e, type);
     if (rc == CC_SUCCESS && (e->manifest.flags & CG_MANIFEST_F_DEBUG_ONLY) && !(flags & SECGEAR_DEBUG_FLAG)) {
@@ -388,7 +437,11 @@ cc_enclave_result_t cc_enclave_destroy(cc_enclave_t *enclave)
         cg_log_error("cc_enclave_destroy: the context holds no enclave (never created or already destroyed)");
         return CC_ERROR_INVALID_ENCLAVE_ID;
     }
-    free_enclave(enclave->private_data);
+    struct cg_enclave *e = enclave->private_data;
+    if (e->attach != NULL)
+        cg_attach_release(e); /* detach: the enclave keeps running */
+    else
+        free_enclave(e);
     free(enclave->path);
     enclave->path = NULL;
     enclave->private_data = NULL;
@@ -414,7 +467,9 @@ cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave)
 {
     if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
         return CC_ERROR_INVALID_ENCLAVE_ID;
-    const struct cg_enclave *e = enclave->private_data;
+    struct cg_enclave *e = enclave->private_data;
+    if (e->attach != NULL && !atomic_load(&e->lost))
+        return cg_attach_status(e); /* the holder tells why it died */
     return atomic_load(&e->lost) ? e->lost_reason : CC_SUCCESS;
 }
 

@@ -43,6 +43,7 @@ struct cg_enclave {
     pthread_mutex_t lock;
     pthread_cond_t slot_free;
     uint64_t busy; /* bit i: slot i in use */
+    uint32_t callers; /* threads inside cg_host_ecall() on this enclave */
 
     /* the monitor process (the enclave process for the process engine) */
     pid_t pid;
@@ -57,6 +58,11 @@ struct cg_enclave {
     atomic_bool lost;
     atomic_bool destroying;
     cc_enclave_result_t lost_reason;
+
+    /* Standalone enclaves (attach.c): non-NULL when this context is
+     * attached to an enclave another process holds; it then owns no
+     * process, only a mapping of the window. */
+    struct cg_attach *attach;
 };
 
 /* An engine: how the enclave side is run. */

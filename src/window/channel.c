@@ -42,10 +42,18 @@ cc_enclave_result_t cg_chan_wait(struct cg_chan *ch)
             return CC_ERROR_ENCLAVE_LOST;
         if (v != ch->peer)
             return CC_ERROR_PROTOCOL;
-        if (spin < CG_SPIN)
+        if (spin < CG_SPIN) {
             cg_cpu_relax();
-        else
+            continue;
+        }
+        /* Announce the sleep, then look again: the peer writes the turn
+         * and then reads sleepers, we write sleepers and then read the
+         * turn (all sequentially consistent), so one of us sees the other
+         * and no wake-up is lost. The kernel re-checks the turn too. */
+        atomic_fetch_add_explicit(&ch->slot->sleepers, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&ch->slot->turn, memory_order_seq_cst) == v)
             cg_futex_wait(&ch->slot->turn, v, NULL);
+        atomic_fetch_sub_explicit(&ch->slot->sleepers, 1, memory_order_seq_cst);
     }
 }
 
@@ -54,10 +62,13 @@ cc_enclave_result_t cg_chan_wait(struct cg_chan *ch)
 static cc_enclave_result_t pass_turn(struct cg_chan *ch)
 {
     uint32_t expected = ch->me;
-    if (!atomic_compare_exchange_strong_explicit(&ch->slot->turn, &expected, ch->peer, memory_order_acq_rel,
-                                                 memory_order_acquire))
+    if (!atomic_compare_exchange_strong_explicit(&ch->slot->turn, &expected, ch->peer, memory_order_seq_cst,
+                                                 memory_order_seq_cst))
         return expected == CG_TURN_DEAD ? CC_ERROR_ENCLAVE_LOST : CC_ERROR_PROTOCOL;
-    cg_futex_wake(&ch->slot->turn, 1);
+    /* Only a sleeping peer needs the system call (in a VM it is a VM exit;
+     * a spinning peer sees the turn by itself). */
+    if (atomic_load_explicit(&ch->slot->sleepers, memory_order_seq_cst) != 0)
+        cg_futex_wake(&ch->slot->turn, 1);
     return CC_SUCCESS;
 }
 

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define CG_WINDOW_MAGIC 0x4e495747u /* "GWIN" */
-#define CG_WINDOW_VERSION 1u
+#define CG_WINDOW_VERSION 2u
 #define CG_PAGE_SIZE 4096u
 
 /* The process engine hands the window to the enclave on this descriptor. */
@@ -75,7 +75,8 @@ struct cg_slot_hdr {
     uint64_t total;        /* length of the whole message */
     uint64_t offset;       /* offset of this chunk in the message */
     uint64_t len;          /* bytes of this chunk in data[] */
-    uint8_t pad[24];
+    _Atomic uint32_t sleepers; /* threads in futex_wait on turn: wake only if > 0 */
+    uint8_t pad[20];
 };
 
 #define CG_SLOT_HDR_SIZE 64u

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attest_cmds.h"
 #include "codegen.h"
 #include "doctor.h"
+#include "enclave_cmds.h"
 #include "image_cmds.h"
 
 #ifndef CGEAR_VERSION
@@ -25,6 +27,9 @@ static const struct command commands[] = {
     {"sign", cgear_sign_main, "build a signed enclave image from an enclave ELF and a manifest"},
     {"measure", cgear_measure_main, "print an image's measurement, signer and manifest"},
     {"verify", cgear_verify_main, "check an image's structure, measurement and signature"},
+    {"enclave", cgear_enclave_main, "run standalone enclaves: start, list, console, stop"},
+    {"platform", cgear_platform_main, "the platform's root secret and attestation key: init, show, export-cert"},
+    {"attest", cgear_attest_main, "attestation reports: verify, show, make"},
 };
 
 static void usage(FILE *out)

@@ -113,7 +113,11 @@ static uint32_t wait_turn(struct cg_slot_hdr *s, uint32_t want)
         uint32_t v = atomic_load(&s->turn);
         if (v == want || v == CG_TURN_DEAD)
             return v;
-        cg_futex_wait(&s->turn, v, NULL);
+        /* the window protocol: announce the sleep, so the peer wakes us */
+        atomic_fetch_add(&s->sleepers, 1);
+        if (atomic_load(&s->turn) == v)
+            cg_futex_wait(&s->turn, v, NULL);
+        atomic_fetch_sub(&s->sleepers, 1);
     }
 }
 

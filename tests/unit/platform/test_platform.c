@@ -1,0 +1,280 @@
+/*
+ * test_platform.c - the platform keys (src/platform): creation and file
+ * permissions, refusing unsafe or partial platforms, HKDF known answer,
+ * determinism and separation of derived keys, ES384 signatures.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "platform.h"
+
+static char g_tmp[256];
+
+static void path_of(char *out, size_t cap, const char *rel)
+{
+    snprintf(out, cap, "%s/%s", g_tmp, rel);
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
+static void read_all(const char *path, uint8_t *buf, size_t cap, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    *len = fread(buf, 1, cap, f);
+    fclose(f);
+}
+
+/* First use makes a complete platform with tight permissions, in nested
+ * folders that did not exist; the second use loads the same one. */
+static void test_create_and_reload(void **state)
+{
+    (void)state;
+    char dir[512], file[600];
+    path_of(dir, sizeof(dir), "a/b/platform");
+    struct cg_platform *p = NULL;
+    bool created = false;
+    char why[256] = "";
+    assert_int_equal(cg_platform_open(dir, true, &p, &created, why, sizeof(why)), CC_SUCCESS);
+    assert_true(created);
+    assert_string_equal(cg_platform_dir(p), dir);
+    assert_int_equal(mode_of(dir), 0700);
+    const char *names[] = {CG_PLATFORM_ROOT_FILE, CG_PLATFORM_KEY_FILE, CG_PLATFORM_CERT_FILE};
+    for (int i = 0; i < 3; i++) {
+        snprintf(file, sizeof(file), "%s/%s", dir, names[i]);
+        assert_int_equal(mode_of(file), 0600);
+    }
+    uint8_t root[64];
+    size_t root_len = 0;
+    snprintf(file, sizeof(file), "%s/%s", dir, CG_PLATFORM_ROOT_FILE);
+    read_all(file, root, sizeof(root), &root_len);
+    assert_int_equal(root_len, CG_PLATFORM_ROOT_LEN);
+    assert_true(cg_key_is_p384(cg_platform_key(p)));
+    assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(cg_platform_cert(p)), cg_platform_key(p)), 1);
+
+    uint8_t *der1 = NULL, *der2 = NULL;
+    size_t l1 = 0, l2 = 0;
+    uint8_t id[48], k1[32], k2[32];
+    memset(id, 0x5a, sizeof(id));
+    assert_int_equal(cg_platform_cert_der(p, &der1, &l1), CC_SUCCESS);
+    assert_int_equal(cg_platform_seal_key(p, CG_SEAL_POLICY_MEASUREMENT, id, k1), CC_SUCCESS);
+    cg_platform_close(p);
+
+    assert_int_equal(cg_platform_open(dir, true, &p, &created, why, sizeof(why)), CC_SUCCESS);
+    assert_false(created);
+    assert_int_equal(cg_platform_cert_der(p, &der2, &l2), CC_SUCCESS);
+    assert_int_equal(cg_platform_seal_key(p, CG_SEAL_POLICY_MEASUREMENT, id, k2), CC_SUCCESS);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(der1, der2, l1);
+    assert_memory_equal(k1, k2, sizeof(k1)); /* same platform, same enclave: same key */
+    cg_platform_close(p);
+    free(der1);
+    free(der2);
+
+    /* The certificate alone, as a verifier reads it. */
+    X509 *x = NULL;
+    assert_int_equal(cg_platform_read_cert(dir, &x, why, sizeof(why)), CC_SUCCESS);
+    X509_free(x);
+}
+
+static void test_absent_not_created(void **state)
+{
+    (void)state;
+    char dir[512], why[256] = "";
+    path_of(dir, sizeof(dir), "nothing-here");
+    struct cg_platform *p = NULL;
+    assert_int_equal(cg_platform_open(dir, false, &p, NULL, why, sizeof(why)), CC_ERROR_INVALID_PATH);
+    assert_null(p);
+    assert_non_null(strstr(why, "cgear platform init"));
+    struct stat st;
+    assert_int_not_equal(stat(dir, &st), 0);
+}
+
+/* A secret others can read, or a folder others can write, is refused. */
+static void test_permissions_enforced(void **state)
+{
+    (void)state;
+    char dir[512], file[600], why[256] = "";
+    path_of(dir, sizeof(dir), "perm");
+    struct cg_platform *p = NULL;
+    assert_int_equal(cg_platform_open(dir, true, &p, NULL, why, sizeof(why)), CC_SUCCESS);
+    cg_platform_close(p);
+
+    snprintf(file, sizeof(file), "%s/%s", dir, CG_PLATFORM_KEY_FILE);
+    assert_int_equal(chmod(file, 0644), 0);
+    assert_int_equal(cg_platform_open(dir, false, &p, NULL, why, sizeof(why)), CC_ERROR_ACCESS_DENIED);
+    assert_non_null(strstr(why, "chmod 600"));
+    assert_int_equal(chmod(file, 0600), 0);
+
+    snprintf(file, sizeof(file), "%s/%s", dir, CG_PLATFORM_ROOT_FILE);
+    assert_int_equal(chmod(file, 0640), 0);
+    assert_int_equal(cg_platform_open(dir, false, &p, NULL, why, sizeof(why)), CC_ERROR_ACCESS_DENIED);
+    assert_int_equal(chmod(file, 0600), 0);
+
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_int_equal(cg_platform_open(dir, false, &p, NULL, why, sizeof(why)), CC_ERROR_ACCESS_DENIED);
+    assert_int_equal(chmod(dir, 0700), 0);
+
+    assert_int_equal(cg_platform_open(dir, false, &p, NULL, why, sizeof(why)), CC_SUCCESS);
+    cg_platform_close(p);
+}
+
+/* A partial platform is never silently regenerated (sealed data would be
+ * lost); a malformed root secret is refused. */
+static void test_partial_and_malformed(void **state)
+{
+    (void)state;
+    char dir[512], file[600], why[256] = "";
+    path_of(dir, sizeof(dir), "partial");
+    struct cg_platform *p = NULL;
+    assert_int_equal(cg_platform_open(dir, true, &p, NULL, why, sizeof(why)), CC_SUCCESS);
+    cg_platform_close(p);
+    uint8_t before[64], after[64];
+    size_t lb, la;
+    snprintf(file, sizeof(file), "%s/%s", dir, CG_PLATFORM_ROOT_FILE);
+    read_all(file, before, sizeof(before), &lb);
+
+    char cert[600];
+    snprintf(cert, sizeof(cert), "%s/%s", dir, CG_PLATFORM_CERT_FILE);
+    assert_int_equal(unlink(cert), 0);
+    assert_int_equal(cg_platform_open(dir, true, &p, NULL, why, sizeof(why)), CC_ERROR_BAD_FORMAT);
+    assert_non_null(strstr(why, "incomplete"));
+    read_all(file, after, sizeof(after), &la);
+    assert_int_equal(la, lb);
+    assert_memory_equal(before, after, lb);
+
+    /* A fresh platform whose root secret is then cut short. */
+    path_of(dir, sizeof(dir), "short");
+    assert_int_equal(cg_platform_open(dir, true, &p, NULL, why, sizeof(why)), CC_SUCCESS);
+    cg_platform_close(p);
+    snprintf(file, sizeof(file), "%s/%s", dir, CG_PLATFORM_ROOT_FILE);
+    assert_int_equal(truncate(file, 31), 0);
+    assert_int_equal(cg_platform_open(dir, false, &p, NULL, why, sizeof(why)), CC_ERROR_BAD_FORMAT);
+}
+
+static void test_default_dir(void **state)
+{
+    (void)state;
+    char d[512], why[256];
+    char *saved_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    setenv(CG_PLATFORM_ENV, "/var/lib/cgear/platform", 1);
+    assert_int_equal(cg_platform_default_dir(d, sizeof(d), why, sizeof(why)), CC_SUCCESS);
+    assert_string_equal(d, "/var/lib/cgear/platform");
+    unsetenv(CG_PLATFORM_ENV);
+    setenv("XDG_DATA_HOME", "/xdg/data", 1);
+    assert_int_equal(cg_platform_default_dir(d, sizeof(d), why, sizeof(why)), CC_SUCCESS);
+    assert_string_equal(d, "/xdg/data/cgear/platform");
+    setenv("XDG_DATA_HOME", "relative/ignored", 1);
+    setenv("HOME", "/home/someone", 1);
+    assert_int_equal(cg_platform_default_dir(d, sizeof(d), why, sizeof(why)), CC_SUCCESS);
+    assert_string_equal(d, "/home/someone/.local/share/cgear/platform");
+    unsetenv("XDG_DATA_HOME");
+    if (saved_home != NULL)
+        setenv("HOME", saved_home, 1);
+    free(saved_home);
+}
+
+/* Known answer, computed from RFC 5869 with Python's hmac module. */
+static void test_hkdf_known_answer(void **state)
+{
+    (void)state;
+    uint8_t ikm[32], info[49], out[32];
+    for (int i = 0; i < 32; i++)
+        ikm[i] = (uint8_t)(i + 1);
+    info[0] = 1;
+    memset(info + 1, 0xaa, 48);
+    static const uint8_t want[32] = {0x86, 0x49, 0x54, 0xd2, 0x9e, 0xc4, 0x46, 0x19, 0xf4, 0x07, 0xd6,
+                                     0x5a, 0x7e, 0x9a, 0x5a, 0x0c, 0x5e, 0xc6, 0x0d, 0x1d, 0xed, 0xf6,
+                                     0xbc, 0xcb, 0x53, 0x0f, 0x0a, 0xfd, 0x61, 0xec, 0xe9, 0xd0};
+    assert_int_equal(cg_hkdf_sha256(ikm, 32, CG_PLATFORM_LABEL_SEAL, info, sizeof(info), out, 32), CC_SUCCESS);
+    assert_memory_equal(out, want, 32);
+    assert_int_equal(cg_hkdf_sha256(ikm, 32, "", info, sizeof(info), out, 32), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cg_hkdf_sha256(ikm, 32, "x", NULL, 3, out, 32), CC_ERROR_BAD_PARAMETERS);
+}
+
+/* Keys differ whenever anything they are bound to differs. */
+static void test_derive_separation(void **state)
+{
+    (void)state;
+    char d1[512], d2[512], why[256];
+    path_of(d1, sizeof(d1), "sep1");
+    path_of(d2, sizeof(d2), "sep2");
+    struct cg_platform *p1 = NULL, *p2 = NULL;
+    assert_int_equal(cg_platform_open(d1, true, &p1, NULL, why, sizeof(why)), CC_SUCCESS);
+    assert_int_equal(cg_platform_open(d2, true, &p2, NULL, why, sizeof(why)), CC_SUCCESS);
+    uint8_t a[48], b[48];
+    memset(a, 1, sizeof(a));
+    memcpy(b, a, sizeof(b));
+    b[47] ^= 1;
+    uint8_t k[6][32];
+    assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_MEASUREMENT, a, k[0]), CC_SUCCESS);
+    assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_SIGNER, a, k[1]), CC_SUCCESS);
+    assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_MEASUREMENT, b, k[2]), CC_SUCCESS);
+    assert_int_equal(cg_platform_seal_key(p2, CG_SEAL_POLICY_MEASUREMENT, a, k[3]), CC_SUCCESS);
+    uint8_t info[49];
+    info[0] = CG_SEAL_POLICY_MEASUREMENT;
+    memcpy(info + 1, a, 48);
+    assert_int_equal(cg_platform_derive(p1, "cgear-other-v1", info, sizeof(info), k[4], 32), CC_SUCCESS);
+    assert_int_equal(cg_platform_derive(p1, CG_PLATFORM_LABEL_SEAL, info, sizeof(info), k[5], 32), CC_SUCCESS);
+    assert_memory_equal(k[5], k[0], 32); /* seal_key is exactly this derivation */
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            assert_memory_not_equal(k[i], k[j], 32);
+    assert_int_equal(cg_platform_seal_key(p1, 3, a, k[0]), CC_ERROR_BAD_PARAMETERS);
+    cg_platform_close(p1);
+    cg_platform_close(p2);
+}
+
+static void test_es384(void **state)
+{
+    (void)state;
+    char d[512], why[256];
+    path_of(d, sizeof(d), "sig");
+    struct cg_platform *p = NULL;
+    assert_int_equal(cg_platform_open(d, true, &p, NULL, why, sizeof(why)), CC_SUCCESS);
+    static const uint8_t msg[] = "a message";
+    uint8_t sig[CG_ES384_SIG_LEN];
+    assert_int_equal(cg_platform_sign(p, msg, sizeof(msg), sig), CC_SUCCESS);
+    assert_int_equal(cg_es384_verify(cg_platform_key(p), msg, sizeof(msg), sig), CC_SUCCESS);
+    sig[50] ^= 0x10;
+    assert_int_equal(cg_es384_verify(cg_platform_key(p), msg, sizeof(msg), sig), CC_ERROR_SIGNATURE_INVALID);
+    sig[50] ^= 0x10;
+    assert_int_equal(cg_es384_verify(cg_platform_key(p), msg, sizeof(msg) - 1, sig), CC_ERROR_SIGNATURE_INVALID);
+    memset(sig, 0, sizeof(sig)); /* r = s = 0 is never valid */
+    assert_int_equal(cg_es384_verify(cg_platform_key(p), msg, sizeof(msg), sig), CC_ERROR_SIGNATURE_INVALID);
+    cg_platform_close(p);
+}
+
+int main(void)
+{
+    snprintf(g_tmp, sizeof(g_tmp), "%s/cgear-platform-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(g_tmp) == NULL)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_and_reload), cmocka_unit_test(test_absent_not_created),
+        cmocka_unit_test(test_permissions_enforced), cmocka_unit_test(test_partial_and_malformed),
+        cmocka_unit_test(test_default_dir), cmocka_unit_test(test_hkdf_known_answer),
+        cmocka_unit_test(test_derive_separation), cmocka_unit_test(test_es384),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", g_tmp);
+    return rc;
+}
