@@ -49,7 +49,7 @@ static int place_fd(int fd, int target)
 
 struct spawn_args {
     int extra_fd, exe_fd, note_fd;
-    char *argv[8];
+    char *argv[9];
     char num[4][24];
 };
 
@@ -122,7 +122,7 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, i
     snprintf(a.num[3], sizeof a.num[3], "%" PRIu64, (uint64_t)m->stack_size);
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     char *argv[] = {(char *)"cgear-monitor", (char *)engine, a.num[0], debug ? (char *)"1" : (char *)"0",
-                    a.num[1], a.num[2], a.num[3], NULL};
+                    a.num[1], a.num[2], a.num[3], (char *)(m->name[0] ? m->name : "enclave"), NULL};
     memcpy(a.argv, argv, sizeof argv);
 
     int note[2];

@@ -91,6 +91,11 @@ static _Noreturn void run_kvm(char **argv)
         _exit(CG_MON_EXIT_USAGE);
     cfg.threads = (uint32_t)threads;
     cfg.debug = debug != 0;
+    /* the name, for log prefixes only: printable characters */
+    size_t k = 0;
+    for (const char *p = argv[7]; *p && k < sizeof cfg.name - 1; p++)
+        cfg.name[k++] = (*p >= 0x21 && *p <= 0x7e) ? *p : '_';
+    cfg.name[k] = '\0';
     struct rlimit core = {0, 0};
     setrlimit(RLIMIT_CORE, &core);
     struct stat st;
@@ -108,7 +113,7 @@ int main(int argc, char **argv)
     /* Before anything else: not ptrace-able, no /proc/PID/mem for peers. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     uint64_t data_limit = 0;
-    if (argc != 7 || parse_u64(argv[2], &data_limit) != 0)
+    if (argc != 8 || parse_u64(argv[2], &data_limit) != 0)
         _exit(CG_MON_EXIT_USAGE);
     if (strcmp(argv[1], "process") == 0)
         run_process(data_limit);

@@ -17,7 +17,7 @@
  *   1,2 stderr of the host, only for debug enclaves
  *
  * argv: cgear-monitor <engine> <data-limit-bytes> <debug 0|1> <threads>
- *       <heap-bytes> <stack-bytes>
+ *       <heap-bytes> <stack-bytes> <enclave-name>
  * Exit statuses below 100 are never used by the monitor; its own failures
  * before the enclave starts use the CG_MON_EXIT_* values, which the host
  * turns into a log line.

@@ -15,6 +15,7 @@ _Static_assert(offsetof(struct cg_cpu, self) == CPU_SELF, "cpu layout");
 _Static_assert(offsetof(struct cg_cpu, kstack_top) == CPU_KSTACK, "cpu layout");
 _Static_assert(offsetof(struct cg_cpu, user_rsp) == CPU_USER_RSP, "cpu layout");
 _Static_assert(CG_G_PERCPU_VA == PERCPU, "per-vCPU address");
+_Static_assert(offsetof(struct cg_cpu, fault) == CPU_FAULT, "cpu layout");
 _Static_assert(offsetof(struct cg_uregs, rax) == UREGS_RAX, "uregs layout");
 _Static_assert(offsetof(struct cg_uregs, r11) == UREGS_R11, "uregs layout");
 _Static_assert(offsetof(struct cg_uregs, r15) == UREGS_R15, "uregs layout");

@@ -104,7 +104,31 @@ cg_x86_vectors:
     jmp fault_common
     .endr
 fault_common:
-    /* stack: vector, error, rip, cs, rflags, rsp, ss */
+    /* stack: vector, error, rip, cs, rflags, rsp, ss. Keep the registers
+     * for the monitor's dump (debug enclaves): PERCPU + CPU_FAULT. */
+    mov %rax, PERCPU + CPU_FAULT + UREGS_RAX
+    mov %rbx, PERCPU + CPU_FAULT + UREGS_RBX
+    mov %rcx, PERCPU + CPU_FAULT + UREGS_RCX
+    mov %rdx, PERCPU + CPU_FAULT + UREGS_RDX
+    mov %rsi, PERCPU + CPU_FAULT + UREGS_RSI
+    mov %rdi, PERCPU + CPU_FAULT + UREGS_RDI
+    mov %rbp, PERCPU + CPU_FAULT + UREGS_RBP
+    mov %r8, PERCPU + CPU_FAULT + UREGS_R8
+    mov %r9, PERCPU + CPU_FAULT + UREGS_R9
+    mov %r10, PERCPU + CPU_FAULT + UREGS_R10
+    mov %r11, PERCPU + CPU_FAULT + UREGS_R11
+    mov %r12, PERCPU + CPU_FAULT + UREGS_R12
+    mov %r13, PERCPU + CPU_FAULT + UREGS_R13
+    mov %r14, PERCPU + CPU_FAULT + UREGS_R14
+    mov %r15, PERCPU + CPU_FAULT + UREGS_R15
+    mov 16(%rsp), %rax
+    mov %rax, PERCPU + CPU_FAULT + UREGS_RIP
+    mov 32(%rsp), %rax
+    mov %rax, PERCPU + CPU_FAULT + UREGS_RFLAGS
+    mov 40(%rsp), %rax
+    mov %rax, PERCPU + CPU_FAULT + UREGS_RSP
+    rdfsbase %rax
+    mov %rax, PERCPU + CPU_FAULT + UREGS_FSBASE
     mov 0(%rsp), %rdi
     mov 8(%rsp), %rsi
     mov %cr2, %rdx

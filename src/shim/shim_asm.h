@@ -13,6 +13,7 @@
 #define CPU_SELF 0
 #define CPU_KSTACK 8
 #define CPU_USER_RSP 16
+#define CPU_FAULT 0x110 /* checked in boot.c */
 
 /* struct cg_uregs (UREGS_SIZE keeps the kernel stack 16-byte aligned) */
 #define UREGS_RAX 0

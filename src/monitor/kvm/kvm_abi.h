@@ -84,6 +84,7 @@ struct cg_cpu {
     struct cg_uregs start;  /* the user context a new thread starts with */
     struct cg_hcall hc;
     uint64_t area_gpa;      /* guest-physical address of this struct */
+    struct cg_uregs fault;  /* registers at a fault (rip/rsp from the CPU frame) */
     uint64_t gdt[10] __attribute__((aligned(64)));  /* null, null, kcode, kdata, ucode32, udata, ucode, tss(2) */
     uint8_t tss[104] __attribute__((aligned(16)));
     uint64_t idt[64] __attribute__((aligned(16)));  /* 32 gates of 16 bytes */

@@ -14,6 +14,7 @@
 #include "kvm_abi.h"
 
 struct cg_vm_config {
+    char name[64];      /* the enclave's name, for the fault dump */
     uint32_t threads;
     uint64_t heap_size;
     uint64_t stack_size;
