@@ -26,6 +26,7 @@ enum cg_sc_rule {
     CG_SC_SET_FS,       /* arch_prctl(ARCH_SET_FS, ...) only */
     CG_SC_CONSOLE,      /* write/writev to fd 1 or 2 only (the debug console) */
     CG_SC_NODUMP,       /* prctl(PR_SET_DUMPABLE, 0) only */
+    CG_SC_KEYS,         /* read/close of the key block descriptor only (src/abi/enclave_keys.h) */
 };
 
 struct cg_syscall_rule {
@@ -71,6 +72,9 @@ static const struct cg_syscall_rule cg_syscall_policy[] = {
     CG_SC(exit, CG_SC_ALLOW, 0),
     CG_SC(exit_group, CG_SC_ALLOW, 0),
     CG_SC(prctl, CG_SC_NODUMP, 0),
+    /* the key block, read once at start */
+    CG_SC(read, CG_SC_KEYS, 0),
+    CG_SC(close, CG_SC_KEYS, 0),
     /* harmless calls musl makes: answered, not performed */
     CG_SC(ioctl, CG_SC_ERRNO, ENOTTY),
     CG_SC(rt_sigaction, CG_SC_ERRNO, ENOSYS),

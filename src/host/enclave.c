@@ -391,7 +391,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     }
     e->engine = engine;
     e->flags = flags;
-    e->elf_fd = e->window_fd = e->pidfd = e->note_fd = -1;
+    e->elf_fd = e->window_fd = e->pidfd = e->note_fd = e->keys_fd = -1;
     e->pid = -1;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->slot_free, NULL);
@@ -407,8 +407,15 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     }
     if (rc == CC_SUCCESS)
         rc = make_window(e);
+    if (rc == CC_SUCCESS && (e->keys_fd = cg_make_keys_fd(e)) < 0)
+        rc = CC_ERROR_OUT_OF_MEMORY;
     if (rc == CC_SUCCESS)
         rc = cg_monitor_start(e);
+    /* The monitor holds its own copy now: the host keeps none. */
+    if (e->keys_fd >= 0) {
+        close(e->keys_fd);
+        e->keys_fd = -1;
+    }
     if (rc == CC_SUCCESS)
         rc = wait_ready(e);
     if (rc != CC_SUCCESS) {

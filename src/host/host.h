@@ -49,6 +49,7 @@ struct cg_enclave {
     pid_t pid;
     int pidfd;     /* -1 where the kernel has no pidfds: then pid is used */
     int note_fd;   /* read end of the monitor's note pipe, or -1 */
+    int keys_fd;   /* sealed memfd with the enclave's key block (keys.c), or -1 */
     bool reaped;   /* under lock: the pid is gone and must not be signalled */
     pthread_t reaper;
     bool reaper_started;
@@ -98,6 +99,10 @@ cc_enclave_result_t cg_elf_find_manifest(const uint8_t *buf, size_t len, struct 
 /* The embedded cgear-monitor executable (monitor_image.c): a sealed,
  * close-on-exec memfd created on first use, or -1 with a reason in @why. */
 int cg_monitor_exe_fd(char *why, size_t why_len);
+
+/* The enclave's key block in a sealed memfd, positioned at 0 (keys.c);
+ * -1 on failure (logged). */
+int cg_make_keys_fd(const struct cg_enclave *e);
 
 /* Start cgear-monitor for @e as @engine ("process", "kvm"), passing
  * @extra_fd (or -1) as its fd 5 (spawn.c). Runs on the reaper thread;

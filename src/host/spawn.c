@@ -5,7 +5,8 @@
  *   - dies with its parent thread (PR_SET_PDEATHSIG),
  *   - keeps only the call window (fd 3), the sealed ELF copy (fd 4), the
  *     engine's extra descriptor if any (fd 5: the seccomp program of the
- *     process engine), the write end of the note pipe (fd 7), plus stderr
+ *     process engine), the write end of the note pipe (fd 7), the enclave's
+ *     key block (fd 8, src/abi/enclave_keys.h), plus stderr
  *     as fds 1 and 2 for debug enclaves,
  *   - exec's cgear-monitor (embedded in this library) with an empty
  *     environment and the manifest's numbers on its command line
@@ -30,6 +31,7 @@
 #include "host.h"
 #include "log.h"
 #include "monitor.h"
+#include "enclave_keys.h"
 #include "window.h"
 
 /* Where the child keeps the monitor executable until it exec's it
@@ -67,7 +69,8 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     int bfd = a->extra_fd >= 0 ? fcntl(a->extra_fd, F_DUPFD, 10) : -1;
     int xfd = fcntl(a->exe_fd, F_DUPFD, 10);
     int nfd = fcntl(a->note_fd, F_DUPFD, 10);
-    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0)
+    int kfd = e->keys_fd >= 0 ? fcntl(e->keys_fd, F_DUPFD, 10) : -1;
+    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->keys_fd >= 0 && kfd < 0))
         _exit(CG_MON_EXIT_SPAWN);
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     if (debug) {
@@ -82,16 +85,19 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
      * the monitor's own executable must not survive its exec. */
     if (place_fd(wfd, CG_WINDOW_FD) != 0 || dup2(efd, CG_ELF_FD) < 0 ||
         (bfd >= 0 && dup2(bfd, CG_MON_BPF_FD) < 0) || dup2(xfd, CG_MON_EXE_FD) < 0 ||
-        dup2(nfd, CG_MON_NOTE_FD) < 0 || fcntl(CG_MON_EXE_FD, F_SETFD, FD_CLOEXEC) != 0)
+        dup2(nfd, CG_MON_NOTE_FD) < 0 || (kfd >= 0 && dup2(kfd, CG_KEYS_FD) < 0) ||
+        fcntl(CG_MON_EXE_FD, F_SETFD, FD_CLOEXEC) != 0)
         _exit(CG_MON_EXIT_SPAWN);
     if (bfd < 0)
         close(CG_MON_BPF_FD);
-    if (syscall(SYS_close_range, CG_MON_NOTE_FD + 1, ~0U, 0) != 0) {
+    if (kfd < 0)
+        close(CG_KEYS_FD);
+    if (syscall(SYS_close_range, CG_KEYS_FD + 1, ~0U, 0) != 0) {
         /* No close_range (Linux < 5.9, valgrind): close them one by one. */
         struct rlimit nof;
         if (errno != ENOSYS || getrlimit(RLIMIT_NOFILE, &nof) != 0)
             _exit(CG_MON_EXIT_SPAWN);
-        for (rlim_t fd = CG_MON_NOTE_FD + 1; fd < nof.rlim_cur && fd < (1u << 20); fd++)
+        for (rlim_t fd = CG_KEYS_FD + 1; fd < nof.rlim_cur && fd < (1u << 20); fd++)
             close((int)fd);
     }
 

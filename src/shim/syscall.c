@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "shim.h"
+#include "enclave_keys.h"
 #include "syscall_policy.h"
 
 #define CLONE_VM 0x100
@@ -208,6 +209,26 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
         break;
     case CG_SC_CONSOLE:
         ret = nr == SYS_write ? console(c, a0, a1, a2) : sys_writev(c, a0, a1, a2);
+        break;
+    case CG_SC_KEYS:
+        if (a0 != CG_KEYS_FD)
+            cg_die_forbidden(nr, r->rip);
+        if (nr == SYS_close) {
+            ret = 0;
+            break;
+        }
+        /* read(): the whole block, once */
+        if (cg_boot.keys_len == 0)
+            ret = -EBADF;
+        else if (a2 < cg_boot.keys_len)
+            ret = -EINVAL;
+        else if (cg_copy_to_user(a1, cg_boot.keys, cg_boot.keys_len) != 0)
+            ret = -EFAULT;
+        else {
+            ret = (int64_t)cg_boot.keys_len;
+            memset(cg_boot.keys, 0, sizeof cg_boot.keys);
+            cg_boot.keys_len = 0;
+        }
         break;
     case CG_SC_NODUMP:
         if (a0 != PR_SET_DUMPABLE || a1 != 0)

@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "enclave_keys.h"
 #include "monitor.h"
 #include "syscall_policy.h"
 #include "window.h"
@@ -56,6 +57,8 @@ static int add_rules(scmp_filter_ctx ctx, const struct cg_syscall_rule *r)
         if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 1)))
             return -1;
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 2));
+    case CG_SC_KEYS:
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_KEYS_FD));
     case CG_SC_NODUMP:
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE),
                                 SCMP_A1(SCMP_CMP_EQ, 0));

@@ -114,6 +114,8 @@ struct cg_boot {
     struct cg_boot_seg {
         uint64_t va, gpa, len, writable;
     } seg[8];
+    uint64_t keys_len;      /* bytes in keys (0: no key block) */
+    uint8_t keys[184];      /* struct cg_enclave_keys (enclave_keys.h), served by read(8) once */
 };
 #define CG_BOOT_MAGIC 0x746f6f4272616567ull /* "gearBoot" */
 #define CG_BOOT_OFFSET 0x100u

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "enclave_keys.h"
 #include "monitor.h"
 #include "vm.h"
 
@@ -369,6 +370,10 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
         cg_note("cannot map the enclave's memory (pool %llu MiB)", (unsigned long long)(pool / MIB));
         return CG_MON_EXIT_LOAD;
     }
+    /* The enclave's key block (fd 8), for the shim to hand over once. */
+    ssize_t kn = read(CG_KEYS_FD, b->keys, sizeof b->keys);
+    b->keys_len = kn == (ssize_t)sizeof b->keys ? (uint64_t)kn : 0;
+    close(CG_KEYS_FD);
     if (cg_build_stack(vm, elf, elf_len, why, sizeof why) != 0) {
         cg_note("cannot build the enclave's stack: %s", why);
         return CG_MON_EXIT_LOAD;

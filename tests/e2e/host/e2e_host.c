@@ -640,8 +640,10 @@ static void test_create_destroy_cycles(void **state)
      * checker, at exit, is the memory check in this build. */
     (void)grown;
 #else
-    /* bounded growth, not per-cycle growth */
-    assert_true(grown < 16 * 1024);
+    /* bounded growth, not per-cycle growth; under valgrind (which keeps
+     * freed blocks in its own queue) memcheck is the check instead */
+    if (getenv("CGEAR_E2E_NO_RSS") == NULL)
+        assert_true(grown < 16 * 1024);
 #endif
 }
 

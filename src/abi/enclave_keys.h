@@ -1,0 +1,42 @@
+/*
+ * enclave_keys.h - the key block every enclave receives at start: its own
+ * identity and the sealing keys derived for it, nothing else.
+ *
+ * The enclave runtime reads it once with read(CG_KEYS_FD) before any user
+ * code runs, then closes the descriptor. The process engine passes a
+ * sealed memfd on that descriptor; the KVM engine's shim answers the same
+ * read() from a copy in guest memory. The layout is fixed (no pointers)
+ * and versioned.
+ *
+ * Sealing keys are HKDF-SHA256(platform root secret, salt "cgear-seal-v1",
+ * info = policy byte || identity) with policy 1 = measurement (like SGX
+ * MRENCLAVE) and 2 = signer (like MRSIGNER), see src/platform/platform.h.
+ */
+#ifndef CGEAR_ENCLAVE_KEYS_H
+#define CGEAR_ENCLAVE_KEYS_H
+
+#include <stdint.h>
+
+#define CG_KEYS_FD 8
+#define CG_KEYS_MAGIC 0x7379654b72616567ull /* "gearKeys" */
+#define CG_KEYS_VERSION 1u
+
+#define CG_KEYS_F_DEBUG 0x1u      /* the enclave runs as a debug enclave */
+#define CG_KEYS_F_SIGNED 0x2u     /* signer and seal_signer are valid */
+#define CG_KEYS_F_PLATFORM 0x4u   /* seal keys are valid (a platform was available) */
+
+struct cg_enclave_keys {
+    uint64_t magic;               /* CG_KEYS_MAGIC */
+    uint32_t version;             /* CG_KEYS_VERSION */
+    uint32_t flags;               /* CG_KEYS_F_* */
+    uint8_t measurement[48];      /* SHA-384 image measurement */
+    uint8_t signer[48];           /* SHA-384 of the signer's public key */
+    uint32_t security_version;    /* from the image manifest */
+    uint32_t reserved;
+    uint8_t seal_measurement[32]; /* sealing key, policy "measurement" */
+    uint8_t seal_signer[32];      /* sealing key, policy "signer" */
+};
+
+_Static_assert(sizeof(struct cg_enclave_keys) == 184, "key block layout");
+
+#endif
