@@ -423,6 +423,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         free(path_copy);
         return rc;
     }
+    cg_report_register(e, true);
     cg_log_info("enclave '%s' runs on the %s engine (pid %d%s)", e->manifest.name, e->engine->name, (int)e->pid,
                 e->is_signed ? "" : ", UNSIGNED: debug only");
 
@@ -445,10 +446,12 @@ cc_enclave_result_t cc_enclave_destroy(cc_enclave_t *enclave)
         return CC_ERROR_INVALID_ENCLAVE_ID;
     }
     struct cg_enclave *e = enclave->private_data;
-    if (e->attach != NULL)
+    if (e->attach != NULL) {
         cg_attach_release(e); /* detach: the enclave keeps running */
-    else
+    } else {
+        cg_report_register(e, false);
         free_enclave(e);
+    }
     free(enclave->path);
     enclave->path = NULL;
     enclave->private_data = NULL;

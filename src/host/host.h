@@ -100,6 +100,10 @@ cc_enclave_result_t cg_elf_find_manifest(const uint8_t *buf, size_t len, struct 
  * close-on-exec memfd created on first use, or -1 with a reason in @why. */
 int cg_monitor_exe_fd(char *why, size_t why_len);
 
+/* Add (@add) or remove @e from the enclaves cc_get_ra_report() can name
+ * (report.c). */
+void cg_report_register(struct cg_enclave *e, bool add);
+
 /* The enclave's key block in a sealed memfd, positioned at 0 (keys.c);
  * -1 on failure (logged). */
 int cg_make_keys_fd(const struct cg_enclave *e);
