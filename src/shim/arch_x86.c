@@ -21,6 +21,10 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 
 void cg_arch_init(struct cg_cpu *c)
 {
+    /* First, on the PVM variant: until this page is registered every
+     * supervisor instruction is emulated one by one (docs/kvm-pvm.md). */
+    if (cg_boot.pvm)
+        wrmsr(MSR_PVM_VIF_PAGE, c->area_gpa + (uint64_t)((uintptr_t)c->vif - (uintptr_t)c));
     /* GDT: selectors 0x10/0x18 kernel, 0x20/0x28/0x30 user (STAR layout),
      * 0x38 the TSS. */
     c->gdt[0] = 0;
@@ -56,6 +60,4 @@ void cg_arch_init(struct cg_cpu *c)
     wrmsr(MSR_STAR, (0x23ull << 48) | (0x10ull << 32));
     wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)cg_x86_syscall);
     wrmsr(MSR_SYSCALL_MASK, 0x47700); /* TF IF DF AC NT cleared on entry */
-    if (cg_boot.pvm)
-        wrmsr(MSR_PVM_VIF_PAGE, c->area_gpa + (uint64_t)((uintptr_t)c->vif - (uintptr_t)c));
 }
