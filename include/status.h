@@ -9,6 +9,13 @@
 #ifndef CGEAR_STATUS_H
 #define CGEAR_STATUS_H
 
+/* secGear's codes above 0x7fffffff (0xFFFF0000...) are outside what ISO C
+ * allows for enumerators; GCC and clang accept them. Marking this header as
+ * a system header keeps user code that builds with -pedantic clean. */
+#if defined(__GNUC__)
+#pragma GCC system_header
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
