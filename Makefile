@@ -35,7 +35,7 @@ test-asan: deps
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -LE valgrind
 
 test-valgrind: build
-	cd $(BUILD) && ctest --output-on-failure -L 'valgrind|install'
+	cd $(BUILD) && ctest --output-on-failure -L 'valgrind|install|plain'
 
 # Every libFuzzer harness for a short time (CGEAR_FUZZ_SECONDS each).
 test-fuzz: deps

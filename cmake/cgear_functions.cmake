@@ -11,6 +11,20 @@
 #   CGEAR_ENCLAVE_C_FLAGS    compile flags for enclave code (cgear_musl.cmake)
 #   CGEAR_ENCLAVE_LINK_FLAGS link flags for enclave executables
 
+# BearSSL (Debian: libbearssl-dev), the enclave runtime's crypto: sealing in
+# libcgear_trts.a calls it, so every enclave links the static library after
+# the runtime. Debian builds it against glibc with _FORTIFY_SOURCE, and
+# libcgear_trts.a provides the three fortify helpers it calls
+# (__memcpy_chk, __memmove_chk, __memset_chk: src/enclave/fortify_compat.c);
+# "-u" pulls them in before libbearssl.a asks for them.
+find_library(CGEAR_BEARSSL_LIBRARY NAMES libbearssl.a
+  PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE} /usr/lib/x86_64-linux-gnu /usr/lib /usr/local/lib
+  NO_DEFAULT_PATH)
+if(NOT CGEAR_BEARSSL_LIBRARY)
+  message(FATAL_ERROR "libbearssl.a not found: install the Debian package libbearssl-dev (make deps does it)")
+endif()
+set(CGEAR_ENCLAVE_CRYPTO_LINK_FLAGS -Wl,-u,__memcpy_chk -Wl,-u,__memmove_chk -Wl,-u,__memset_chk)
+
 # Collect "--search-path DIR" arguments: the EDL's own folder, the user's
 # folders, then the system EDL folder.
 function(_cgear_search_args out edl)
@@ -41,7 +55,7 @@ endfunction()
 #
 # Produces the signed enclave image (default <name>.enclave) next to the
 # target's binaries ($<TARGET_FILE:name>): the static x86-64 ELF, linked
-# against musl and the cgear enclave runtime with its manifest embedded, is
+# against musl, the cgear enclave runtime and BearSSL with its manifest embedded, is
 # kept as <file>.elf, and `cgear sign` wraps it into the image after each link.
 function(cgear_add_enclave name)
   cmake_parse_arguments(A "DEBUG_ONLY" "EDL;THREADS;HEAP_SIZE;STACK_SIZE;OUTPUT_NAME;SIGNING_KEY;MANIFEST"
@@ -86,8 +100,8 @@ CGEAR_MANIFEST(\"${name}\", ${A_THREADS}u, ${A_HEAP_SIZE}ull, ${A_STACK_SIZE}ull
   set_target_properties(${name} PROPERTIES OUTPUT_NAME ${A_OUTPUT_NAME} SUFFIX "")
   target_include_directories(${name} PRIVATE ${gen} ${A_INCLUDE_DIRECTORIES})
   target_compile_options(${name} PRIVATE ${CGEAR_ENCLAVE_C_FLAGS} ${A_COMPILE_OPTIONS})
-  target_link_options(${name} PRIVATE ${CGEAR_ENCLAVE_LINK_FLAGS})
-  target_link_libraries(${name} PRIVATE cgear::trts ${A_LINK_LIBRARIES})
+  target_link_options(${name} PRIVATE ${CGEAR_ENCLAVE_LINK_FLAGS} ${CGEAR_ENCLAVE_CRYPTO_LINK_FLAGS})
+  target_link_libraries(${name} PRIVATE cgear::trts ${A_LINK_LIBRARIES} ${CGEAR_BEARSSL_LIBRARY})
   _cgear_sign_enclave(${name} "${A_SIGNING_KEY}" "${A_MANIFEST}")
 endfunction()
 

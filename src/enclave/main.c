@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "futex.h"
+#include "keys.h"
 #include "trts.h"
 #include "window.h"
 
@@ -65,6 +66,7 @@ int main(void)
     cg_trts_window_base = (uint8_t *)h;
     cg_trts_window_size = total;
     cg_trts_debug = (flags & CG_WINDOW_F_DEBUG) != 0;
+    cg_trts_load_keys(); /* the key block on CG_KEYS_FD, before any other thread exists */
 
     for (uint32_t i = 0; i < nslots; i++)
         if (cg_chan_init(&g_chans[i], h, total, i, CG_TURN_ENCLAVE) != 0)

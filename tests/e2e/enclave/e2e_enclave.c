@@ -248,3 +248,93 @@ int ecall_random(uint8_t *buf, size_t len)
     PrintInfo(PRINT_DEBUG, "filling %zu random bytes", len);
     return (int)cc_enclave_generate_random(buf, len);
 }
+
+/* ---- sealing (secgear_dataseal.h) ---- */
+#include "secgear_dataseal.h"
+
+/* policy 0: cc_enclave_seal_data(); 1 or 2: cgear_seal_data_ex(). */
+int ecall_seal(uint32_t policy, uint8_t *data, size_t dlen, uint8_t *add, size_t alen, uint8_t *blob, size_t cap)
+{
+    if (dlen > UINT32_MAX || alen > UINT32_MAX || cap > UINT32_MAX)
+        return (int)CC_ERROR_BAD_PARAMETERS;
+    cc_enclave_sealed_data_t *s = (cc_enclave_sealed_data_t *)blob;
+    if (policy == 0)
+        return (int)cc_enclave_seal_data(data, (uint32_t)dlen, s, (uint32_t)cap, add, (uint32_t)alen);
+    return (int)cgear_seal_data_ex(data, (uint32_t)dlen, s, (uint32_t)cap, add, (uint32_t)alen, policy);
+}
+
+/* What an application must do before unsealing a blob of @blen bytes: the
+ * API trusts data_body_len, so check it against the buffer first. */
+int ecall_unseal(uint8_t *blob, size_t blen, uint8_t *data, size_t dcap, uint8_t *add, size_t acap, uint32_t *lens)
+{
+    cc_enclave_sealed_data_t *s = (cc_enclave_sealed_data_t *)blob;
+    if (blen < sizeof(*s) || s->data_body_len != blen - sizeof(*s) || dcap > UINT32_MAX || acap > UINT32_MAX)
+        return (int)CC_ERROR_BAD_FORMAT;
+    lens[0] = (uint32_t)dcap;
+    lens[1] = (uint32_t)acap;
+    return (int)cc_enclave_unseal_data(s, data, &lens[0], add, &lens[1]);
+}
+
+uint32_t ecall_sealed_size(uint32_t add_len, uint32_t data_len)
+{
+    return cc_enclave_get_sealed_data_size(add_len, data_len);
+}
+
+int ecall_blob_sizes(uint8_t *blob, size_t blen, uint32_t *sizes)
+{
+    if (blen < sizeof(cc_enclave_sealed_data_t))
+        return -1;
+    sizes[0] = cc_enclave_get_encrypted_text_size((cc_enclave_sealed_data_t *)blob);
+    sizes[1] = cc_enclave_get_add_text_size((cc_enclave_sealed_data_t *)blob);
+    return 0;
+}
+
+/* Argument errors, which need no keys: a bit per check that holds. */
+int ecall_seal_errors(void)
+{
+    static uint8_t buf[256];
+    uint8_t data[8] = "12345678";
+    cc_enclave_sealed_data_t *s = (cc_enclave_sealed_data_t *)buf;
+    uint32_t n = 8, a = 8;
+    int ok = 0;
+    if (cc_enclave_get_encrypted_text_size(NULL) == UINT32_MAX)
+        ok |= 1 << 0;
+    if (cc_enclave_get_add_text_size(NULL) == UINT32_MAX)
+        ok |= 1 << 1;
+    if (cc_enclave_seal_data(data, 8, NULL, 256, NULL, 0) == CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 2;
+    if (cc_enclave_seal_data(NULL, 8, s, 256, NULL, 0) == CC_ERROR_BAD_PARAMETERS &&
+        cc_enclave_seal_data(data, 8, s, 256, NULL, 3) == CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 3;
+    /* lengths are checked before any byte is read: the buffer is small */
+    if (cc_enclave_seal_data(data, UINT32_MAX - 10, s, UINT32_MAX, NULL, 0) == CC_ERROR_OVERFLOW &&
+        cc_enclave_seal_data(data, UINT32_MAX / 2 + 1, s, UINT32_MAX, data, UINT32_MAX / 2 + 1) == CC_ERROR_OVERFLOW)
+        ok |= 1 << 4;
+    if (cc_enclave_seal_data(data, 8, s, cc_enclave_get_sealed_data_size(0, 8) - 1, NULL, 0) == CC_ERROR_SHORT_BUFFER)
+        ok |= 1 << 5;
+    if (cc_enclave_unseal_data(NULL, data, &n, data, &a) == CC_ERROR_BAD_PARAMETERS &&
+        cc_enclave_unseal_data(s, data, NULL, data, &a) == CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 6;
+    if (cgear_seal_data_ex(data, 8, s, 256, NULL, 0, 0) == CC_ERROR_BAD_PARAMETERS &&
+        cgear_seal_data_ex(data, 8, s, 256, NULL, 0, 3) == CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 7;
+    /* a header whose lengths wrap around in 32 bits: 28 + 16 + (2^32 - 1) + 1
+     * is 44 modulo 2^32, exactly data_body_len */
+    memset(buf, 0, sizeof(buf));
+    s->data_body_len = 44;
+    memcpy(s->data_body, "CGSL\x01\x01", 6);
+    uint32_t add_len = UINT32_MAX, enc_len = 1;
+    memcpy(s->data_body + 20, &add_len, 4);
+    memcpy(s->data_body + 24, &enc_len, 4);
+    n = a = 8;
+    if (cc_enclave_unseal_data(s, data, &n, data, &a) == CC_ERROR_BAD_FORMAT)
+        ok |= 1 << 8;
+    if (cc_enclave_get_encrypted_text_size(s) == UINT32_MAX && cc_enclave_get_add_text_size(s) == UINT32_MAX)
+        ok |= 1 << 9;
+    /* not a blob at all: data_body_len too small for a header and a tag */
+    s->data_body_len = 43;
+    n = a = 8;
+    if (cc_enclave_unseal_data(s, data, &n, data, &a) == CC_ERROR_BAD_FORMAT)
+        ok |= 1 << 10;
+    return ok;
+}
