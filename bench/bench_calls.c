@@ -22,6 +22,8 @@
 #include "enclave.h"
 #include "kvm_exit.h"
 
+#include <openssl/evp.h>
+
 #define BATCHES 5
 
 void bench_ocall_empty(void) {}
@@ -100,6 +102,45 @@ static double futex_pingpong_ns(long iters)
     return median(t, BATCHES);
 }
 
+/* ---- reference: OpenSSL AES-256-GCM encrypt + decrypt, ns per byte ---- */
+static double openssl_gcm_ns(size_t size, int iters, int decrypt_only)
+{
+    static const uint8_t key[32], iv[12];
+    uint8_t *in = calloc(1, size), *out = malloc(size + 16), tag[16];
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    if (in == NULL || out == NULL || c == NULL) {
+        free(in);
+        free(out);
+        EVP_CIPHER_CTX_free(c);
+        return -1;
+    }
+    int len = 0;
+    /* one encryption to have a valid tag for the decrypt runs */
+    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv);
+    EVP_EncryptUpdate(c, out, &len, in, (int)size);
+    EVP_EncryptFinal_ex(c, out + len, &len);
+    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
+    double t0 = now_ns();
+    for (int i = 0; i < iters; i++) {
+        if (!decrypt_only) {
+            EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv);
+            EVP_EncryptUpdate(c, in, &len, in, (int)size);
+            EVP_EncryptFinal_ex(c, in + len, &len);
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
+        } else {
+            EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv);
+            EVP_DecryptUpdate(c, in, &len, out, (int)size);
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag);
+            EVP_DecryptFinal_ex(c, in + len, &len);
+        }
+    }
+    double t = (now_ns() - t0) / iters;
+    free(in);
+    free(out);
+    EVP_CIPHER_CTX_free(c);
+    return t;
+}
+
 /* ---- cgear calls ---- */
 enum { EMPTY, BUF4K, OCALL };
 
@@ -169,6 +210,20 @@ int main(int argc, char **argv)
         double e = measure(&ctx, EMPTY, iters);
         double b4 = measure(&ctx, BUF4K, iters);
         double oc = measure(&ctx, OCALL, iters);
+        /* sealing throughput inside the enclave vs OpenSSL in the host */
+        static const uint32_t seal_sizes[2] = {4096, 1u << 20};
+        double seal_ns[2] = {-1, -1}, unseal_ns[2] = {-1, -1}, ref_enc[2], ref_dec[2];
+        for (int k = 0; k < 2; k++) {
+            int n = seal_sizes[k] > 4096 ? (int)(iters / 200 + 1) : (int)(iters / 10 + 1);
+            uint64_t s_ns = 0, u_ns = 0;
+            int r = -1;
+            if (bench_seal(&ctx, &r, seal_sizes[k], n, &s_ns, &u_ns) == CC_SUCCESS && r == 0) {
+                seal_ns[k] = (double)s_ns / n;
+                unseal_ns[k] = (double)u_ns / n;
+            }
+            ref_enc[k] = openssl_gcm_ns(seal_sizes[k], n, 0);
+            ref_dec[k] = openssl_gcm_ns(seal_sizes[k], n, 1);
+        }
         cc_enclave_destroy(&ctx);
         if (e < 0 || b4 < 0 || oc < 0) {
             fprintf(stderr, "bench: %s engine: a call failed\n", name);
@@ -182,6 +237,12 @@ int main(int argc, char **argv)
                first ? "" : ",", name, create_ns, e, b4, oc, e / ref, b4 / ref, oc / ref);
         if (engines[i] == KVM_ENCLAVE_TYPE && kexit > 0)
             printf(",\"ratio_empty_ecall_vs_kvm_exit\":%.2f", e / kexit);
+        for (int k = 0; k < 2; k++)
+            if (seal_ns[k] > 0)
+                printf(",\"seal_%s_ns\":%.0f,\"unseal_%s_ns\":%.0f,\"openssl_gcm_enc_%s_ns\":%.0f,"
+                       "\"ratio_seal_vs_openssl_%s\":%.2f,\"ratio_unseal_vs_openssl_%s\":%.2f",
+                       k ? "1m" : "4k", seal_ns[k], k ? "1m" : "4k", unseal_ns[k], k ? "1m" : "4k", ref_enc[k],
+                       k ? "1m" : "4k", seal_ns[k] / ref_enc[k], k ? "1m" : "4k", unseal_ns[k] / ref_dec[k]);
         printf("}");
         first = 0;
     }

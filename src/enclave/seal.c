@@ -14,6 +14,7 @@
 #include <bearssl.h>
 
 #include "keys.h"
+#include "cgear_edge.h"
 #include "secgear_dataseal.h"
 #include "secgear_log.h"
 #include "secgear_random.h"
@@ -141,7 +142,7 @@ cc_enclave_result_t cgear_seal_data_ex(const uint8_t *seal_data, uint32_t seal_d
     if (rc != CC_SUCCESS)
         return rc;
 
-    uint8_t *b = malloc((size_t)total);
+    uint8_t *b = cg_msg_alloc((size_t)total); /* per-thread cache: no mmap per call */
     if (b == NULL) {
         explicit_bzero(key, sizeof(key));
         return CC_ERROR_OUT_OF_MEMORY;
@@ -168,7 +169,7 @@ cc_enclave_result_t cgear_seal_data_ex(const uint8_t *seal_data, uint32_t seal_d
     }
     explicit_bzero(key, sizeof(key));
     explicit_bzero(b, (size_t)total);
-    free(b);
+    cg_msg_free(b);
     return rc;
 }
 
@@ -256,7 +257,7 @@ cc_enclave_result_t cc_enclave_unseal_data(cc_enclave_sealed_data_t *sealed_data
      * must match what was checked above (the host may change its copy). */
     uint32_t body_len = (uint32_t)(BODY_HDR + TAG_LEN + add_len + enc_len);
     size_t total = (size_t)OUTER_HDR + body_len;
-    uint8_t *b = malloc(total);
+    uint8_t *b = cg_msg_alloc(total); /* per-thread cache: no mmap per call */
     if (b == NULL) {
         explicit_bzero(key, sizeof(key));
         return CC_ERROR_OUT_OF_MEMORY;
@@ -283,6 +284,6 @@ cc_enclave_result_t cc_enclave_unseal_data(cc_enclave_sealed_data_t *sealed_data
         }
     }
     explicit_bzero(b, total);
-    free(b);
+    cg_msg_free(b);
     return rc;
 }
