@@ -29,14 +29,28 @@ static struct cg_chan *find_held(struct cg_enclave *e)
     return NULL;
 }
 
-/* Take a free slot, waiting while all are busy. */
+/* One fewer caller inside (lock held): a destroy waiting for the last
+ * one to unwind is woken with everybody else. */
+static void leave_locked(struct cg_enclave *e)
+{
+    if (--e->callers == 0)
+        pthread_cond_broadcast(&e->slot_free);
+    else
+        pthread_cond_signal(&e->slot_free);
+}
+
+/* Take a free slot, waiting while all are busy. The caller is counted from
+ * here until give_slot(), so that a destroy from another thread waits for
+ * it to unwind before freeing (nested calls run inside a counted one). */
 static cc_enclave_result_t take_slot(struct cg_enclave *e, uint32_t *index)
 {
     uint64_t all = e->nslots >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << e->nslots) - 1);
     pthread_mutex_lock(&e->lock);
+    e->callers++;
     while ((e->busy & all) == all && !atomic_load(&e->lost))
         pthread_cond_wait(&e->slot_free, &e->lock);
     if (atomic_load(&e->lost)) {
+        leave_locked(e);
         pthread_mutex_unlock(&e->lock);
         return CC_ERROR_ENCLAVE_LOST;
     }
@@ -51,16 +65,7 @@ static void give_slot(struct cg_enclave *e, uint32_t index)
 {
     pthread_mutex_lock(&e->lock);
     e->busy &= ~((uint64_t)1 << index);
-    pthread_cond_signal(&e->slot_free);
-    pthread_mutex_unlock(&e->lock);
-}
-
-/* A call is over: let a waiting destroy proceed when it was the last. */
-static void leave(struct cg_enclave *e)
-{
-    pthread_mutex_lock(&e->lock);
-    if (--e->callers == 0)
-        pthread_cond_broadcast(&e->slot_free);
+    leave_locked(e);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -84,21 +89,14 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     struct cg_enclave *e = enclave->private_data;
     if (atomic_load(&e->lost))
         return CC_ERROR_ENCLAVE_LOST;
-    /* Counted, so that a destroy from another thread waits for this call
-     * to unwind (it makes the call fail at once) before freeing. */
-    pthread_mutex_lock(&e->lock);
-    e->callers++;
-    pthread_mutex_unlock(&e->lock);
 
     struct frame f = {e, find_held(e), t_top};
     uint32_t index = 0;
     bool owned = f.ch == NULL;
     if (owned) {
         cc_enclave_result_t rc = take_slot(e, &index);
-        if (rc != CC_SUCCESS) {
-            leave(e);
+        if (rc != CC_SUCCESS)
             return rc;
-        }
         f.ch = &e->chans[index];
     }
     t_top = &f;
@@ -126,6 +124,5 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     }
     if (owned)
         give_slot(e, index);
-    leave(e);
     return rc;
 }

@@ -43,7 +43,7 @@ struct cg_enclave {
     pthread_mutex_t lock;
     pthread_cond_t slot_free;
     uint64_t busy; /* bit i: slot i in use */
-    uint32_t callers; /* threads inside cg_host_ecall() on this enclave */
+    uint32_t callers; /* threads waiting for or holding a slot (ecall.c) */
 
     /* the monitor process (the enclave process for the process engine) */
     pid_t pid;

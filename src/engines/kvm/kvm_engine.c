@@ -16,9 +16,7 @@
 
 #include "host.h"
 #include "log.h"
-
-#define MSR_PVM_SIGNATURE 0x4b564d11u
-#define PVM_SIGNATURE 0x4d5650u
+#include "pvm_detect.h"
 
 static bool kvm_probe(char *why, size_t why_len)
 {
@@ -32,18 +30,8 @@ static bool kvm_probe(char *why, size_t why_len)
     }
     int vm = ioctl(fd, KVM_CREATE_VM, 0);
     int vcpu = vm >= 0 ? ioctl(vm, KVM_CREATE_VCPU, 0) : -1;
-    bool pvm = false;
-    if (vcpu >= 0) {
-        struct {
-            struct kvm_msrs h;
-            struct kvm_msr_entry e[1];
-        } m;
-        memset(&m, 0, sizeof m);
-        m.h.nmsrs = 1;
-        m.e[0].index = MSR_PVM_SIGNATURE;
-        pvm = ioctl(vcpu, KVM_GET_MSRS, &m) == 1 && m.e[0].data == PVM_SIGNATURE;
-    }
     int err = errno;
+    bool pvm = vcpu >= 0 && cg_kvm_is_pvm(vcpu);
     if (vcpu >= 0)
         close(vcpu);
     if (vm >= 0)
@@ -54,8 +42,8 @@ static bool kvm_probe(char *why, size_t why_len)
         return false;
     }
     if (!pvm) {
-        snprintf(why, why_len, "this KVM uses VMX/SVM; this cgear build runs KVM enclaves on PVM only "
-                               "(the VMX/SVM event path is not built yet)");
+        snprintf(why, why_len, "this KVM uses VMX/SVM; the kvm engine has been tested only on PVM and is not "
+                               "enabled on VMX/SVM until it is tested there (docs/engines.md)");
         return false;
     }
     snprintf(why, why_len, "KVM micro-VM per enclave (PVM paravirtual KVM), memory held only by cgear-monitor");

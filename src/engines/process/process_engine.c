@@ -8,22 +8,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "host.h"
 #include "log.h"
-#include "monitor.h"
 #include "seccomp_filter.h"
-#include "window.h"
 
 static bool process_probe(char *why, size_t why_len)
 {

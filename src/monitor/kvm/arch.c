@@ -16,24 +16,6 @@
 
 #include "vm.h"
 
-#define MSR_PVM_SIGNATURE 0x4b564d11u
-#define PVM_SIGNATURE 0x4d5650u /* "PVM" */
-
-int cg_arch_detect_pvm(int kvm_fd, int vcpu_fd)
-{
-    (void)kvm_fd;
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e[1];
-    } m;
-    memset(&m, 0, sizeof m);
-    m.h.nmsrs = 1;
-    m.e[0].index = MSR_PVM_SIGNATURE;
-    if (ioctl(vcpu_fd, KVM_GET_MSRS, &m) == 1 && m.e[0].data == PVM_SIGNATURE)
-        return 1;
-    return 0;
-}
-
 static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 {
     memset(s, 0, sizeof *s);

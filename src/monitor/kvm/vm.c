@@ -26,6 +26,7 @@
 
 #include "enclave_keys.h"
 #include "monitor.h"
+#include "pvm_detect.h"
 #include "vm.h"
 
 extern const unsigned char cg_shim_image[];
@@ -408,7 +409,7 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
             return CG_MON_EXIT_KVM;
         }
         if (i == 0)
-            vm->pvm = cg_arch_detect_pvm(vm->kvm_fd, v->fd) == 1;
+            vm->pvm = cg_kvm_is_pvm(v->fd);
         b->pvm = vm->pvm;
         if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
             cg_note("cannot set up vCPU %u: %s", i, why);

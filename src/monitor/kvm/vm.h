@@ -70,8 +70,7 @@ uint64_t cg_pt_clone_top(struct cg_vm *vm, uint64_t base);
 int cg_load_elf(struct cg_vm *vm, uint64_t pml4, const uint8_t *elf, size_t len, char *why, size_t why_len);
 int cg_build_stack(struct cg_vm *vm, const uint8_t *elf, size_t len, char *why, size_t why_len);
 
-/* arch_pvm.c / arch_x86.c: vCPU register state for each event ABI */
-int cg_arch_detect_pvm(int kvm_fd, int vcpu_fd);
+/* arch.c: a vCPU's initial register state */
 int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len);
 
 /* Why the monitor stopped, for the host (see monitor.h, the note pipe). */

@@ -481,10 +481,11 @@ static void test_escape_exec_data(void **state)
     expect_death(14, CC_ERROR_ENCLAVE_CRASHED);
 }
 
-static void *spin_worker(void *arg)
+/* Runs ecall_crash(w->n): a call that does not come back by itself. */
+static void *crash_worker(void *arg)
 {
     struct worker *w = arg;
-    w->rc = ecall_crash(w->ctx, &w->result, 13);
+    w->rc = ecall_crash(w->ctx, &w->result, w->n);
     return NULL;
 }
 
@@ -494,9 +495,9 @@ static void test_spin_forever_destroyed(void **state)
     (void)state;
     cc_enclave_t ctx = {0};
     assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
-    struct worker w = {&ctx, 0, 0, CC_FAIL};
+    struct worker w = {&ctx, 13, 0, CC_FAIL}; /* spin for ever */
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, spin_worker, &w), 0);
+    assert_int_equal(pthread_create(&t, NULL, crash_worker, &w), 0);
     usleep(100 * 1000);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
     pthread_join(t, NULL);
@@ -648,21 +649,14 @@ static void test_create_destroy_cycles(void **state)
 #endif
 }
 
-static void *hang_worker(void *arg)
-{
-    struct worker *w = arg;
-    w->rc = ecall_crash(w->ctx, &w->result, 5);
-    return NULL;
-}
-
 static void test_killed_during_call(void **state)
 {
     (void)state;
     cc_enclave_t ctx = {0};
     assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
-    struct worker w = {&ctx, 0, 0, CC_FAIL};
+    struct worker w = {&ctx, 5, 0, CC_FAIL}; /* sleep until killed */
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, hang_worker, &w), 0);
+    assert_int_equal(pthread_create(&t, NULL, crash_worker, &w), 0);
     usleep(100 * 1000); /* let the call get inside; correctness does not depend on it */
     assert_int_equal(kill(cgear_enclave_pid(&ctx), SIGKILL), 0);
     pthread_join(t, NULL);

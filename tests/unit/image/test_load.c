@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "enclave.h"
 #include "image.h"
 
@@ -24,25 +26,6 @@ static const char *g_image_path, *g_elf_path;
 static uint8_t *g_image, *g_elf;
 static size_t g_image_len, g_elf_len;
 static char g_dir[64];
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n);
-    if (b == NULL || fread(b, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        free(b);
-        return NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 static const char *spill(const char *name, const uint8_t *p, size_t n)
 {
