@@ -8,12 +8,17 @@
 
 #include "secgear_random.h"
 
+/* CPUID once: in a VM every CPUID is an exit (microseconds). */
 static int has_rdrand(void)
 {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d))
-        return 0;
-    return (c & bit_RDRND) != 0;
+    static int known; /* 0 unknown, 1 no, 2 yes; races write the same value */
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k == 0) {
+        unsigned a, b, c, d;
+        k = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_RDRND) ? 2 : 1;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k == 2;
 }
 
 /* Intel recommends retrying RDRAND up to 10 times on underflow. */

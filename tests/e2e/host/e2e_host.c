@@ -979,6 +979,16 @@ static void test_seal_sizes(void **state)
     assert_int_equal(ok, 0x7ff);
 }
 
+/* In-place sealing and unsealing, no additional-text buffer, outputs after
+ * a failed tag (tests/e2e/enclave: ecall_seal_buffers). */
+static void test_seal_buffer_layouts(void **state)
+{
+    cc_enclave_t *ctx = *state;
+    int ok = 0;
+    assert_int_equal(ecall_seal_buffers(ctx, &ok), CC_SUCCESS);
+    assert_int_equal(ok, 0x3f);
+}
+
 static void test_seal_signer_policy(void **state)
 {
     cc_enclave_t *ctx = *state;
@@ -1137,6 +1147,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_proc_mem_unreadable),
         cmocka_unit_test_setup_teardown(test_seal_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seal_buffer_layouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_short_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_every_byte_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_truncated, setup, teardown),
