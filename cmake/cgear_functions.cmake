@@ -99,6 +99,7 @@ CGEAR_MANIFEST(\"${name}\", ${A_THREADS}u, ${A_HEAP_SIZE}ull, ${A_STACK_SIZE}ull
   add_executable(${name} ${A_SOURCES} ${gen}/${base}_t.c ${gen}/${name}_manifest.c)
   set_target_properties(${name} PROPERTIES OUTPUT_NAME ${A_OUTPUT_NAME} SUFFIX "")
   target_include_directories(${name} PRIVATE ${gen} ${A_INCLUDE_DIRECTORIES})
+  target_include_directories(${name} SYSTEM PRIVATE ${CGEAR_MUSL_BEARSSL_INC})
   target_compile_options(${name} PRIVATE ${CGEAR_ENCLAVE_C_FLAGS} ${A_COMPILE_OPTIONS})
   target_link_options(${name} PRIVATE ${CGEAR_ENCLAVE_LINK_FLAGS} ${CGEAR_ENCLAVE_CRYPTO_LINK_FLAGS})
   target_link_libraries(${name} PRIVATE cgear::trts ${A_LINK_LIBRARIES} ${CGEAR_BEARSSL_LIBRARY})

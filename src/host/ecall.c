@@ -11,12 +11,14 @@
 
 #include "cgear_edge_host.h"
 #include "host.h"
+#include "sys_ocall.h"
 #include "log.h"
 
 /* The slots this thread holds, innermost first (nested across enclaves). */
 struct frame {
     struct cg_enclave *e;
     struct cg_chan *ch;
+    const cg_stub_table_t *ocalls; /* the EDL's OCALL stubs */
     struct frame *prev;
 };
 static __thread struct frame *t_top;
@@ -71,7 +73,10 @@ static void give_slot(struct cg_enclave *e, uint32_t index)
 
 static cc_enclave_result_t run_ocall(void *ctx, uint32_t fn, const uint8_t *in, size_t in_len, cg_msg_t *out)
 {
-    const cg_stub_table_t *t = ctx;
+    const struct frame *f = ctx;
+    if (fn >= CG_SYS_OCALL_BASE)
+        return cg_host_sys_ocall(f->e, fn, in, in_len, out);
+    const cg_stub_table_t *t = f->ocalls;
     if (t == NULL || fn >= t->count || t->stubs[fn] == NULL)
         return CC_ERROR_OCALL_NOT_ALLOWED;
     return t->stubs[fn](in, in_len, out);
@@ -90,7 +95,7 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     if (atomic_load(&e->lost))
         return CC_ERROR_ENCLAVE_LOST;
 
-    struct frame f = {e, find_held(e), t_top};
+    struct frame f = {e, find_held(e), ocalls, t_top};
     uint32_t index = 0;
     bool owned = f.ch == NULL;
     if (owned) {
@@ -101,8 +106,7 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     }
     t_top = &f;
     uint32_t status = CC_FAIL;
-    cc_enclave_result_t rc = cg_chan_call(f.ch, CG_MSG_ECALL, fn, req, nreq, resp, &status, run_ocall,
-                                          (void *)ocalls);
+    cc_enclave_result_t rc = cg_chan_call(f.ch, CG_MSG_ECALL, fn, req, nreq, resp, &status, run_ocall, &f);
     t_top = f.prev;
 
     if (rc == CC_SUCCESS) {

@@ -104,6 +104,20 @@ int cg_monitor_exe_fd(char *why, size_t why_len);
  * (report.c). */
 void cg_report_register(struct cg_enclave *e, bool add);
 
+/* report.c: a signed attestation report on @e binding @nonce, @user_data
+ * and @pubkey (each may be NULL with length 0), in a malloc'd *@out.
+ * CC_ERROR_RA_GET_REPORT_INPUT for lengths over the limits,
+ * CC_ERROR_NOT_SUPPORTED for an attached standalone enclave, the
+ * platform's error, or CC_ERROR_ENCLAVE_LOST. Logs why. */
+cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, uint32_t nonce_len,
+                                   const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
+                                   uint32_t pubkey_len, uint8_t **out, size_t *out_len);
+
+/* sys_ocall.c: an OCALL of the enclave runtime itself (src/abi/sys_ocall.h)
+ * on behalf of enclave @e: request @in (private copy), response into @out. */
+cc_enclave_result_t cg_host_sys_ocall(struct cg_enclave *e, uint32_t fn, const uint8_t *in, size_t in_len,
+                                      cg_msg_t *out);
+
 /* The enclave's key block in a sealed memfd, positioned at 0 (keys.c);
  * -1 on failure (logged). */
 int cg_make_keys_fd(const struct cg_enclave *e);

@@ -1,6 +1,7 @@
 /*
  * report.c - attestation reports for this process's enclaves
- * (cc_prepare_ra_env, cc_get_ra_report, cgear_get_ra_report).
+ * (cc_prepare_ra_env, cc_get_ra_report, cgear_get_ra_report, and the
+ * enclave's own request, src/host/sys_ocall.c).
  *
  * The report carries what the host runtime verified when it loaded the
  * image (measurement, signer, security version), the SHA-384 of the ELF
@@ -59,16 +60,22 @@ static int elf_hash(const struct cg_enclave *e, uint8_t out[48])
     return ok ? 0 : -1;
 }
 
-static cc_enclave_result_t make_report(struct cg_enclave *e, const uint8_t *nonce, uint32_t nonce_len,
-                                       const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
-                                       uint32_t pubkey_len, cc_ra_buf_t *report)
+cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, uint32_t nonce_len,
+                                   const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
+                                   uint32_t pubkey_len, uint8_t **out, size_t *out_len)
 {
-    if (report == NULL || (report->buf == NULL && report->len != 0) || nonce_len > MAX_NONCE_BUF_LEN ||
-        (nonce == NULL && nonce_len) || user_data_len > CG_REPORT_USER_DATA_MAX || (user_data == NULL && user_data_len) ||
-        pubkey_len > CG_REPORT_PUBKEY_MAX || (pubkey == NULL && pubkey_len))
+    *out = NULL;
+    *out_len = 0;
+    if (nonce_len > MAX_NONCE_BUF_LEN || (nonce == NULL && nonce_len) || user_data_len > CG_REPORT_USER_DATA_MAX ||
+        (user_data == NULL && user_data_len) || pubkey_len > CG_REPORT_PUBKEY_MAX || (pubkey == NULL && pubkey_len))
         return CC_ERROR_RA_GET_REPORT_INPUT;
     if (atomic_load(&e->lost))
         return CC_ERROR_ENCLAVE_LOST;
+    if (e->attach != NULL) {
+        cg_log_error("cannot attest enclave '%s': it is a standalone enclave; its holder has the image "
+                     "(docs/cli.md)", e->manifest.name);
+        return CC_ERROR_NOT_SUPPORTED;
+    }
     struct cg_report f;
     memset(&f, 0, sizeof f);
     snprintf(f.module_id, sizeof f.module_id, "%s", e->manifest.name);
@@ -95,14 +102,26 @@ static cc_enclave_result_t make_report(struct cg_enclave *e, const uint8_t *nonc
         cg_log_error("cannot attest enclave '%s': no platform: %s", e->manifest.name, why);
         return rc;
     }
+    rc = cg_report_build_platform(&f, p, out, out_len, why, sizeof why);
+    cg_platform_close(p);
+    if (rc != CC_SUCCESS)
+        cg_log_error("cannot build the report of enclave '%s': %s", e->manifest.name, why);
+    return rc;
+}
+
+/* cg_report_make() into the caller's cc_ra_buf_t. */
+static cc_enclave_result_t make_report(struct cg_enclave *e, const uint8_t *nonce, uint32_t nonce_len,
+                                       const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
+                                       uint32_t pubkey_len, cc_ra_buf_t *report)
+{
+    if (report == NULL || (report->buf == NULL && report->len != 0))
+        return CC_ERROR_RA_GET_REPORT_INPUT;
     uint8_t *out = NULL;
     size_t out_len = 0;
-    rc = cg_report_build_platform(&f, p, &out, &out_len, why, sizeof why);
-    cg_platform_close(p);
-    if (rc != CC_SUCCESS) {
-        cg_log_error("cannot build the report of enclave '%s': %s", e->manifest.name, why);
+    cc_enclave_result_t rc =
+        cg_report_make(e, nonce, nonce_len, user_data, user_data_len, pubkey, pubkey_len, &out, &out_len);
+    if (rc != CC_SUCCESS)
         return rc;
-    }
     if (out_len > UINT32_MAX || report->len < out_len) {
         report->len = out_len > UINT32_MAX ? UINT32_MAX : (uint32_t)out_len;
         free(out);
@@ -161,8 +180,6 @@ CC_API cc_enclave_result_t cgear_get_ra_report(cc_enclave_t *enclave, const uint
 {
     if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
         return CC_ERROR_BAD_PARAMETERS;
-    struct cg_enclave *e = enclave->private_data;
-    if (e->attach != NULL)
-        return CC_ERROR_NOT_SUPPORTED; /* the holder process has the image */
-    return make_report(e, nonce, nonce_len, user_data, user_data_len, public_key, public_key_len, report);
+    return make_report(enclave->private_data, nonce, nonce_len, user_data, user_data_len, public_key,
+                       public_key_len, report);
 }

@@ -411,3 +411,78 @@ done:
     free(aout);
     return ok;
 }
+
+/* ---- attestation requested by the enclave ---- */
+#include <bearssl.h>
+
+#include "cgear_enclave_report.h"
+
+/* Make a P-256 key pair here, get a report binding its public key (and the
+ * verifier's nonce), and sign @msg with the private key: what a verifier
+ * needs to trust a key that never left the enclave. Returns the
+ * cgear_enclave_get_report() result, or -1 if the crypto failed. */
+int ecall_attested_key(uint8_t *nonce, size_t nlen, uint8_t *msg, size_t mlen, uint8_t *pub, uint8_t *sig,
+                       uint8_t *report, size_t rcap, uint32_t *rlen)
+{
+    uint8_t seed[32], skbuf[BR_EC_KBUF_PRIV_MAX_SIZE], pkbuf[BR_EC_KBUF_PUB_MAX_SIZE], hash[32];
+    br_hmac_drbg_context rng;
+    br_ec_private_key sk;
+    br_ec_public_key pk;
+    const br_ec_impl *ec = br_ec_get_default();
+    if (cc_enclave_generate_random(seed, sizeof(seed)) != CC_SUCCESS)
+        return -1;
+    br_hmac_drbg_init(&rng, &br_sha256_vtable, seed, sizeof(seed));
+    if (br_ec_keygen(&rng.vtable, ec, &sk, skbuf, BR_EC_secp256r1) == 0 ||
+        br_ec_compute_pub(ec, &pk, pkbuf, &sk) != 65)
+        return -1;
+    memcpy(pub, pk.q, 65);
+    br_sha256_context h;
+    br_sha256_init(&h);
+    br_sha256_update(&h, msg, mlen);
+    br_sha256_out(&h, hash);
+    if (br_ecdsa_i31_sign_raw(ec, &br_sha256_vtable, hash, &sk, sig) != 64)
+        return -1;
+    explicit_bzero(skbuf, sizeof(skbuf));
+    explicit_bzero(&rng, sizeof(rng));
+    uint32_t len = (uint32_t)rcap;
+    cc_enclave_result_t rc =
+        cgear_enclave_get_report(nonce, (uint32_t)nlen, (const uint8_t *)"e2e", 3, pub, 65, report, &len);
+    *rlen = len;
+    return (int)rc;
+}
+
+/* Argument errors, refused before anything leaves: a bit per check. */
+int ecall_report_errors(void)
+{
+    uint8_t buf[16], n[CGEAR_REPORT_NONCE_MAX + 1] = {0};
+    uint32_t len = sizeof(buf);
+    int ok = 0;
+    if (cgear_enclave_get_report(n, 8, NULL, 0, NULL, 0, buf, NULL) == CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 0;
+    if (cgear_enclave_get_report(n, CGEAR_REPORT_NONCE_MAX + 1, NULL, 0, NULL, 0, buf, &len) ==
+        CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 1;
+    if (cgear_enclave_get_report(n, 8, NULL, 5, NULL, 0, buf, &len) == CC_ERROR_BAD_PARAMETERS &&
+        cgear_enclave_get_report(n, 8, n, CGEAR_REPORT_USER_DATA_MAX + 1, NULL, 0, buf, &len) ==
+            CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 2;
+    if (cgear_enclave_get_report(n, 8, NULL, 0, NULL, 5, buf, &len) == CC_ERROR_BAD_PARAMETERS &&
+        cgear_enclave_get_report(n, 8, NULL, 0, n, CGEAR_REPORT_PUBLIC_KEY_MAX + 1, buf, &len) ==
+            CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 3;
+    if (cgear_enclave_get_report(NULL, 3, NULL, 0, NULL, 0, buf, &len) == CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 4;
+    len = 5;
+    if (cgear_enclave_get_report(n, 8, NULL, 0, NULL, 0, NULL, &len) == CC_ERROR_BAD_PARAMETERS)
+        ok |= 1 << 5;
+    /* too small a buffer: the size needed comes back */
+    len = sizeof(buf);
+    if (cgear_enclave_get_report(n, 8, NULL, 0, NULL, 0, buf, &len) == CC_ERROR_SHORT_BUFFER && len > sizeof(buf) &&
+        len <= CGEAR_REPORT_MAX)
+        ok |= 1 << 6;
+    /* asking for the size only (no buffer) */
+    len = 0;
+    if (cgear_enclave_get_report(n, 8, NULL, 0, NULL, 0, NULL, &len) == CC_ERROR_SHORT_BUFFER && len > 0)
+        ok |= 1 << 7;
+    return ok;
+}

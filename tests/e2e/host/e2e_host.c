@@ -27,11 +27,16 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "cgear_edge_host.h"
 #include "e2e_u.h"
 #include "enclave.h"
 #include "secgear_dataseal.h"
+#include "attest.h" /* src/attest: the report parser, to look inside */
 
 static const char *g_path;
 #define NTHREADS 4 /* THREADS of the e2e enclave */
@@ -979,6 +984,92 @@ static void test_seal_sizes(void **state)
     assert_int_equal(ok, 0x7ff);
 }
 
+/* ---- attestation requested by the enclave ---- */
+
+/* Does @sig (raw r || s) verify over SHA-256(@msg) under the P-256 point
+ * @pub (65 bytes, uncompressed)? With OpenSSL, independent of the enclave. */
+static bool p256_verify(const uint8_t *pub, const uint8_t *msg, size_t mlen, const uint8_t *sig)
+{
+    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *key = NULL;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    unsigned char *der = NULL;
+    bool ok = false;
+    if (b && pc && md && es && OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, 65) &&
+        (params = OSSL_PARAM_BLD_to_param(b)) != NULL && EVP_PKEY_fromdata_init(pc) == 1 &&
+        EVP_PKEY_fromdata(pc, &key, EVP_PKEY_PUBLIC_KEY, params) == 1 &&
+        ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL)) == 1) {
+        int dlen = i2d_ECDSA_SIG(es, &der);
+        ok = dlen > 0 && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+             EVP_DigestVerify(md, der, (size_t)dlen, msg, mlen) == 1;
+    }
+    OPENSSL_free(der);
+    ECDSA_SIG_free(es);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(key);
+    EVP_PKEY_CTX_free(pc);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(b);
+    return ok;
+}
+
+static void test_report_binds_enclave_key(void **state)
+{
+    cc_enclave_t *ctx = *state;
+    uint8_t nonce[32], pub[65], sig[64], report[16384];
+    const char msg[] = "signed inside the enclave";
+    uint32_t rlen = 0;
+    int r = -2;
+    assert_int_equal(getrandom(nonce, sizeof nonce, 0), (ssize_t)sizeof nonce);
+    assert_int_equal(ecall_attested_key(ctx, &r, nonce, sizeof nonce, (uint8_t *)msg, sizeof msg, pub, sig, report,
+                                        sizeof report, &rlen),
+                     CC_SUCCESS);
+    assert_int_equal(r, CC_SUCCESS);
+    assert_true(rlen > 0 && rlen <= sizeof report);
+
+    struct cg_report rep;
+    char why[256] = "";
+    if (cg_report_parse(report, rlen, &rep, why, sizeof why) != CC_SUCCESS)
+        fail_msg("the enclave's report does not parse: %s", why);
+    if (cg_report_check_signature(&rep, why, sizeof why) != CC_SUCCESS)
+        fail_msg("the enclave's report signature: %s", why);
+    /* what the enclave asked to bind, and who it is */
+    assert_int_equal(rep.public_key_len, 65);
+    assert_memory_equal(rep.public_key, pub, 65);
+    assert_int_equal(rep.nonce_len, sizeof nonce);
+    assert_memory_equal(rep.nonce, nonce, sizeof nonce);
+    assert_int_equal(rep.user_data_len, 3);
+    assert_memory_equal(rep.user_data, "e2e", 3);
+    uint8_t m[CGEAR_MEASUREMENT_SIZE];
+    assert_int_equal(cgear_enclave_measurement(ctx, m, sizeof m), CC_SUCCESS);
+    assert_memory_equal(rep.measurement, m, sizeof m);
+    assert_string_equal(rep.engine, cgear_engine_name(ctx->type));
+    assert_string_equal(rep.module_id, "e2e_enclave");
+    /* the key in the report is the enclave's: its signature verifies, and
+     * not over another message */
+    assert_true(p256_verify(rep.public_key, (const uint8_t *)msg, sizeof msg, sig));
+    assert_false(p256_verify(rep.public_key, (const uint8_t *)"another message", 15, sig));
+    /* a fresh key each time: nothing fixed in the image */
+    uint8_t pub2[65];
+    assert_int_equal(ecall_attested_key(ctx, &r, nonce, sizeof nonce, (uint8_t *)msg, sizeof msg, pub2, sig, report,
+                                        sizeof report, &rlen),
+                     CC_SUCCESS);
+    assert_int_equal(r, CC_SUCCESS);
+    assert_memory_not_equal(pub, pub2, 65);
+}
+
+static void test_report_request_errors(void **state)
+{
+    cc_enclave_t *ctx = *state;
+    int ok = 0;
+    assert_int_equal(ecall_report_errors(ctx, &ok), CC_SUCCESS);
+    assert_int_equal(ok, 0xff);
+}
+
 /* In-place sealing and unsealing, no additional-text buffer, outputs after
  * a failed tag (tests/e2e/enclave: ecall_seal_buffers). */
 static void test_seal_buffer_layouts(void **state)
@@ -1148,6 +1239,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_seal_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_buffer_layouts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_binds_enclave_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_request_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_short_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_every_byte_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_truncated, setup, teardown),
