@@ -36,11 +36,15 @@ int cg_make_keys_fd(const struct cg_enclave *e)
     }
     k.security_version = e->security_version;
 
+    /* Debug enclaves get other keys: what they seal, production cannot
+     * open, and the other way round. */
+    uint8_t dbg = (e->flags & SECGEAR_DEBUG_FLAG) ? CG_SEAL_KEY_DEBUG : 0;
     char why[256] = "";
     struct cg_platform *p = NULL;
     if (cg_platform_open(NULL, true, &p, NULL, why, sizeof why) == CC_SUCCESS &&
-        cg_platform_seal_key(p, CG_SEAL_POLICY_MEASUREMENT, k.measurement, k.seal_measurement) == CC_SUCCESS &&
-        (!e->is_signed || cg_platform_seal_key(p, CG_SEAL_POLICY_SIGNER, k.signer, k.seal_signer) == CC_SUCCESS)) {
+        cg_platform_seal_key(p, CG_SEAL_POLICY_MEASUREMENT | dbg, k.measurement, k.seal_measurement) == CC_SUCCESS &&
+        (!e->is_signed ||
+         cg_platform_seal_key(p, CG_SEAL_POLICY_SIGNER | dbg, k.signer, k.seal_signer) == CC_SUCCESS)) {
         k.flags |= CG_KEYS_F_PLATFORM;
     } else {
         /* The enclave still runs; only sealing will say it cannot. */

@@ -502,7 +502,8 @@ cc_enclave_result_t cg_platform_derive(const struct cg_platform *p, const char *
 cc_enclave_result_t cg_platform_seal_key(const struct cg_platform *p, uint8_t policy,
                                          const uint8_t id[CG_PLATFORM_ID_LEN], uint8_t key[CG_PLATFORM_SEAL_KEY_LEN])
 {
-    if ((policy != CG_SEAL_POLICY_MEASUREMENT && policy != CG_SEAL_POLICY_SIGNER) || id == NULL)
+    uint8_t base = policy & (uint8_t)~CG_SEAL_KEY_DEBUG;
+    if ((base != CG_SEAL_POLICY_MEASUREMENT && base != CG_SEAL_POLICY_SIGNER) || id == NULL)
         return CC_ERROR_BAD_PARAMETERS;
     uint8_t info[1 + CG_PLATFORM_ID_LEN];
     info[0] = policy;

@@ -41,6 +41,7 @@
 /* Sealing key policies (the byte HKDF binds; secGear's MRENCLAVE/MRSIGNER). */
 #define CG_SEAL_POLICY_MEASUREMENT 1u /* only the same image (measurement) unseals */
 #define CG_SEAL_POLICY_SIGNER 2u      /* any image of the same signer unseals */
+#define CG_SEAL_KEY_DEBUG 0x80u       /* or'ed into the policy byte: a debug enclave's key */
 
 /* HKDF labels (salts) so that keys for different purposes never coincide. */
 #define CG_PLATFORM_LABEL_SEAL "cgear-seal-v1"
@@ -126,7 +127,10 @@ cc_enclave_result_t cg_platform_derive(const struct cg_platform *p, const char *
  * cg_platform_seal_key() - the 32-byte sealing key of an enclave:
  * cg_platform_derive(CG_PLATFORM_LABEL_SEAL, info = @policy (1 byte) || @id
  * (48 bytes)), @id being the measurement for CG_SEAL_POLICY_MEASUREMENT or
- * the signer id for CG_SEAL_POLICY_SIGNER.
+ * the signer id for CG_SEAL_POLICY_SIGNER. A debug enclave's keys have
+ * CG_SEAL_KEY_DEBUG or'ed into @policy, so that data sealed in production
+ * cannot be opened by the same image started in debug mode (SGX does the
+ * same through the DEBUG attribute).
  * Errors: CC_ERROR_BAD_PARAMETERS (unknown policy), CC_ERROR_GENERIC.
  */
 cc_enclave_result_t cg_platform_seal_key(const struct cg_platform *p, uint8_t policy,

@@ -1117,6 +1117,35 @@ static void test_seal_across_restart(void **state)
     free(bs);
 }
 
+/* The same image in debug mode gets other sealing keys, both policies,
+ * both directions; debug to debug works. */
+static void test_seal_debug_keys_differ(void **state)
+{
+    (void)state;
+    cc_enclave_t prod = {0}, dbg = {0}, dbg2 = {0};
+    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &prod), CC_SUCCESS);
+    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &dbg), CC_SUCCESS);
+    uint8_t out[32], aout[4];
+    uint32_t lens[2];
+    for (uint32_t policy = 0; policy <= CGEAR_SEAL_POLICY_SIGNER; policy += CGEAR_SEAL_POLICY_SIGNER) {
+        size_t lp, ld;
+        uint8_t *bp = seal_blob(&prod, policy, "production secret", 17, "p", 1, &lp);
+        uint8_t *bd = seal_blob(&dbg, policy, "debug secret", 12, "d", 1, &ld);
+        assert_int_equal(unseal_blob(&dbg, bp, lp, out, sizeof out, aout, sizeof aout, lens), CC_ERROR_MAC_INVALID);
+        assert_int_equal(unseal_blob(&prod, bd, ld, out, sizeof out, aout, sizeof aout, lens), CC_ERROR_MAC_INVALID);
+        assert_int_equal(unseal_blob(&prod, bp, lp, out, sizeof out, aout, sizeof aout, lens), CC_SUCCESS);
+        assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &dbg2),
+                         CC_SUCCESS);
+        assert_int_equal(unseal_blob(&dbg2, bd, ld, out, sizeof out, aout, sizeof aout, lens), CC_SUCCESS);
+        assert_memory_equal(out, "debug secret", 12);
+        assert_int_equal(cc_enclave_destroy(&dbg2), CC_SUCCESS);
+        free(bp);
+        free(bd);
+    }
+    assert_int_equal(cc_enclave_destroy(&prod), CC_SUCCESS);
+    assert_int_equal(cc_enclave_destroy(&dbg), CC_SUCCESS);
+}
+
 /* Command mode for tests/e2e/seal_identity.sh (other images, platforms):
  *   e2e_host ENCLAVE seal POLICY FILE   seal a fixed text into FILE
  *   e2e_host ENCLAVE unseal FILE        print "unseal: 0x<code>", exit 0 if
@@ -1246,6 +1275,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_seal_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_signer_policy, setup, teardown),
         cmocka_unit_test(test_seal_across_restart),
+        cmocka_unit_test(test_seal_debug_keys_differ),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,7 +221,9 @@ static void test_derive_separation(void **state)
     memset(a, 1, sizeof(a));
     memcpy(b, a, sizeof(b));
     b[47] ^= 1;
-    uint8_t k[6][32];
+    uint8_t k[8][32];
+    assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_MEASUREMENT | CG_SEAL_KEY_DEBUG, a, k[6]), CC_SUCCESS);
+    assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_SIGNER | CG_SEAL_KEY_DEBUG, a, k[7]), CC_SUCCESS);
     assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_MEASUREMENT, a, k[0]), CC_SUCCESS);
     assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_SIGNER, a, k[1]), CC_SUCCESS);
     assert_int_equal(cg_platform_seal_key(p1, CG_SEAL_POLICY_MEASUREMENT, b, k[2]), CC_SUCCESS);
@@ -232,10 +234,15 @@ static void test_derive_separation(void **state)
     assert_int_equal(cg_platform_derive(p1, "cgear-other-v1", info, sizeof(info), k[4], 32), CC_SUCCESS);
     assert_int_equal(cg_platform_derive(p1, CG_PLATFORM_LABEL_SEAL, info, sizeof(info), k[5], 32), CC_SUCCESS);
     assert_memory_equal(k[5], k[0], 32); /* seal_key is exactly this derivation */
-    for (int i = 0; i < 5; i++)
-        for (int j = i + 1; j < 5; j++)
-            assert_memory_not_equal(k[i], k[j], 32);
+    for (int i = 0; i < 8; i++)
+        for (int j = i + 1; j < 8; j++)
+            if (i != 0 || j != 5)
+                assert_memory_not_equal(k[i], k[j], 32);
+    info[0] = CG_SEAL_POLICY_SIGNER | CG_SEAL_KEY_DEBUG; /* the debug flag is in the policy byte */
+    assert_int_equal(cg_platform_derive(p1, CG_PLATFORM_LABEL_SEAL, info, sizeof(info), k[5], 32), CC_SUCCESS);
+    assert_memory_equal(k[5], k[7], 32);
     assert_int_equal(cg_platform_seal_key(p1, 3, a, k[0]), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cg_platform_seal_key(p1, 3 | CG_SEAL_KEY_DEBUG, a, k[0]), CC_ERROR_BAD_PARAMETERS);
     cg_platform_close(p1);
     cg_platform_close(p2);
 }
