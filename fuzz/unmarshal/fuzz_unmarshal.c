@@ -127,6 +127,32 @@ int f_private(int x)
     return x;
 }
 
+/* Every deep-copied member buffer, with the lengths the struct gives. */
+static void touch_deep(struct fz_deep *d, int write)
+{
+    touch(d->v, (size_t)d->n * sizeof *d->v);
+    touch(d->c, 4);
+    touch(d->b, (size_t)d->k * 2);
+    if (write) {
+        fill(d->v, (size_t)d->n * sizeof *d->v);
+        fill(d->c, 4);
+        fill(d->b, (size_t)d->k * 2);
+    }
+}
+
+int f_deep(struct fz_deep *a, struct fz_deep *b, uint8_t m, struct fz_deep *o, struct fz_deep v)
+{
+    size_t i;
+    if (a)
+        touch_deep(a, 0);
+    for (i = 0; b && i < m; i++)
+        touch_deep(&b[i], 1);
+    if (o)
+        touch_deep(o, 1);
+    touch_deep(&v, 0);
+    return 0;
+}
+
 /* Message buffers as the enclave runtime provides them, but with a small
  * heap: a request may legitimately ask for a 1 GiB [out] buffer, which
  * would only make the fuzzer slow and hit its RSS limit. Running out of

@@ -82,5 +82,14 @@ int main(int argc, char **argv)
     f_ret_struct(&e, NULL, pt, NULL);
     f_none(&e);
     f_private(&e, NULL, 1);
+    {
+        uint16_t v[3] = {1, 2, 3};
+        char cc[4] = "abc";
+        uint8_t bb[6] = {1, 2, 3, 4, 5, 6};
+        struct fz_deep a = {3, v, cc, 3, bb, NULL}, arr2[2] = {{2, v, NULL, 1, bb, NULL}, {0, NULL, cc, 0, bb, NULL}};
+        struct fz_deep out = {1, v, cc, 2, bb, NULL};
+        f_deep(&e, NULL, &a, arr2, 2, &out, a);
+        f_deep(&e, NULL, NULL, NULL, 0, NULL, arr2[1]);
+    }
     return 0;
 }

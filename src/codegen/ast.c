@@ -4,6 +4,7 @@
 #include "ast.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void cg_type_free(cg_type_t *t)
 {
@@ -206,4 +207,27 @@ bool cg_param_is_indirect(const cg_param_t *p)
 bool cg_param_is_raw(const cg_param_t *p)
 {
     return cg_param_is_indirect(p) && !(p->attrs & (CG_ATTR_IN | CG_ATTR_OUT));
+}
+
+bool cg_member_is_deep(const cg_param_t *m)
+{
+    return (m->attrs & (CG_ATTR_SIZE | CG_ATTR_COUNT)) != 0;
+}
+
+const cg_utype_t *cg_find_struct(const cg_program_t *prog, const cg_type_t *t)
+{
+    const char *name;
+    size_t i;
+    if (t->kind == CG_BASE_STRUCT && strncmp(t->name, "struct ", 7) == 0)
+        name = t->name + 7;
+    else if (t->kind == CG_BASE_NAMED)
+        name = t->name;
+    else
+        return NULL;
+    for (i = 0; i < prog->nutypes; i++) {
+        const cg_utype_t *u = prog->utypes[i];
+        if (u->kind == CG_UT_STRUCT && u->name && strcmp(u->name, name) == 0)
+            return u;
+    }
+    return NULL;
 }

@@ -42,7 +42,8 @@ typedef struct cg_expr {
     cg_expr_kind_t kind;
     unsigned long long num; /* CG_EXPR_INT */
     char *ident;            /* CG_EXPR_IDENT */
-    int param;              /* CG_EXPR_IDENT: index of the parameter, set by sema (-1 before) */
+    int param;              /* CG_EXPR_IDENT: index of the parameter (of the member for a
+                               struct member's size=/count=), set by sema (-1 before) */
     char op;                /* CG_EXPR_BIN: one of + - * / % */
     struct cg_expr *lhs, *rhs; /* CG_EXPR_BIN: owned */
     cg_loc_t loc;
@@ -116,6 +117,10 @@ typedef struct cg_utype {
     size_t nmembers;
     cg_enumerator_t *enums; /* enum */
     size_t nenums;
+    /* Set by sema: a struct with pointer members that carry size=/count=
+     * (edger8r's deep copy); ndeep of them. */
+    bool deep;
+    size_t ndeep;
 } cg_utype_t;
 
 typedef struct cg_import {
@@ -193,5 +198,10 @@ bool cg_param_is_indirect(const cg_param_t *p);
  * parameter without [in]/[out] (edger8r's Arrays sample passes
  * "[isary] array_t a" that way). */
 bool cg_param_is_raw(const cg_param_t *p);
+/* A struct member whose pointee is deep-copied (size= or count=). */
+bool cg_member_is_deep(const cg_param_t *m);
+/* The EDL struct named by @t's base type ("struct S", or the typedef name
+ * S that the headers define for it), or NULL. */
+const cg_utype_t *cg_find_struct(const cg_program_t *prog, const cg_type_t *t);
 
 #endif

@@ -83,6 +83,53 @@ static size_t count_in_bufs(const cg_func_t *f)
     return n;
 }
 
+/* ---- deep copy: which parameters carry struct members' buffers ---- */
+
+enum { DIR_IN = 1u, DIR_OUT = 2u };
+
+/* The deep-copy struct whose pointer members parameter @p's data carries
+ * (a struct by value, or [in]/[out] "struct S *" and "struct S a[N]"), or
+ * NULL. */
+static const cg_utype_t *p_deep(const cg_program_t *prog, const cg_param_t *p)
+{
+    const cg_type_t *t = &p->type;
+    const cg_utype_t *u;
+    if (t->kind != CG_BASE_STRUCT)
+        return NULL;
+    if (pkind(p) == PK_VALUE ? t->ptr_depth != 0
+                             : pkind(p) != PK_BUF || t->ptr_depth != (p->ndims ? 0 : 1))
+        return NULL;
+    u = cg_find_struct(prog, t);
+    return u && u->deep ? u : NULL;
+}
+
+/* Which way the members' buffers travel: by value is [in]. */
+static unsigned deep_dir(const cg_param_t *p)
+{
+    if (pkind(p) == PK_VALUE)
+        return DIR_IN;
+    return ((p->attrs & CG_ATTR_IN) ? DIR_IN : 0u) | ((p->attrs & CG_ATTR_OUT) ? DIR_OUT : 0u);
+}
+
+static bool has_deep(const cg_program_t *prog, const cg_func_t *f)
+{
+    size_t i;
+    for (i = 0; i < f->nparams; i++)
+        if (p_deep(prog, &f->params[i]))
+            return true;
+    return false;
+}
+
+/* Does the request carry the parameter's buffer? [in] data; also a deep
+ * [out] struct array, whose size fields the callee needs (the rest of it
+ * is zero). */
+static bool p_sends(const cg_program_t *prog, const cg_param_t *p)
+{
+    return p_in(p) || (p_out(p) && p_deep(prog, p));
+}
+
+static void emit_deep_helpers(cg_sbuf_t *sb, const cg_program_t *prog, const unsigned *needs);
+
 char *cg_guard_name(const char *base, const char *suffix)
 {
     char *g = cg_xasprintf("%s_%s", base, suffix);
@@ -350,9 +397,59 @@ static void emit_clean_fns(cg_sbuf_t *sb, const cg_program_t *prog, const bool *
     cg_sb_puts(sb, "\n");
 }
 
+/* Generated deep-copy helpers per struct (only those a side uses are
+ * emitted: unused static functions are warnings). */
+enum {
+    DS_SZ = 1u << 0,    /* cg__dsz_S: a member's byte length from the struct's size fields */
+    DS_SET = 1u << 1,   /* cg__dset_S: store a member pointer */
+    DS_PREP = 1u << 2,  /* cg__dprep_S: caller: scrubbed copy and length table */
+    DS_BACK = 1u << 3,  /* cg__dback_S: caller: check and apply an [out] response */
+    DS_WALK = 1u << 4,  /* cg__dwalk_S: callee: check the table, lay out, point members */
+    DS_SCRUB = 1u << 5, /* cg__dscrub_S: callee: clean returned structs */
+};
+
+/* The helpers this side needs per struct (index as prog->utypes), marking
+ * the structs whose cg__clean_<S>() they call. Caller frees. */
+static unsigned *deep_needs(const cg_program_t *prog, bool host, bool *marks)
+{
+    unsigned *n = cg_xcalloc(prog->nutypes + 1, sizeof *n);
+    size_t i, j;
+    for (i = 0; i < prog->ntrusted + prog->nuntrusted; i++) {
+        bool trusted = i < prog->ntrusted;
+        const cg_func_t *f = trusted ? prog->trusted[i] : prog->untrusted[i - prog->ntrusted];
+        bool proxy = trusted == host; /* the host proxies ECALLs, the enclave OCALLs */
+        for (j = 0; j < f->nparams; j++) {
+            const cg_utype_t *u = p_deep(prog, &f->params[j]);
+            unsigned dir = deep_dir(&f->params[j]);
+            size_t k;
+            if (!u)
+                continue;
+            k = utype_index(prog, u);
+            if (proxy)
+                n[k] |= DS_SZ | DS_PREP | ((dir & DIR_OUT) ? DS_SET | DS_BACK : 0u);
+            else
+                n[k] |= DS_SZ | DS_SET | DS_WALK | ((dir & DIR_OUT) ? DS_SCRUB : 0u);
+            if (n[k] & (DS_PREP | DS_SCRUB))
+                mark_clean(prog, u, marks);
+        }
+    }
+    return n;
+}
+
+/* The checked-arithmetic helpers the size=/count= of @u's members use. */
+static unsigned deep_expr_needs(const cg_utype_t *u)
+{
+    unsigned n = 0;
+    size_t j;
+    for (j = 0; j < u->nmembers; j++)
+        if (cg_member_is_deep(&u->members[j]))
+            n |= expr_needs(&u->members[j].size) | expr_needs(&u->members[j].count);
+    return n;
+}
+
 void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
 {
-    unsigned need = 0;
+    unsigned need = 0, *deep;
     size_t i, j;
     bool need_ld = false, any = false;
     bool *marks = cg_xcalloc(prog->nutypes + 1, sizeof *marks);
@@ -380,6 +477,14 @@ void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
                 any = true;
             }
         }
+    }
+    deep = deep_needs(prog, host, marks);
+    for (i = 0; i < prog->nutypes; i++) {
+        any |= deep[i] != 0;
+        if (deep[i])
+            need |= NEED_BYTES | NEED_PLACE | deep_expr_needs(prog->utypes[i]);
+        if (deep[i] & DS_PREP)
+            need |= NEED_PUT;
     }
     for (i = 0; i < prog->nutypes; i++)
         for (j = 0; marks[i] && j < prog->utypes[i]->nmembers; j++)
@@ -540,6 +645,8 @@ void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
         "\n");
     if (any)
         emit_clean_fns(sb, prog, marks);
+    emit_deep_helpers(sb, prog, deep);
+    free(deep);
     free(marks);
 }
 
@@ -594,7 +701,7 @@ void cg_emit_msg_types(cg_sbuf_t *sb, const cg_func_t *f)
  * every step checked (cg__ok cleared on failure). Parameters are read from
  * @prefix<name>: the caller's arguments, or the callee's own copy of the
  * request header. */
-static void emit_expr(cg_sbuf_t *sb, const cg_func_t *f, const cg_expr_t *e, const char *prefix)
+static void emit_expr(cg_sbuf_t *sb, const cg_param_t *vars, const cg_expr_t *e, const char *prefix)
 {
     switch (e->kind) {
     case CG_EXPR_INT:
@@ -603,7 +710,7 @@ static void emit_expr(cg_sbuf_t *sb, const cg_func_t *f, const cg_expr_t *e, con
     case CG_EXPR_IDENT: {
         /* "x > 0" rather than "x < 0" keeps -Wtype-limits quiet for
          * unsigned types while still catching negative values. */
-        const char *n = f->params[e->param].name;
+        const char *n = vars[e->param].name;
         cg_sb_printf(sb, "cg__xv(!((%s%s) > 0) && (%s%s) != 0, (unsigned long long)(%s%s), &cg__ok)", prefix, n,
                      prefix, n, prefix, n);
         break;
@@ -611,9 +718,9 @@ static void emit_expr(cg_sbuf_t *sb, const cg_func_t *f, const cg_expr_t *e, con
     case CG_EXPR_BIN:
         cg_sb_printf(sb, "cg__x%s(", e->op == '+' ? "add" : e->op == '-' ? "sub" : e->op == '*' ? "mul"
                                      : e->op == '/' ? "div" : "mod");
-        emit_expr(sb, f, e->lhs, prefix);
+        emit_expr(sb, vars, e->lhs, prefix);
         cg_sb_puts(sb, ", ");
-        emit_expr(sb, f, e->rhs, prefix);
+        emit_expr(sb, vars, e->rhs, prefix);
         cg_sb_puts(sb, ", &cg__ok)");
         break;
     default:
@@ -668,27 +775,355 @@ static char *elem_size(const cg_param_t *p)
 }
 
 /* Emit statements computing the byte length of the buffer of @p into @dst
- * from the scalars named with @prefix, returning CC_ERROR_BAD_PARAMETERS
- * when it cannot be computed. Opens no scope: the caller is at the start
- * of a block of its own. */
-static void emit_len_calc(cg_sbuf_t *sb, const char *ind, const cg_func_t *f, const cg_param_t *p,
-                          const char *prefix, const char *dst)
+ * from the scalars named with @prefix (@vars: the parameters, or the
+ * members for a deep-copied member), running @fail when it cannot be
+ * computed. Opens no scope: the caller is at the start of a block of its
+ * own. */
+static void emit_len_calc(cg_sbuf_t *sb, const char *ind, const cg_param_t *vars, const cg_param_t *p,
+                          const char *prefix, const char *dst, const char *fail)
 {
     char *e = elem_size(p);
     cg_sb_printf(sb, "%sint cg__ok = 1;\n", ind);
     cg_sb_printf(sb, "%sunsigned long long cg__s = ", ind);
-    emit_expr(sb, f, &p->size, prefix);
+    emit_expr(sb, vars, &p->size, prefix);
     cg_sb_printf(sb, ";\n%sunsigned long long cg__c = ", ind);
-    emit_expr(sb, f, &p->count, prefix);
-    cg_sb_printf(sb, ";\n%sif (!cg__bytes(cg__ok, cg__s, cg__c, %s, &%s))\n%s    return CC_ERROR_BAD_PARAMETERS;\n", ind,
-                 e, dst, ind);
+    emit_expr(sb, vars, &p->count, prefix);
+    cg_sb_printf(sb, ";\n%sif (!cg__bytes(cg__ok, cg__s, cg__c, %s, &%s))\n%s    %s\n", ind, e, dst, ind, fail);
     free(e);
+}
+
+/* ---- deep copy: generated per-struct helpers ---- */
+
+/* Mark in @used the members that @e names. */
+static void expr_members(const cg_expr_t *e, bool *used)
+{
+    if (e->kind == CG_EXPR_BIN) {
+        expr_members(e->lhs, used);
+        expr_members(e->rhs, used);
+    } else if (e->kind == CG_EXPR_IDENT && e->param >= 0) {
+        used[e->param] = true;
+    }
+}
+
+/* cg__dsz_S(): the byte length of deep member j of a struct given as bytes
+ * (a request may place it anywhere), from that struct's own size fields.
+ * Each field is copied out once; the pointer is not looked at. */
+static void emit_dsz(cg_sbuf_t *sb, const cg_utype_t *u)
+{
+    size_t i, j, k = 0;
+    bool *used = cg_xcalloc(u->nmembers + 1, sizeof *used);
+    cg_sb_printf(sb, "/* Byte length of deep-copy member cg__j of the struct %s at cg__eb, from its\n"
+                     " * own size fields; 0 if that cannot be computed (overflow, negative). */\n"
+                     "static int cg__dsz_%s(const uint8_t *cg__eb, size_t cg__j, size_t *cg__out)\n{\n"
+                     "    (void)cg__eb;\n    switch (cg__j) {\n", u->name, u->name);
+    for (j = 0; j < u->nmembers; j++) {
+        const cg_param_t *m = &u->members[j];
+        if (!cg_member_is_deep(m))
+            continue;
+        memset(used, 0, (u->nmembers + 1) * sizeof *used);
+        expr_members(&m->size, used);
+        expr_members(&m->count, used);
+        cg_sb_printf(sb, "    case %zu: { /* %s */\n        size_t cg__l = 0;\n", k++, m->name);
+        for (i = 0; i < u->nmembers; i++) {
+            char *n;
+            if (!used[i])
+                continue;
+            n = cg_xasprintf("cg__v_%s", u->members[i].name);
+            cg_sb_puts(sb, "        ");
+            put_decl(sb, &u->members[i].type, n, true);
+            cg_sb_printf(sb, ";\n        memcpy(&%s, cg__eb + offsetof(struct %s, %s), sizeof %s);\n", n, u->name,
+                         u->members[i].name, n);
+            free(n);
+        }
+        emit_len_calc(sb, "        ", u->members, m, "cg__v_", "cg__l", "return 0;");
+        cg_sb_puts(sb, "        *cg__out = cg__l;\n        return 1;\n    }\n");
+    }
+    cg_sb_puts(sb, "    default:\n        return 0;\n    }\n}\n\n");
+    free(used);
+}
+
+/* cg__dset_S(): store a pointer into deep member j of a struct given as
+ * bytes (memcpy: the member may be a const pointer, the bytes unaligned). */
+static void emit_dset(cg_sbuf_t *sb, const cg_utype_t *u)
+{
+    size_t j, k = 0;
+    cg_sb_printf(sb, "/* Point deep-copy member cg__j of the struct %s at cg__eb at cg__p. */\n"
+                     "static void cg__dset_%s(uint8_t *cg__eb, size_t cg__j, const void *cg__p)\n{\n"
+                     "    switch (cg__j) {\n", u->name, u->name);
+    for (j = 0; j < u->nmembers; j++) {
+        const cg_param_t *m = &u->members[j];
+        char *t;
+        if (!cg_member_is_deep(m))
+            continue;
+        t = cg_type_decl(&m->type, NULL, true);
+        cg_sb_printf(sb, "    case %zu: {\n        %s cg__v = (%s)(uintptr_t)cg__p;\n"
+                         "        memcpy(cg__eb + offsetof(struct %s, %s), &cg__v, sizeof cg__v);\n"
+                         "        break;\n    }\n", k++, t, t, u->name, m->name);
+        free(t);
+    }
+    cg_sb_puts(sb, "    default:\n        break;\n    }\n}\n\n");
+}
+
+/* cg__dprep_S(): the caller's side of a request. */
+static void emit_dprep(cg_sbuf_t *sb, const cg_utype_t *u)
+{
+    size_t i, j, k = 0;
+    bool *used = cg_xcalloc(u->nmembers + 1, sizeof *used);
+    for (j = 0; j < u->nmembers; j++) {
+        if (cg_member_is_deep(&u->members[j])) {
+            expr_members(&u->members[j].size, used);
+            expr_members(&u->members[j].count, used);
+        }
+    }
+    cg_sb_printf(sb,
+                 "/* The caller's n structs %s as the request carries them, in the zeroed cg__dst:\n"
+                 " * every member ([in]) or only the size fields ([out]), padding zero, deep\n"
+                 " * pointers zero (no address crosses). cg__tb[i * %zu + j] gets the length of\n"
+                 " * member j of struct i (0 for NULL), cg__tb[(n + i) * %zu + j] its address. */\n"
+                 "static int cg__dprep_%s(struct %s *cg__dst, const struct %s *cg__src, size_t cg__n, int cg__all,\n"
+                 "                        uint64_t *cg__tb)\n{\n    size_t cg__i, cg__l;\n"
+                 "    for (cg__i = 0; cg__i < cg__n; cg__i++) {\n"
+                 "        const struct %s *cg__e = &cg__src[cg__i];\n        struct %s *cg__d = &cg__dst[cg__i];\n"
+                 "        if (cg__all) {\n            cg__clean_%s(cg__d, cg__e);\n        } else {\n",
+                 u->name, u->ndeep, u->ndeep, u->name, u->name, u->name, u->name, u->name, u->name);
+    for (i = 0; i < u->nmembers; i++)
+        if (used[i])
+            cg_sb_printf(sb, "            memcpy((void *)&cg__d->%s, &cg__e->%s, sizeof cg__d->%s);\n",
+                         u->members[i].name, u->members[i].name, u->members[i].name);
+    cg_sb_puts(sb, "        }\n");
+    for (j = 0; j < u->nmembers; j++) {
+        const char *m = u->members[j].name;
+        if (!cg_member_is_deep(&u->members[j]))
+            continue;
+        cg_sb_printf(sb, "        memset((void *)&cg__d->%s, 0, sizeof cg__d->%s);\n        cg__l = 0;\n"
+                         "        if (cg__e->%s != NULL && !cg__dsz_%s((const uint8_t *)cg__e, %zu, &cg__l))\n"
+                         "            return 0;\n"
+                         "        cg__tb[cg__i * %zu + %zu] = (uint64_t)cg__l;\n"
+                         "        cg__tb[(cg__n + cg__i) * %zu + %zu] = (uint64_t)(uintptr_t)cg__e->%s;\n",
+                     m, m, m, u->name, k, u->ndeep, k, u->ndeep, k, m);
+        k++;
+    }
+    cg_sb_puts(sb, "    }\n    return 1;\n}\n\n");
+    free(used);
+}
+
+/* cg__dback_S(): the caller's side of an [out] / [in, out] response. */
+static void emit_dback(cg_sbuf_t *sb, const cg_utype_t *u)
+{
+    cg_sb_printf(sb,
+        "/* The n structs %s of a response (at cg__rs + cg__soff, member blobs laid out\n"
+        " * from cg__rcur as the request's table says): check them (cg__copy == 0), then\n"
+        " * apply them (1) to the caller's structs. A member may come back shorter than\n"
+        " * it went, never longer; the caller's own pointers are put back and the data\n"
+        " * copied into the caller's buffers. */\n"
+        "static int cg__dback_%s(struct %s *cg__dst, const uint8_t *cg__rs, size_t cg__soff, size_t cg__n,\n"
+        "                        const uint64_t *cg__tb, size_t cg__rcur, int cg__copy)\n{\n"
+        "    size_t cg__i, cg__j;\n"
+        "    for (cg__i = 0; cg__i < cg__n; cg__i++) {\n"
+        "        const uint8_t *cg__eb = cg__rs + cg__soff + cg__i * sizeof(struct %s);\n"
+        "        if (cg__copy)\n"
+        "            memcpy((void *)&cg__dst[cg__i], cg__eb, sizeof(struct %s));\n"
+        "        for (cg__j = 0; cg__j < %zu; cg__j++) {\n"
+        "            size_t cg__was = (size_t)cg__tb[cg__i * %zu + cg__j], cg__l = 0, cg__off = 0;\n"
+        "            void *cg__p = (void *)(uintptr_t)cg__tb[(cg__n + cg__i) * %zu + cg__j];\n"
+        "            if (cg__was != 0 && !cg__place(&cg__rcur, cg__was, &cg__off))\n"
+        "                return 0;\n"
+        "            if (cg__p != NULL && (!cg__dsz_%s(cg__eb, cg__j, &cg__l) || cg__l > cg__was))\n"
+        "                return 0;\n"
+        "            if (cg__copy) {\n"
+        "                cg__dset_%s((uint8_t *)&cg__dst[cg__i], cg__j, cg__p);\n"
+        "                if (cg__l != 0)\n"
+        "                    memcpy(cg__p, cg__rs + cg__off, cg__l);\n"
+        "            }\n"
+        "        }\n"
+        "    }\n"
+        "    return 1;\n"
+        "}\n\n",
+        u->name, u->name, u->name, u->name, u->name, u->ndeep, u->ndeep, u->ndeep, u->name, u->name);
+}
+
+/* cg__dwalk_S(): the callee's side of a request. */
+static void emit_dwalk(cg_sbuf_t *sb, const cg_utype_t *u)
+{
+    cg_sb_printf(sb,
+        "/* The deep members of the n structs %s at cg__eb (this side's copy, read for\n"
+        " * their size fields only): each length in the table cg__tbl must be 0 or what\n"
+        " * the struct gives; the member blobs are laid out from *cg__rq (request, if\n"
+        " * not NULL) and *cg__rs (response, if not NULL). With cg__fix, the members of\n"
+        " * the structs there are pointed at their blobs (response if they go back,\n"
+        " * else request; NULL for length 0) and [in, out] data is copied over. */\n"
+        "static int cg__dwalk_%s(const uint8_t *cg__tbl, const uint8_t *cg__eb, size_t cg__n, size_t *cg__rq,\n"
+        "                        size_t *cg__rs, uint8_t *cg__fix, const uint8_t *cg__in, uint8_t *cg__out)\n{\n"
+        "    size_t cg__i, cg__j;\n"
+        "    for (cg__i = 0; cg__i < cg__n; cg__i++) {\n"
+        "        for (cg__j = 0; cg__j < %zu; cg__j++) {\n"
+        "            uint64_t cg__l;\n"
+        "            size_t cg__want = 0, cg__qo = 0, cg__so = 0;\n"
+        "            const void *cg__p = NULL;\n"
+        "            memcpy(&cg__l, cg__tbl + (cg__i * %zu + cg__j) * sizeof cg__l, sizeof cg__l);\n"
+        "            if (cg__l != 0) {\n"
+        "                if (cg__l > CG_MAX_MESSAGE || !cg__dsz_%s(cg__eb + cg__i * sizeof(struct %s), cg__j, &cg__want) ||\n"
+        "                    cg__want != cg__l)\n"
+        "                    return 0;\n"
+        "                if (cg__rq != NULL && !cg__place(cg__rq, cg__want, &cg__qo))\n"
+        "                    return 0;\n"
+        "                if (cg__rs != NULL && !cg__place(cg__rs, cg__want, &cg__so))\n"
+        "                    return 0;\n"
+        "            }\n"
+        "            if (cg__fix == NULL)\n"
+        "                continue;\n"
+        "            if (cg__l != 0 && cg__rs != NULL) {\n"
+        "                if (cg__rq != NULL)\n"
+        "                    memcpy(cg__out + cg__so, cg__in + cg__qo, cg__want);\n"
+        "                cg__p = cg__out + cg__so;\n"
+        "            } else if (cg__l != 0) {\n"
+        "                cg__p = cg__in + cg__qo;\n"
+        "            }\n"
+        "            cg__dset_%s(cg__fix + cg__i * sizeof(struct %s), cg__j, cg__p);\n"
+        "        }\n"
+        "    }\n"
+        "    return 1;\n"
+        "}\n\n",
+        u->name, u->name, u->ndeep, u->ndeep, u->name, u->name, u->name, u->name);
+}
+
+/* cg__dscrub_S(): what the callee returns. */
+static void emit_dscrub(cg_sbuf_t *sb, const cg_utype_t *u)
+{
+    size_t j;
+    cg_sb_printf(sb,
+        "/* After the call: rebuild each returned struct %s member by member (padding\n"
+        " * zero) with its deep pointers zero, so that neither an address of this side\n"
+        " * nor a stray byte reaches the caller. */\n"
+        "static void cg__dscrub_%s(uint8_t *cg__b, size_t cg__n)\n{\n    size_t cg__i;\n"
+        "    for (cg__i = 0; cg__i < cg__n; cg__i++) {\n"
+        "        struct %s cg__e, cg__c;\n"
+        "        memcpy(&cg__e, cg__b + cg__i * sizeof cg__e, sizeof cg__e);\n"
+        "        memset(&cg__c, 0, sizeof cg__c);\n"
+        "        cg__clean_%s(&cg__c, &cg__e);\n",
+        u->name, u->name, u->name, u->name);
+    for (j = 0; j < u->nmembers; j++)
+        if (cg_member_is_deep(&u->members[j]))
+            cg_sb_printf(sb, "        memset((void *)&cg__c.%s, 0, sizeof cg__c.%s);\n", u->members[j].name,
+                         u->members[j].name);
+    cg_sb_puts(sb, "        memcpy(cg__b + cg__i * sizeof cg__c, &cg__c, sizeof cg__c);\n    }\n}\n\n");
+}
+
+static void emit_deep_helpers(cg_sbuf_t *sb, const cg_program_t *prog, const unsigned *needs)
+{
+    size_t i;
+    for (i = 0; i < prog->nutypes; i++) {
+        const cg_utype_t *u = prog->utypes[i];
+        if (needs[i] & DS_SZ)
+            emit_dsz(sb, u);
+        if (needs[i] & DS_SET)
+            emit_dset(sb, u);
+        if (needs[i] & DS_PREP)
+            emit_dprep(sb, u);
+        if (needs[i] & DS_BACK)
+            emit_dback(sb, u);
+        if (needs[i] & DS_WALK)
+            emit_dwalk(sb, u);
+        if (needs[i] & DS_SCRUB)
+            emit_dscrub(sb, u);
+    }
+}
+
+/* Failure inside a proxy: a plain return, or in a proxy that allocates
+ * (deep copy) a jump to the cleanup at cg__out. */
+static void put_fail(cg_sbuf_t *sb, const char *ind, bool deep, const char *code)
+{
+    if (deep)
+        cg_sb_printf(sb, "%s{ cg__ret = %s; goto cg__out; }\n", ind, code);
+    else
+        cg_sb_printf(sb, "%sreturn %s;\n", ind, code);
+}
+
+/* Proxy, deep copy: the scrubbed struct copy and length table of each deep
+ * parameter, then the segment list (its length depends on the tables). */
+static void emit_proxy_deep_prep(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
+{
+    size_t i, nseg = 1;
+    for (i = 0; i < f->nparams; i++) {
+        const cg_param_t *p = &f->params[i];
+        const cg_utype_t *u = p_deep(prog, p);
+        if (!u) {
+            nseg += p_in(p) ? 2 : 0;
+            continue;
+        }
+        if (pkind(p) == PK_VALUE) {
+            /* One struct, in the request header: no allocation. */
+            cg_sb_printf(sb, "    if (!cg__dprep_%s(&cg__req.v_%s, &%s, 1, 1, cg__tb_%s))\n", u->name, p->name, p->name,
+                         p->name);
+            put_fail(sb, "        ", true, "CC_ERROR_BAD_PARAMETERS");
+            cg_sb_printf(sb, "    cg__n_%s = 1;\n", p->name);
+        } else {
+            cg_sb_printf(sb, "    if (cg__len_%s %% sizeof(struct %s) != 0) /* whole structs only */\n", p->name, u->name);
+            put_fail(sb, "        ", true, "CC_ERROR_BAD_PARAMETERS");
+            cg_sb_printf(sb, "    cg__n_%s = cg__len_%s / sizeof(struct %s);\n", p->name, p->name, u->name);
+            cg_sb_printf(sb, "    if (cg__n_%s != 0) {\n        size_t cg__t;\n", p->name);
+            cg_sb_printf(sb, "        if (!cg_size_mul(cg__n_%s, 2 * %zu * sizeof(uint64_t), &cg__t))\n", p->name, u->ndeep);
+            put_fail(sb, "            ", true, "CC_ERROR_BAD_PARAMETERS");
+            cg_sb_printf(sb, "        cg__dc_%s = (struct %s *)calloc(cg__n_%s, sizeof(struct %s));\n", p->name, u->name,
+                         p->name, u->name);
+            cg_sb_printf(sb, "        cg__tb_%s = (uint64_t *)calloc(1, cg__t);\n", p->name);
+            cg_sb_printf(sb, "        if (cg__dc_%s == NULL || cg__tb_%s == NULL)\n", p->name, p->name);
+            put_fail(sb, "            ", true, "CC_ERROR_OUT_OF_MEMORY");
+            cg_sb_printf(sb, "        if (!cg__dprep_%s(cg__dc_%s, %s, cg__n_%s, %d, cg__tb_%s))\n", u->name, p->name,
+                         p->name, p->name, p_in(p) ? 1 : 0, p->name);
+            put_fail(sb, "            ", true, "CC_ERROR_BAD_PARAMETERS");
+            cg_sb_puts(sb, "    }\n");
+        }
+        /* struct array (if sent), table, and a padding + data pair per member */
+        nseg += 4;
+    }
+    cg_sb_printf(sb, "    cg__nseg = %zu;\n", nseg);
+    for (i = 0; i < f->nparams; i++) {
+        const cg_param_t *p = &f->params[i];
+        const cg_utype_t *u = p_deep(prog, p);
+        if (!u || !(deep_dir(p) & DIR_IN))
+            continue;
+        cg_sb_printf(sb, "    for (cg__k = 0; cg__k < cg__n_%s * %zu; cg__k++)\n", p->name, u->ndeep);
+        cg_sb_printf(sb, "        cg__nseg += cg__tb_%s[cg__k] != 0 ? 2 : 0;\n", p->name);
+    }
+    cg_sb_puts(sb, "    cg__iov = (cg_iov_t *)calloc(cg__nseg, sizeof *cg__iov);\n    if (cg__iov == NULL)\n");
+    put_fail(sb, "        ", true, "CC_ERROR_OUT_OF_MEMORY");
+}
+
+/* Proxy: append parameter @p's request blobs. */
+static void emit_proxy_put(cg_sbuf_t *sb, const cg_program_t *prog, const cg_param_t *p, bool deep)
+{
+    const cg_utype_t *u = p_deep(prog, p);
+    if (!u) {
+        if (!p_in(p))
+            return;
+        cg_sb_printf(sb, "    if (!cg__put(cg__iov, &cg__niov, &cg__cur, %s, cg__len_%s))\n", p->name, p->name);
+        put_fail(sb, "        ", deep, "CC_ERROR_BAD_PARAMETERS");
+        return;
+    }
+    /* The scrubbed copy, never the caller's structs (they hold addresses). */
+    if (p_sends(prog, p)) {
+        cg_sb_printf(sb, "    if (!cg__put(cg__iov, &cg__niov, &cg__cur, cg__dc_%s, cg__len_%s))\n", p->name, p->name);
+        put_fail(sb, "        ", true, "CC_ERROR_BAD_PARAMETERS");
+    }
+    cg_sb_printf(sb, "    if (!cg__put(cg__iov, &cg__niov, &cg__cur, cg__tb_%s, cg__n_%s * %zu * sizeof(uint64_t)))\n",
+                 p->name, p->name, u->ndeep);
+    put_fail(sb, "        ", true, "CC_ERROR_BAD_PARAMETERS");
+    if (!(deep_dir(p) & DIR_IN))
+        return;
+    cg_sb_printf(sb, "    for (cg__k = 0; cg__k < cg__n_%s * %zu; cg__k++)\n", p->name, u->ndeep);
+    cg_sb_printf(sb, "        if (!cg__put(cg__iov, &cg__niov, &cg__cur, (const void *)(uintptr_t)cg__tb_%s[cg__n_%s * %zu + cg__k],\n"
+                     "                     (size_t)cg__tb_%s[cg__k]))\n",
+                 p->name, p->name, u->ndeep, p->name);
+    put_fail(sb, "            ", true, "CC_ERROR_BAD_PARAMETERS");
 }
 
 void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, unsigned id, bool host)
 {
     size_t i, niov = 1 + 2 * count_in_bufs(f);
     char *name = host ? cg_host_proxy_name(prog, f) : cg_xstrdup(f->name);
+    bool deep = has_deep(prog, f);
+    const char *bad = deep ? "{ cg__ret = CC_ERROR_BAD_PARAMETERS; goto cg__out; }" : "return CC_ERROR_BAD_PARAMETERS;";
 
     cg_sb_printf(sb, "/* %s proxy of %s (id %u). */\n", host ? "ECALL" : "OCALL", f->name, id);
     cg_emit_proxy_prototype(sb, f, name, host);
@@ -698,18 +1133,36 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         cg_sb_printf(sb, "    cg__req_%s_t cg__req;\n", f->name);
     if (has_resp_hdr(f))
         cg_sb_printf(sb, "    cg__resp_%s_t cg__rh;\n", f->name);
-    cg_sb_printf(sb, "    cg_iov_t cg__iov[%zu] = {{NULL, 0}};\n", niov);
+    if (deep)
+        cg_sb_puts(sb, "    cg_iov_t *cg__iov = NULL; /* deep copy: as many segments as member buffers */\n"
+                       "    size_t cg__nseg = 0, cg__k = 0;\n");
+    else
+        cg_sb_printf(sb, "    cg_iov_t cg__iov[%zu] = {{NULL, 0}};\n", niov);
     cg_sb_puts(sb, "    size_t cg__niov = 0;\n    size_t cg__cur = 0;\n    size_t cg__rcur = 0;\n");
     cg_sb_puts(sb, "    cg_msg_t cg__resp = {NULL, 0};\n    cc_enclave_result_t cg__ret;\n");
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
+        const cg_utype_t *u = p_deep(prog, p);
+        if (u && pkind(p) == PK_VALUE)
+            cg_sb_printf(sb, "    uint64_t cg__tb_%s[%zu]; /* member lengths, then addresses */\n", p->name,
+                         2 * u->ndeep);
+        if (u)
+            cg_sb_printf(sb, "    size_t cg__n_%s = 0;\n", p->name);
         if (pkind(p) != PK_BUF)
             continue;
         cg_sb_printf(sb, "    size_t cg__len_%s = 0;\n", p->name);
         if (p_out(p))
             cg_sb_printf(sb, "    size_t cg__roff_%s = 0;\n", p->name);
+        if (u) {
+            cg_sb_printf(sb, "    struct %s *cg__dc_%s = NULL; /* what the request carries */\n", u->name, p->name);
+            cg_sb_printf(sb, "    uint64_t *cg__tb_%s = NULL;  /* member lengths, then addresses */\n", p->name);
+            if (p_out(p))
+                cg_sb_printf(sb, "    size_t cg__mr_%s = 0;\n", p->name);
+        }
     }
     cg_sb_puts(sb, "\n");
+    if (deep)
+        cg_sb_puts(sb, "    cg__ret = CC_SUCCESS;\n");
 
     /* Request header. */
     if (has_req_hdr(f))
@@ -718,6 +1171,8 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         const cg_param_t *p = &f->params[i];
         switch (pkind(p)) {
         case PK_VALUE:
+            if (p_deep(prog, p))
+                break; /* cg__dprep_<S>() below fills it */
             if (is_bool(&p->type))
                 cg_sb_printf(sb, "    cg__req.v_%s = (uint8_t)(%s ? 1 : 0);\n", p->name, p->name);
             else if (is_ld(&p->type))
@@ -736,15 +1191,15 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
             if (p_str(p)) {
                 cg_sb_printf(sb, "        cg__len_%s = strlen(%s);\n", p->name, p->name);
                 cg_sb_printf(sb, "        if (cg__len_%s >= CG_MAX_MESSAGE)\n", p->name);
-                cg_sb_puts(sb, "            return CC_ERROR_BAD_PARAMETERS;\n");
+                cg_sb_printf(sb, "            %s\n", bad);
                 cg_sb_printf(sb, "        cg__len_%s += 1; /* with the terminator */\n", p->name);
             } else if (p_wstr(p)) {
                 cg_sb_printf(sb, "        cg__len_%s = wcslen(%s);\n", p->name, p->name);
                 cg_sb_printf(sb, "        if (cg__len_%s >= CG_MAX_MESSAGE / sizeof(wchar_t))\n", p->name);
-                cg_sb_puts(sb, "            return CC_ERROR_BAD_PARAMETERS;\n");
+                cg_sb_printf(sb, "            %s\n", bad);
                 cg_sb_printf(sb, "        cg__len_%s = (cg__len_%s + 1) * sizeof(wchar_t);\n", p->name, p->name);
             } else {
-                emit_len_calc(sb, "        ", f, p, "", dst);
+                emit_len_calc(sb, "        ", f->params, p, "", dst, bad);
             }
             cg_sb_printf(sb, "        cg__req.l_%s = (uint64_t)cg__len_%s;\n", p->name, p->name);
             cg_sb_printf(sb, "        cg__req.f_%s = 1;\n    }\n", p->name);
@@ -753,28 +1208,35 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         }
         }
     }
+    if (deep)
+        emit_proxy_deep_prep(sb, prog, f);
     if (has_req_hdr(f)) {
         cg_sb_puts(sb, "    cg__iov[0].base = &cg__req;\n    cg__iov[0].len = sizeof cg__req;\n");
         cg_sb_puts(sb, "    cg__niov = 1;\n    cg__cur = sizeof cg__req;\n");
     }
     /* [in] and [in, out] blobs, straight from the caller's memory. */
-    for (i = 0; i < f->nparams; i++) {
-        const cg_param_t *p = &f->params[i];
-        if (!p_in(p))
-            continue;
-        cg_sb_printf(sb, "    if (!cg__put(cg__iov, &cg__niov, &cg__cur, %s, cg__len_%s))\n", p->name, p->name);
-        cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
-    }
+    for (i = 0; i < f->nparams; i++)
+        emit_proxy_put(sb, prog, &f->params[i], deep);
     /* Expected response layout. */
     if (has_resp_hdr(f))
         cg_sb_puts(sb, "    cg__rcur = sizeof cg__rh;\n");
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
+        const cg_utype_t *u = p_deep(prog, p);
         if (!p_out(p))
             continue;
         cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg__place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
                      p->name, p->name);
-        cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
+        put_fail(sb, "        ", deep, "CC_ERROR_BAD_PARAMETERS");
+        if (!u)
+            continue;
+        cg_sb_printf(sb, "    cg__mr_%s = cg__rcur;\n", p->name);
+        cg_sb_printf(sb, "    for (cg__k = 0; cg__k < cg__n_%s * %zu; cg__k++) {\n        size_t cg__o;\n", p->name,
+                     u->ndeep);
+        cg_sb_printf(sb, "        if (cg__tb_%s[cg__k] != 0 && !cg__place(&cg__rcur, (size_t)cg__tb_%s[cg__k], &cg__o))\n",
+                     p->name, p->name);
+        put_fail(sb, "            ", true, "CC_ERROR_BAD_PARAMETERS");
+        cg_sb_puts(sb, "    }\n");
     }
     cg_sb_puts(sb, "    (void)cg__cur;\n\n");
 
@@ -783,14 +1245,34 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
                      id, prog->base);
     else
         cg_sb_printf(sb, "    cg__ret = cg_enclave_ocall(%uu, cg__iov, cg__niov, &cg__resp);\n", id);
-    cg_sb_puts(sb, "    if (cg__ret != CC_SUCCESS) {\n        cg_msg_free(cg__resp.buf);\n        return cg__ret;\n    }\n");
+    if (deep)
+        cg_sb_puts(sb, "    if (cg__ret != CC_SUCCESS)\n        goto cg__out;\n");
+    else
+        cg_sb_puts(sb, "    if (cg__ret != CC_SUCCESS) {\n        cg_msg_free(cg__resp.buf);\n        return cg__ret;\n    }\n");
     /* The peer is not trusted: check the response before using any of it. */
-    cg_sb_puts(sb, "    if (cg__resp.len != cg__rcur || (cg__rcur != 0 && cg__resp.buf == NULL)) {\n");
-    cg_sb_puts(sb, "        cg_msg_free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
+    if (deep) {
+        cg_sb_puts(sb, "    if (cg__resp.len != cg__rcur || (cg__rcur != 0 && cg__resp.buf == NULL))\n");
+        put_fail(sb, "        ", true, "CC_ERROR_PROTOCOL");
+    } else {
+        cg_sb_puts(sb, "    if (cg__resp.len != cg__rcur || (cg__rcur != 0 && cg__resp.buf == NULL)) {\n");
+        cg_sb_puts(sb, "        cg_msg_free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
+    }
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
+        const cg_utype_t *u = p_deep(prog, p);
+        if (u && p_out(p)) {
+            cg_sb_printf(sb, "    if (cg__n_%s != 0 && !cg__dback_%s(%s, cg__resp.buf, cg__roff_%s, cg__n_%s, cg__tb_%s, cg__mr_%s, 0))\n",
+                         p->name, u->name, p->name, p->name, p->name, p->name, p->name);
+            put_fail(sb, "        ", true, "CC_ERROR_PROTOCOL");
+        }
         if (!(p_out(p) && (p_str(p) || p_wstr(p))))
             continue;
+        if (deep) {
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && !%s(cg__resp.buf + cg__roff_%s, cg__len_%s))\n", p->name,
+                         p_str(p) ? "cg__term" : "cg__wterm", p->name, p->name);
+            put_fail(sb, "        ", true, "CC_ERROR_PROTOCOL");
+            continue;
+        }
         cg_sb_printf(sb, "    if (cg__len_%s != 0 && !%s(cg__resp.buf + cg__roff_%s, cg__len_%s)) {\n", p->name,
                      p_str(p) ? "cg__term" : "cg__wterm", p->name, p->name);
         cg_sb_puts(sb, "        cg_msg_free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
@@ -804,12 +1286,110 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
     }
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
+        const cg_utype_t *u = p_deep(prog, p);
         if (!p_out(p))
             continue;
-        cg_sb_printf(sb, "    if (cg__len_%s != 0)\n        memcpy(%s, cg__resp.buf + cg__roff_%s, cg__len_%s);\n",
-                     p->name, p->name, p->name, p->name);
+        if (u)
+            cg_sb_printf(sb, "    if (cg__n_%s != 0)\n        (void)cg__dback_%s(%s, cg__resp.buf, cg__roff_%s, cg__n_%s, cg__tb_%s, cg__mr_%s, 1);\n",
+                         p->name, u->name, p->name, p->name, p->name, p->name, p->name);
+        else
+            cg_sb_printf(sb, "    if (cg__len_%s != 0)\n        memcpy(%s, cg__resp.buf + cg__roff_%s, cg__len_%s);\n",
+                         p->name, p->name, p->name, p->name);
     }
-    cg_sb_puts(sb, "    cg_msg_free(cg__resp.buf);\n    return CC_SUCCESS;\n}\n\n");
+    if (!deep) {
+        cg_sb_puts(sb, "    cg_msg_free(cg__resp.buf);\n    return CC_SUCCESS;\n}\n\n");
+        return;
+    }
+    cg_sb_puts(sb, "cg__out:\n    cg_msg_free(cg__resp.buf);\n    free(cg__iov);\n");
+    for (i = 0; i < f->nparams; i++) {
+        const cg_param_t *p = &f->params[i];
+        if (p_deep(prog, p) && pkind(p) == PK_BUF)
+            cg_sb_printf(sb, "    free(cg__dc_%s);\n    free(cg__tb_%s);\n", p->name, p->name);
+    }
+    cg_sb_puts(sb, "    return cg__ret;\n}\n\n");
+}
+
+/* Stub, deep copy: whole structs only; how many. */
+static void emit_stub_deep_count(cg_sbuf_t *sb, const cg_program_t *prog, const cg_param_t *p)
+{
+    const cg_utype_t *u = p_deep(prog, p);
+    if (!u)
+        return;
+    cg_sb_printf(sb, "    if (cg__len_%s %% sizeof(struct %s) != 0)\n        return CC_ERROR_BAD_PARAMETERS;\n", p->name,
+                 u->name);
+    cg_sb_printf(sb, "    cg__n_%s = cg__len_%s / sizeof(struct %s);\n", p->name, p->name, u->name);
+}
+
+/* Where this side's copy of a deep parameter's structs is: the request
+ * blob, or the header for a struct by value. */
+static char *deep_elems(const cg_param_t *p)
+{
+    if (pkind(p) == PK_VALUE)
+        return cg_xasprintf("(const uint8_t *)&cg__req.v_%s", p->name);
+    return cg_xasprintf("cg__in + cg__off_%s", p->name);
+}
+
+/* Stub, request layout: the length table after the structs, checked
+ * against them, then the [in] member blobs. */
+static void emit_stub_deep_request(cg_sbuf_t *sb, const cg_program_t *prog, const cg_param_t *p)
+{
+    const cg_utype_t *u = p_deep(prog, p);
+    char *e;
+    if (!u)
+        return;
+    e = deep_elems(p);
+    cg_sb_printf(sb, "    if (cg__n_%s != 0) {\n        size_t cg__tl;\n", p->name);
+    cg_sb_printf(sb, "        if (!cg_size_mul(cg__n_%s, %zu * sizeof(uint64_t), &cg__tl) || !cg__place(&cg__cur, cg__tl, &cg__toff_%s))\n"
+                     "            return CC_ERROR_BAD_PARAMETERS;\n", p->name, u->ndeep, p->name);
+    /* The structs and the table are read now: they must lie in the request. */
+    cg_sb_puts(sb, "        if (cg__cur > cg__in_len)\n            return CC_ERROR_BAD_PARAMETERS;\n");
+    cg_sb_printf(sb, "        cg__mq_%s = cg__cur;\n", p->name);
+    cg_sb_printf(sb, "        if (!cg__dwalk_%s(cg__in + cg__toff_%s, %s, cg__n_%s, %s, NULL, NULL, NULL, NULL))\n"
+                     "            return CC_ERROR_BAD_PARAMETERS;\n    }\n",
+                 u->name, p->name, e, p->name, (deep_dir(p) & DIR_IN) ? "&cg__cur" : "NULL");
+    free(e);
+}
+
+/* Stub, response layout: the member blobs going back follow the structs. */
+static void emit_stub_deep_response(cg_sbuf_t *sb, const cg_program_t *prog, const cg_param_t *p)
+{
+    const cg_utype_t *u = p_deep(prog, p);
+    char *e;
+    if (!u)
+        return;
+    e = deep_elems(p);
+    cg_sb_printf(sb, "    cg__mr_%s = cg__rcur;\n", p->name);
+    cg_sb_printf(sb, "    if (cg__n_%s != 0 && !cg__dwalk_%s(cg__in + cg__toff_%s, %s, cg__n_%s, NULL, &cg__rcur, NULL, NULL, NULL))\n"
+                     "        return CC_ERROR_BAD_PARAMETERS;\n",
+                 p->name, u->name, p->name, e, p->name);
+    free(e);
+}
+
+/* Stub, before the call: point the members of this side's structs at
+ * their blobs (the function never sees an address from the peer). */
+static void emit_stub_deep_fix(cg_sbuf_t *sb, const cg_program_t *prog, const cg_param_t *p)
+{
+    const cg_utype_t *u = p_deep(prog, p);
+    unsigned dir = deep_dir(p);
+    char *e, *fix;
+    if (!u)
+        return;
+    e = deep_elems(p);
+    if (pkind(p) == PK_VALUE)
+        fix = cg_xasprintf("(uint8_t *)&cg__req.v_%s", p->name);
+    else if (dir & DIR_OUT)
+        fix = cg_xasprintf("cg__rbuf + cg__roff_%s", p->name);
+    else
+        fix = cg_xasprintf("(uint8_t *)(uintptr_t)(cg__in + cg__off_%s)", p->name);
+    cg_sb_printf(sb, "    if (cg__n_%s != 0) {\n        size_t cg__q = cg__mq_%s, cg__r = cg__mr_%s;\n", p->name, p->name,
+                 p->name);
+    cg_sb_printf(sb, "        if (!cg__dwalk_%s(cg__in + cg__toff_%s, %s, cg__n_%s, %s, %s, %s, cg__in, cg__rbuf)) {\n",
+                 u->name, p->name, e, p->name, (dir & DIR_IN) ? "&cg__q" : "NULL", (dir & DIR_OUT) ? "&cg__r" : "NULL",
+                 fix);
+    cg_sb_puts(sb, "            cg_msg_free(cg__rbuf);\n            return CC_ERROR_BAD_PARAMETERS;\n        }\n");
+    cg_sb_printf(sb, "        (void)cg__q;\n        (void)cg__r;\n    }\n");
+    free(e);
+    free(fix);
 }
 
 void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
@@ -829,10 +1409,18 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         if (pkind(p) != PK_BUF)
             continue;
         cg_sb_printf(sb, "    size_t cg__len_%s = 0;\n", p->name);
-        if (p_in(p))
+        if (p_sends(prog, p))
             cg_sb_printf(sb, "    size_t cg__off_%s = 0;\n", p->name);
         if (p_out(p))
             cg_sb_printf(sb, "    size_t cg__roff_%s = 0;\n", p->name);
+    }
+    for (i = 0; i < f->nparams; i++) {
+        const cg_param_t *p = &f->params[i];
+        if (!p_deep(prog, p))
+            continue;
+        /* deep copy: structs, where the table and member blobs start */
+        cg_sb_printf(sb, "    size_t cg__n_%s = 0, cg__toff_%s = 0, cg__mq_%s = 0, cg__mr_%s = 0;\n", p->name, p->name,
+                     p->name, p->name);
     }
     cg_sb_puts(sb, "\n    (void)cg__in;\n");
     if (has_req_hdr(f)) {
@@ -857,18 +1445,23 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
             cg_sb_puts(sb, "            return CC_ERROR_BAD_PARAMETERS;\n");
         } else {
             cg_sb_puts(sb, "        size_t cg__want = 0;\n");
-            emit_len_calc(sb, "        ", f, p, "cg__req.v_", "cg__want");
+            emit_len_calc(sb, "        ", f->params, p, "cg__req.v_", "cg__want", "return CC_ERROR_BAD_PARAMETERS;");
             cg_sb_printf(sb, "        if (cg__want != cg__len_%s)\n            return CC_ERROR_BAD_PARAMETERS;\n", p->name);
         }
         cg_sb_puts(sb, "    }\n");
+        emit_stub_deep_count(sb, prog, p);
     }
+    for (i = 0; i < f->nparams; i++)
+        if (pkind(&f->params[i]) == PK_VALUE && p_deep(prog, &f->params[i]))
+            cg_sb_printf(sb, "    cg__n_%s = 1;\n", f->params[i].name);
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
-        if (!p_in(p))
-            continue;
-        cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg__place(&cg__cur, cg__len_%s, &cg__off_%s))\n", p->name,
-                     p->name, p->name);
-        cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
+        if (p_sends(prog, p)) {
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg__place(&cg__cur, cg__len_%s, &cg__off_%s))\n", p->name,
+                         p->name, p->name);
+            cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
+        }
+        emit_stub_deep_request(sb, prog, p);
     }
     cg_sb_puts(sb, "    if (cg__cur != cg__in_len)\n        return CC_ERROR_BAD_PARAMETERS;\n");
     for (i = 0; i < f->nparams; i++) {
@@ -888,6 +1481,7 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg__place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
                      p->name, p->name);
         cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
+        emit_stub_deep_response(sb, prog, p);
     }
     /* cg_msg_alloc zero-fills: [out] buffers start zeroed, so nothing private leaks through
      * bytes the function does not write. */
@@ -895,11 +1489,15 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
     cg_sb_puts(sb, "        if (cg__rbuf == NULL)\n            return CC_ERROR_OUT_OF_MEMORY;\n    }\n");
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
-        if (!(p_in(p) && p_out(p)))
+        if (!(p_sends(prog, p) && p_out(p)))
             continue;
-        cg_sb_printf(sb, "    if (cg__len_%s != 0)\n        memcpy(cg__rbuf + cg__roff_%s, cg__in + cg__off_%s, cg__len_%s);\n",
+        /* cg__rbuf != NULL always holds here; it tells gcc's -Warray-bounds so. */
+        cg_sb_printf(sb, "    if (cg__len_%s != 0 && cg__rbuf != NULL)\n"
+                         "        memcpy(cg__rbuf + cg__roff_%s, cg__in + cg__off_%s, cg__len_%s);\n",
                      p->name, p->name, p->name, p->name);
     }
+    for (i = 0; i < f->nparams; i++)
+        emit_stub_deep_fix(sb, prog, &f->params[i]);
     if (has_resp_hdr(f))
         cg_sb_puts(sb, "    memset(&cg__rh, 0, sizeof cg__rh);\n");
     cg_sb_puts(sb, "    ");
@@ -961,6 +1559,13 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         cg_sb_puts(sb, "    cg__rh.e = errno;\n"); /* before anything else can change it */
     if (clean)
         cg_sb_printf(sb, "    cg__clean_%s(&cg__rh.r, &cg__r);\n", clean->name);
+    for (i = 0; i < f->nparams; i++) {
+        const cg_param_t *p = &f->params[i];
+        const cg_utype_t *u = p_deep(prog, p);
+        if (u && p_out(p))
+            cg_sb_printf(sb, "    if (cg__n_%s != 0)\n        cg__dscrub_%s(cg__rbuf + cg__roff_%s, cg__n_%s);\n", p->name,
+                         u->name, p->name, p->name);
+    }
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
         if (!(p_out(p) && (p_str(p) || p_wstr(p))))

@@ -68,42 +68,112 @@ static bool usable_as_size(const cg_type_t *t)
            t->kind == CG_BASE_NAMED || t->kind == CG_BASE_ENUM;
 }
 
+/* Where the names of a size=/count= expression are looked up: the
+ * parameters of a function, or the members of a struct (deep copy). */
+typedef struct scope {
+    const cg_param_t *vars;
+    size_t nvars;
+    const char *var;   /* "parameter" or "member" */
+    const char *owner; /* "function" or "struct" */
+    const char *name;  /* of the function or struct */
+} scope_t;
+
 /* Resolve every name in a size=/count= expression of @p. */
-static int resolve_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t *p, cg_expr_t *e, const char *what)
+static int resolve_expr(cg_diag_t *d, const scope_t *sc, const cg_param_t *p, cg_expr_t *e, const char *what)
 {
     size_t i;
     if (e->kind == CG_EXPR_BIN)
-        return resolve_expr(d, f, p, e->lhs, what) + resolve_expr(d, f, p, e->rhs, what);
+        return resolve_expr(d, sc, p, e->lhs, what) + resolve_expr(d, sc, p, e->rhs, what);
     if (e->kind != CG_EXPR_IDENT)
         return 0;
-    for (i = 0; i < f->nparams; i++) {
-        const cg_param_t *q = &f->params[i];
+    for (i = 0; i < sc->nvars; i++) {
+        const cg_param_t *q = &sc->vars[i];
         if (strcmp(q->name, e->ident) != 0)
             continue;
         if (q == p) {
-            cg_error(d, e->loc, "name another parameter that holds the length", "%s= of '%s' names the parameter itself",
-                     what, p->name);
+            cg_error(d, e->loc, strcmp(sc->var, "member") == 0 ? "name another member that holds the length"
+                                                                : "name another parameter that holds the length",
+                     "%s= of '%s' names the %s itself", what, p->name, sc->var);
             return 1;
         }
         if (!usable_as_size(&q->type) || q->ndims || q->attrs) {
-            cg_error(d, e->loc, "use an integer parameter such as size_t len",
-                     "%s= parameter '%s' is not an integer", what, q->name);
+            cg_error(d, e->loc, strcmp(sc->var, "member") == 0 ? "use an integer member such as size_t len"
+                                                                : "use an integer parameter such as size_t len",
+                     "%s= %s '%s' is not an integer", what, sc->var, q->name);
             return 1;
         }
         e->param = (int)i;
         return 0;
     }
-    cg_error(d, e->loc, "name a parameter of this function or write an integer constant",
-             "unknown %s parameter '%s' in function '%s'", what, e->ident, f->name);
+    cg_error(d, e->loc, strcmp(sc->var, "member") == 0 ? "name a member of this struct or write an integer constant"
+                                                        : "name a parameter of this function or write an integer constant",
+             "unknown %s %s '%s' in %s '%s'", what, sc->var, e->ident, sc->owner, sc->name);
     return 1;
 }
 
-static int resolve_size_expr(cg_diag_t *d, const cg_func_t *f, const cg_param_t *p, cg_expr_t *e,
+static int resolve_size_expr(cg_diag_t *d, const scope_t *sc, const cg_param_t *p, cg_expr_t *e,
                              const char *what, int *out)
 {
-    int errs = resolve_expr(d, f, p, e, what);
+    int errs = resolve_expr(d, sc, p, e, what);
     *out = e->kind == CG_EXPR_IDENT ? e->param : -1;
     return errs;
+}
+
+static scope_t func_scope(const cg_func_t *f)
+{
+    scope_t sc = {f->params, f->nparams, "parameter", "function", f->name};
+    return sc;
+}
+
+/* The deep-copy struct @t names (by "struct S" or by its typedef name), or NULL. */
+static const cg_utype_t *deep_struct(const cg_program_t *prog, const cg_type_t *t)
+{
+    const cg_utype_t *u = cg_find_struct(prog, t);
+    return u && u->deep ? u : NULL;
+}
+
+/* Deep-copy rules for a parameter or return type @t: the struct must be
+ * named "struct S" (edger8r: a typedef name is an opaque type), and is
+ * never returned (its pointers would cross raw). */
+static int check_deep_use(cg_diag_t *d, const cg_program_t *prog, const cg_type_t *t, const char *what,
+                          const char *name)
+{
+    const cg_utype_t *u = deep_struct(prog, t);
+    if (!u)
+        return 0;
+    if (t->kind == CG_BASE_NAMED) {
+        cg_error(d, t->loc,
+                 "name it with the struct keyword (struct S) so that its members are deep-copied, as edger8r requires",
+                 "%s '%s': '%s' is a struct with deep-copy members", what, name, u->name);
+        return 1;
+    }
+    if (strcmp(what, "function") == 0 && t->ptr_depth == 0) {
+        cg_error(d, t->loc, "return it through an [out] parameter, whose members are copied back",
+                 "function '%s' returns struct %s by value, whose deep-copy members would cross as raw pointers",
+                 name, u->name);
+        return 1;
+    }
+    return 0;
+}
+
+/* An [out] or [in, out] pointer to a deep-copy struct writes each member's
+ * buffer back to the caller: no member may point to const. */
+static int check_deep_out(cg_diag_t *d, const cg_program_t *prog, const cg_param_t *p)
+{
+    const cg_utype_t *u = deep_struct(prog, &p->type);
+    size_t i;
+    if (!u || !(p->attrs & CG_ATTR_OUT) || p->type.kind != CG_BASE_STRUCT)
+        return 0;
+    for (i = 0; i < u->nmembers; i++) {
+        const cg_param_t *m = &u->members[i];
+        if (cg_member_is_deep(m) && (m->type.const_mask & (1u << (m->type.ptr_depth - 1)))) {
+            cg_error(d, p->type.loc, "make the parameter [in], or drop const from the member",
+                     "[out] parameter '%s' would copy back into member '%s' of struct %s, which points to const data",
+                     p->name, m->name, u->name);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Is the data a pointer/array parameter designates const? */
@@ -116,8 +186,9 @@ static bool pointee_const(const cg_param_t *p)
     return (p->attrs & CG_ATTR_READONLY) != 0;
 }
 
-static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
+static int check_param(cg_diag_t *d, const cg_program_t *prog, const cg_func_t *f, cg_param_t *p)
 {
+    scope_t sc = func_scope(f);
     int errs = 0;
     unsigned a = p->attrs;
     bool star = p->type.ptr_depth > 0;
@@ -135,6 +206,8 @@ static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
         cg_error(d, p->type.loc, "remove the parameter or make it a pointer", "parameter '%s' has type void", p->name);
         return errs + 1;
     }
+    if (check_deep_use(d, prog, &p->type, "parameter", p->name))
+        return errs + 1;
     /* [isptr] / [isary] / [readonly]: typedef'd pointer and array types,
      * whose pointer-ness the EDL cannot see. */
     if (a & CG_ATTR_ISPTR) {
@@ -203,9 +276,9 @@ static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
             cg_warning(d, p->attr_loc, "remove it, or use in/out if the data should be copied",
                        "'%s' has no effect on [user_check] parameter '%s'", first_attr(a, sizes), p->name);
             if (a & CG_ATTR_SIZE)
-                errs += resolve_size_expr(d, f, p, &p->size, "size", &p->size_param);
+                errs += resolve_size_expr(d, &sc, p, &p->size, "size", &p->size_param);
             if (a & CG_ATTR_COUNT)
-                errs += resolve_size_expr(d, f, p, &p->count, "count", &p->count_param);
+                errs += resolve_size_expr(d, &sc, p, &p->count, "count", &p->count_param);
         }
         return errs;
     }
@@ -245,10 +318,11 @@ static int check_param(cg_diag_t *d, const cg_func_t *f, cg_param_t *p)
                  "[out] parameter '%s' points to const data", p->name);
         errs++;
     }
+    errs += check_deep_out(d, prog, p);
     if (a & CG_ATTR_SIZE)
-        errs += resolve_size_expr(d, f, p, &p->size, "size", &p->size_param);
+        errs += resolve_size_expr(d, &sc, p, &p->size, "size", &p->size_param);
     if (a & CG_ATTR_COUNT)
-        errs += resolve_size_expr(d, f, p, &p->count, "count", &p->count_param);
+        errs += resolve_size_expr(d, &sc, p, &p->count, "count", &p->count_param);
     return errs;
 }
 
@@ -269,8 +343,9 @@ static int check_func(cg_diag_t *d, const cg_program_t *prog, cg_func_t *f)
                 break;
             }
         }
-        errs += check_param(d, f, &f->params[i]);
+        errs += check_param(d, prog, f, &f->params[i]);
     }
+    errs += check_deep_use(d, prog, &f->ret, "function", f->name);
     for (i = 0; i < f->nallow; i++) {
         bool found = false;
         for (j = 0; j < prog->ntrusted; j++)
@@ -285,12 +360,58 @@ static int check_func(cg_diag_t *d, const cg_program_t *prog, cg_func_t *f)
     return errs;
 }
 
-static int check_utype(cg_diag_t *d, const cg_utype_t *u)
+/*
+ * Attributes of one member (edger8r's "Structure Deep Copy"): only size=
+ * and count= on a pointer member, naming integer members of the same
+ * struct. Directions come from the function parameter; string, wstring,
+ * isptr, isary, readonly and user_check are refused as edger8r does.
+ */
+static int check_member_attrs(cg_diag_t *d, const cg_program_t *prog, const cg_utype_t *u, cg_param_t *m)
+{
+    scope_t sc = {u->members, u->nmembers, "member", "struct", u->name};
+    const unsigned sizes = CG_ATTR_SIZE | CG_ATTR_COUNT;
+    const cg_utype_t *inner;
+    int errs = 0;
+    if (u->kind != CG_UT_STRUCT) {
+        cg_error(d, m->attr_loc, "remove the attribute; a union is copied as raw bytes (edger8r accepts none either)",
+                 "attributes on union members are not supported");
+        return 1;
+    }
+    if (m->attrs & ~sizes) {
+        cg_error(d, m->attr_loc,
+                 "a struct member takes only size= and count=; the direction comes from the function parameter",
+                 "attribute '%s' is not allowed on struct member '%s'", first_attr(m->attrs, ~sizes), m->name);
+        return 1;
+    }
+    if (m->ndims || m->type.ptr_depth == 0) {
+        cg_error(d, m->attr_loc,
+                 m->ndims ? "remove it; the array type gives the length"
+                          : "size= and count= apply to pointer members; remove it or make the member a pointer",
+                 "attribute '%s' on %s member '%s'", first_attr(m->attrs, sizes), m->ndims ? "array" : "non-pointer",
+                 m->name);
+        return 1;
+    }
+    if (m->attrs & CG_ATTR_SIZE)
+        errs += resolve_size_expr(d, &sc, m, &m->size, "size", &m->size_param);
+    if (m->attrs & CG_ATTR_COUNT)
+        errs += resolve_size_expr(d, &sc, m, &m->count, "count", &m->count_param);
+    inner = m->type.ptr_depth == 1 ? deep_struct(prog, &m->type) : NULL;
+    if (inner) {
+        cg_error(d, m->loc, "cgear copies one level, as edger8r does; pass the inner buffers as parameters of their own",
+                 "nested deep copy: member '%s' points to struct %s, which has deep-copy members itself", m->name,
+                 inner->name);
+        errs++;
+    }
+    return errs;
+}
+
+static int check_utype(cg_diag_t *d, const cg_program_t *prog, const cg_utype_t *u)
 {
     int errs = 0;
     size_t i, j;
     for (i = 0; i < u->nmembers; i++) {
-        const cg_param_t *m = &u->members[i];
+        cg_param_t *m = &u->members[i];
+        const cg_utype_t *held = m->type.ptr_depth == 0 ? deep_struct(prog, &m->type) : NULL;
         for (j = 0; j < i; j++) {
             if (strcmp(m->name, u->members[j].name) == 0) {
                 cg_error(d, m->loc, "rename one of them", "duplicate member name '%s'", m->name);
@@ -301,15 +422,30 @@ static int check_utype(cg_diag_t *d, const cg_utype_t *u)
             cg_error(d, m->type.loc, "give the member a type", "member '%s' has type void", m->name);
             errs++;
         }
-        if (m->attrs) {
-            /* Deep copy of pointer members is a later feature; a pointer
-             * member without attributes is copied as a raw value. */
-            cg_error(d, m->attr_loc, "remove the attribute; pointer members are copied as raw values",
-                     "attributes on struct members are not supported by cgear codegen yet");
+        if (m->attrs)
+            errs += check_member_attrs(d, prog, u, m);
+        if (held) {
+            /* Its pointers would cross raw inside the outer type. */
+            cg_error(d, m->type.loc, "pass it as a parameter of its own, or hold it through a pointer",
+                     "member '%s' holds struct %s, which has deep-copy members, by value (nested deep copy is not "
+                     "supported)", m->name, held->name);
             errs++;
         }
     }
     return errs;
+}
+
+/* Which structs are deep-copied: needed before any check looks at a use. */
+static void mark_deep(cg_program_t *prog)
+{
+    size_t i, j;
+    for (i = 0; i < prog->nutypes; i++) {
+        cg_utype_t *u = prog->utypes[i];
+        u->ndeep = 0;
+        for (j = 0; u->kind == CG_UT_STRUCT && j < u->nmembers; j++)
+            u->ndeep += cg_member_is_deep(&u->members[j]);
+        u->deep = u->ndeep > 0;
+    }
 }
 
 int cg_sema_check(cg_program_t *prog, cg_diag_t *d)
@@ -317,6 +453,7 @@ int cg_sema_check(cg_program_t *prog, cg_diag_t *d)
     int errs = 0;
     size_t i, j, n = prog->ntrusted + prog->nuntrusted;
     cg_func_t **all = cg_xcalloc(n ? n : 1, sizeof *all);
+    mark_deep(prog);
     for (i = 0; i < prog->ntrusted; i++)
         all[i] = prog->trusted[i];
     for (i = 0; i < prog->nuntrusted; i++)
@@ -361,7 +498,7 @@ int cg_sema_check(cg_program_t *prog, cg_diag_t *d)
                 break;
             }
         }
-        errs += check_utype(d, u);
+        errs += check_utype(d, prog, u);
     }
     return errs;
 }

@@ -281,3 +281,110 @@ void e_get_seen(uint8_t *buf, size_t len)
 {
     memcpy(buf, &g_sem, len < sizeof g_sem ? len : sizeof g_sem);
 }
+
+/* ---- deep copy ---- */
+
+/* What e_deep_in/e_deep_val compute; test_semantics.c has the same. */
+static uint64_t deep_sum_buf(const struct dbuf *b)
+{
+    return sem_mix(b->len * 1000003u + b->tag, b->data, b->len);
+}
+
+static uint64_t deep_sum_multi(const struct dmulti *m)
+{
+    uint64_t s = m->n;
+    s = sem_mix(s, m->vals, (size_t)m->n * sizeof(int32_t));
+    s = sem_mix(s, m->fixed, 8);
+    return sem_mix(s, m->blob, (size_t)m->n * 2 + 1);
+}
+
+uint64_t e_deep_in(struct dbuf *b, const struct dmulti *m, size_t n)
+{
+    uint64_t s = 0;
+    size_t i;
+    g_sem.deep_ptr[0] = b ? b->data : NULL;
+    g_sem.deep_ptr[1] = n && m ? m[0].raw : NULL;   /* a member without attributes: raw */
+    g_sem.deep_ptr[2] = n > 1 && m ? m[1].vals : NULL;
+    if (b)
+        s = deep_sum_buf(b);
+    for (i = 0; m && i < n; i++)
+        s = s * 7 + deep_sum_multi(&m[i]);
+    return s;
+}
+
+int e_deep_inout(struct dbuf *b, struct dmulti *m, size_t newlen)
+{
+    size_t i, j;
+    if (b) {
+        g_sem.deep_ptr[0] = b->data;
+        for (i = 0; b->data && i < b->len; i++)
+            b->data[i] = (uint8_t)(b->data[i] + 1);
+        b->len = newlen; /* shrinking is allowed, growing is refused by the caller */
+        b->tag += 1;
+    }
+    for (i = 0; m && i < 2; i++) {
+        for (j = 0; m[i].vals && j < m[i].n; j++)
+            m[i].vals[j] *= 2;
+        for (j = 0; m[i].fixed && j < 8; j++)
+            m[i].fixed[j] = (char)('A' + j);
+        for (j = 0; m[i].blob && j < (size_t)m[i].n * 2 + 1; j++)
+            ((uint8_t *)m[i].blob)[j] ^= 0xff;
+    }
+    return 0;
+}
+
+int e_deep_out(struct dbuf *b)
+{
+    size_t i;
+    if (!b)
+        return -1;
+    /* Only the size field came in; everything else starts zeroed. */
+    g_sem.out_was_zero = b->tag == 0 && (b->data == NULL || all_zero(b->data, b->len));
+    g_sem.deep_ptr[0] = b->data;
+    for (i = 0; b->data && i < b->len; i++)
+        b->data[i] = (uint8_t)(0x5A + i);
+    b->tag = 77;
+    return (int)b->len;
+}
+
+uint64_t e_deep_val(struct dbuf b, struct dmulti m)
+{
+    g_sem.deep_ptr[0] = b.data;
+    g_sem.deep_ptr[1] = m.vals;
+    return deep_sum_buf(&b) * 7 + deep_sum_multi(&m);
+}
+
+int e_deep_arr(struct dbuf a[3])
+{
+    int i, present = 0;
+    size_t j;
+    for (i = 0; a && i < 3; i++) {
+        for (j = 0; a[i].data && j < a[i].len; j++)
+            a[i].data[j] = (uint8_t)(a[i].data[j] + i + 1);
+        present += a[i].data != NULL;
+        a[i].tag = (uint32_t)(i * 10);
+    }
+    return present;
+}
+
+/* Deep-copy OCALLs: the host sees its copies, the enclave gets its own
+ * buffers back filled, its pointers intact. */
+int e_deep_ocalls(void)
+{
+    uint8_t ind[4] = {1, 2, 3, 4}, iod[5] = {10, 20, 30, 40, 50}, outd[6], gd[3] = {7, 8, 9};
+    struct dbuf in = {4, ind, 7}, io = {5, iod, 8}, out = {6, outd, 99}, val = {3, ind, 9}, g = {3, gd, 1};
+    uint64_t r = 0;
+    int v = 0;
+    memset(outd, 0x11, sizeof outd);
+    g_sem.deep_res[0] = o_deep(&r, &in, &io, &out, val);
+    g_sem.deep[0] = r;
+    g_sem.deep[1] = (uint64_t)((io.data == iod) + 2 * (out.data == outd) + 4 * (in.data == ind));
+    g_sem.deep[2] = io.len * 1000 + io.tag;
+    g_sem.deep[3] = sem_mix(0, iod, sizeof iod);
+    g_sem.deep[4] = out.len * 1000 + out.tag;
+    g_sem.deep[5] = sem_mix(0, outd, sizeof outd);
+    /* The host makes a length grow past the enclave's buffer: refused. */
+    g_sem.deep_res[1] = o_deep_grow(&v, &g);
+    g_sem.deep[6] = g.len * 1000 + (g.data == gd) * 100 + gd[0];
+    return 0;
+}

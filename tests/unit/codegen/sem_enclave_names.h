@@ -9,3 +9,5 @@
 #define o_expr sem_enc_o_expr
 #define o_second_block sem_enc_o_second_block
 #define lib_u sem_enc_lib_u
+#define o_deep sem_enc_o_deep
+#define o_deep_grow sem_enc_o_deep_grow

@@ -39,7 +39,20 @@ typedef struct sem_seen {
     void *user_check;     /* a [user_check] value as received */
     cc_enclave_result_t ocall_res[8];
     int ocall_val[8];
+    const void *deep_ptr[4];       /* deep-copied member pointers as received */
+    cc_enclave_result_t deep_res[2]; /* deep-copy OCALLs made by e_deep_ocalls */
+    uint64_t deep[8];              /* what they brought back */
 } sem_seen_t;
+
+/* Checksum of bytes, the same on both sides of the deep-copy tests. */
+static inline uint64_t sem_mix(uint64_t s, const void *p, size_t n)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; p != NULL && i < n; i++)
+        s = s * 31 + b[i];
+    return s;
+}
 
 extern sem_seen_t g_sem;
 

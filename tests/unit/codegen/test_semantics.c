@@ -50,14 +50,15 @@ extern const cg_ecall_policy_t cg_ecall_policy;
 enum {
     ID_LIB_A, ID_INTS, ID_FLOATS, ID_WCHAR, ID_STRUCT, ID_STRUCT_ARR, ID_ARR1, ID_ARR2, ID_ARR_STRUCT, ID_ISPTR,
     ID_ISARY, ID_EXPR, ID_CONST_SIZE, ID_WSTR, ID_STR, ID_NULL, ID_MAX, ID_CALL_OCALLS, ID_PRIVATE,
-    ID_PUBLIC_NESTED, ID_SECOND_BLOCK, ID_GET_SEEN, NUM_ECALLS
+    ID_PUBLIC_NESTED, ID_SECOND_BLOCK, ID_GET_SEEN, ID_DEEP_IN, ID_DEEP_INOUT, ID_DEEP_OUT, ID_DEEP_VAL,
+    ID_DEEP_ARR, ID_DEEP_OCALLS, NUM_ECALLS
 };
-enum { OID_LIB_U, OID_ERRNO, OID_ALLOW, OID_NOALLOW, OID_ARR, OID_EXPR, OID_SECOND_BLOCK, NUM_OCALLS };
+enum { OID_LIB_U, OID_ERRNO, OID_ALLOW, OID_NOALLOW, OID_ARR, OID_EXPR, OID_SECOND_BLOCK, OID_DEEP, OID_DEEP_GROW, NUM_OCALLS };
 
 #ifndef CG_SEM_REAL_ENCLAVE
 /* ---- fake runtime ---- */
 
-#define MAX_CAPTURE 64
+#define MAX_CAPTURE 128
 typedef struct capture {
     int ecall; /* 1: an ECALL request, 0: an OCALL request */
     uint32_t fn;
@@ -73,6 +74,8 @@ static int g_ocall_stack[16];
 static int g_ocall_depth;
 static uint8_t *g_last_resp; /* copy of the last ECALL response */
 static size_t g_last_resp_len;
+static uint8_t *g_last_req; /* copy of the last ECALL request */
+static size_t g_last_req_len;
 
 /* The request as the runtime delivers it: one private buffer of exactly
  * the message length (posix_memalign: 16-byte aligned, and ASan knows the
@@ -120,6 +123,13 @@ static cc_enclave_result_t dispatch(int ecall, const cg_stub_table_t *t, uint32_
         return CC_ERROR_BAD_PARAMETERS;
     buf = concat(req, nreq, &len);
     capture(ecall, fn, buf, len);
+    if (ecall) {
+        free(g_last_req);
+        g_last_req = malloc(len ? len : 1);
+        assert_non_null(g_last_req);
+        memcpy(g_last_req, buf, len);
+        g_last_req_len = len;
+    }
     r = t->stubs[fn](buf, len, &out);
     free(buf);
     if (r != CC_SUCCESS) {
@@ -254,6 +264,37 @@ int o_second_block(struct inner *s)
     s[0].c = (uint8_t)(s[0].c + 1);
     s[1].q *= 2;
     return 9;
+}
+
+
+/* Deep copy, OCALL side: the host checks what it was given and changes it. */
+uint64_t o_deep(struct dbuf *in, struct dbuf *io, struct dbuf *out, struct dbuf val)
+{
+    uint64_t s = sem_mix(in->len, in->data, in->len) * 1000 + sem_mix(val.len, val.data, val.len);
+    size_t i;
+    /* [out]: the size field came in, the rest and the buffer are zero. */
+    if (out->len == 6 && out->tag == 0 && out->data != NULL) {
+        int zero = 1;
+        for (i = 0; i < out->len; i++)
+            zero &= out->data[i] == 0;
+        s = s * 10 + (uint64_t)zero;
+        for (i = 0; i < out->len; i++)
+            out->data[i] = (uint8_t)(i + 1);
+    }
+    out->tag = 55;
+    for (i = 0; i < io->len; i++)
+        io->data[i] = (uint8_t)(io->data[i] + 100);
+    io->len = 3; /* shorter: only 3 bytes go back */
+    io->tag = 1234;
+    io->data = NULL; /* never reaches the enclave: its own pointer is put back */
+    return s;
+}
+
+int o_deep_grow(struct dbuf *io)
+{
+    io->len += 10;
+    io->data[0] = 0;
+    return 1;
 }
 
 /* ---- tests ---- */
@@ -582,6 +623,204 @@ static void test_ocalls_and_policy(void **state)
     assert_int_equal(r, 18);
 }
 
+
+/* ---- deep copy of struct members ---- */
+
+#ifndef CG_SEM_REAL_ENCLAVE
+/* Does the message hold the pointer value @p anywhere? */
+static int holds_ptr(const uint8_t *buf, size_t len, const void *p)
+{
+    uintptr_t v = (uintptr_t)p;
+    size_t i;
+    for (i = 0; buf != NULL && i + sizeof v <= len; i++)
+        if (memcmp(buf + i, &v, sizeof v) == 0)
+            return 1;
+    return 0;
+}
+#endif
+
+static uint64_t deep_sum_buf(const struct dbuf *b)
+{
+    return sem_mix(b->len * 1000003u + b->tag, b->data, b->len);
+}
+
+static uint64_t deep_sum_multi(const struct dmulti *m)
+{
+    uint64_t s = m->n;
+    s = sem_mix(s, m->vals, (size_t)m->n * sizeof(int32_t));
+    s = sem_mix(s, m->fixed, 8);
+    return sem_mix(s, m->blob, (size_t)m->n * 2 + 1);
+}
+
+static void test_deep_in(void **state)
+{
+    uint8_t d[5] = {1, 2, 3, 4, 5}, bl0[5] = {9, 8, 7, 6, 5}, bl1[7] = {1, 1, 2, 3, 5, 8, 13}, bl2[1] = {42};
+    int32_t v0[2] = {10, -20}, v1[3] = {1, 2, 3};
+    char f0[8] = "abcdefg", f1[8] = "ABCDEFG";
+    struct dbuf b = {sizeof d, d, 9};
+    struct dmulti m[3] = {{2, v0, f0, bl0, (char *)(uintptr_t)0x1234}, {3, v1, f1, bl1, NULL},
+                          {0, NULL, NULL, bl2, NULL}}; /* count 0, NULL members */
+    uint64_t r = 0, want;
+    size_t i;
+    (void)state;
+    want = deep_sum_buf(&b);
+    for (i = 0; i < 3; i++)
+        want = want * 7 + deep_sum_multi(&m[i]);
+    assert_int_equal(sem_e_deep_in(&g_enclave, &r, &b, m, 3), CC_SUCCESS);
+    assert_true(r == want);
+    /* The enclave saw its own copies; a member without attributes is raw. */
+    assert_true(g_sem.deep_ptr[0] != NULL && g_sem.deep_ptr[0] != d);
+    assert_ptr_equal(g_sem.deep_ptr[1], (void *)(uintptr_t)0x1234);
+    assert_true(g_sem.deep_ptr[2] != NULL && g_sem.deep_ptr[2] != v1);
+    assert_ptr_equal(b.data, d); /* [in]: the caller's struct is not written */
+    assert_int_equal(d[0], 1);
+#ifndef CG_SEM_REAL_ENCLAVE
+    /* No address of the caller crosses (the request carries scrubbed copies). */
+    assert_false(holds_ptr(g_last_req, g_last_req_len, d));
+    assert_false(holds_ptr(g_last_req, g_last_req_len, v1));
+#endif
+    /* A NULL member with a size, a member with size 0: NULL inside. */
+    b.data = NULL;
+    b.len = 1000;
+    want = deep_sum_buf(&b);
+    assert_int_equal(sem_e_deep_in(&g_enclave, &r, &b, NULL, 0), CC_SUCCESS);
+    assert_true(r == want);
+    assert_null(g_sem.deep_ptr[0]);
+    b.data = d;
+    b.len = 0;
+    assert_int_equal(sem_e_deep_in(&g_enclave, &r, &b, NULL, 0), CC_SUCCESS);
+    assert_null(g_sem.deep_ptr[0]);
+    /* No struct at all. */
+    assert_int_equal(sem_e_deep_in(&g_enclave, &r, NULL, NULL, 0), CC_SUCCESS);
+    assert_true(r == 0);
+    /* Sizes that cannot be marshalled are refused before anything is sent. */
+    b.len = (size_t)CG_MAX_MESSAGE + 1;
+    assert_int_equal(sem_e_deep_in(&g_enclave, &r, &b, NULL, 0), CC_ERROR_BAD_PARAMETERS);
+    b.len = SIZE_MAX;
+    assert_int_equal(sem_e_deep_in(&g_enclave, &r, &b, NULL, 0), CC_ERROR_BAD_PARAMETERS);
+}
+
+static void test_deep_inout(void **state)
+{
+    uint8_t d[5] = {1, 2, 3, 4, 5}, bl0[5] = {0, 1, 2, 3, 4}, bl1[3] = {7, 7, 7};
+    int32_t v0[2] = {10, -20}, v1[1] = {5};
+    char f0[8] = "abcdefg", f1[8] = "ABCDEFG";
+    struct dbuf b = {sizeof d, d, 1};
+    struct dmulti m[2] = {{2, v0, f0, bl0, (char *)(uintptr_t)0x99}, {1, v1, f1, bl1, NULL}};
+    int r = -1;
+    (void)state;
+    assert_int_equal(sem_e_deep_inout(&g_enclave, &r, &b, m, 3), CC_SUCCESS);
+    assert_int_equal(r, 0);
+    /* The caller's pointers are back; the data went into its buffers. */
+    assert_ptr_equal(b.data, d);
+    assert_int_equal(b.len, 3);
+    assert_int_equal(b.tag, 2);
+    assert_int_equal(d[0], 2);
+    assert_int_equal(d[2], 4);
+    assert_int_equal(d[3], 4); /* shrunk to 3: the rest is not copied back */
+    assert_int_equal(d[4], 5);
+    assert_true(g_sem.deep_ptr[0] != d);
+#ifndef CG_SEM_REAL_ENCLAVE
+    /* Neither side's addresses cross: the enclave's are scrubbed from the
+     * response, the host's never went into the request. */
+    assert_false(holds_ptr(g_last_resp, g_last_resp_len, g_sem.deep_ptr[0]));
+    assert_false(holds_ptr(g_last_req, g_last_req_len, d));
+    assert_false(holds_ptr(g_last_req, g_last_req_len, v0));
+#endif
+    assert_ptr_equal(m[0].vals, v0);
+    assert_ptr_equal(m[0].fixed, f0);
+    assert_ptr_equal(m[0].blob, bl0);
+    assert_ptr_equal(m[0].raw, (void *)(uintptr_t)0x99);
+    assert_ptr_equal(m[1].vals, v1);
+    assert_int_equal(v0[0], 20);
+    assert_int_equal(v0[1], -40);
+    assert_int_equal(v1[0], 10);
+    assert_memory_equal(f0, "ABCDEFGH", 8);
+    assert_memory_equal(f1, "ABCDEFGH", 8);
+    assert_int_equal(bl0[4], 0xfb);
+    assert_int_equal(bl1[2], 0xf8);
+    /* The callee makes a length grow past the caller's buffer: refused,
+     * nothing copied back. */
+    b.len = 3;
+    d[0] = 50;
+    assert_int_equal(sem_e_deep_inout(&g_enclave, &r, &b, NULL, 4), CC_ERROR_PROTOCOL);
+    assert_int_equal(b.len, 3);
+    assert_int_equal(d[0], 50);
+    assert_int_equal(sem_e_deep_inout(&g_enclave, &r, &b, NULL, 0), CC_SUCCESS);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(d[0], 50); /* length 0 now: nothing copied back */
+}
+
+static void test_deep_out(void **state)
+{
+    uint8_t d[4];
+    struct dbuf b = {sizeof d, d, 123};
+    int r = 0;
+    (void)state;
+    memset(d, 0x99, sizeof d);
+    assert_int_equal(sem_e_deep_out(&g_enclave, &r, &b), CC_SUCCESS);
+    assert_int_equal(r, 4);
+    assert_true(g_sem.out_was_zero); /* buffer and other members zeroed inside */
+    assert_ptr_equal(b.data, d);
+    assert_int_equal(b.len, 4);
+    assert_int_equal(b.tag, 77);
+    assert_int_equal(d[0], 0x5A);
+    assert_int_equal(d[3], 0x5D);
+    assert_true(g_sem.deep_ptr[0] != d);
+    /* NULL buffer: NULL inside, nothing back. */
+    b.data = NULL;
+    assert_int_equal(sem_e_deep_out(&g_enclave, &r, &b), CC_SUCCESS);
+    assert_null(b.data);
+    assert_int_equal(sem_e_deep_out(&g_enclave, &r, NULL), CC_SUCCESS);
+    assert_int_equal(r, -1);
+}
+
+static void test_deep_value_and_array(void **state)
+{
+    uint8_t d[3] = {4, 5, 6}, a0[1] = {1}, a2[3] = {10, 20, 30}, bl[3] = {1, 2, 3};
+    int32_t v[1] = {77};
+    char f[8] = "1234567";
+    struct dbuf b = {sizeof d, d, 5};
+    struct dmulti m = {1, v, f, bl, NULL};
+    struct dbuf a[3] = {{1, a0, 0}, {8, NULL, 0}, {3, a2, 0}};
+    uint64_t r = 0;
+    int ri = 0;
+    (void)state;
+    assert_int_equal(sem_e_deep_val(&g_enclave, &r, b, m), CC_SUCCESS);
+    assert_true(r == deep_sum_buf(&b) * 7 + deep_sum_multi(&m));
+    assert_true(g_sem.deep_ptr[0] != NULL && g_sem.deep_ptr[0] != d);
+    assert_true(g_sem.deep_ptr[1] != NULL && g_sem.deep_ptr[1] != v);
+    /* A fixed array of deep-copy structs, [in, out]. */
+    assert_int_equal(sem_e_deep_arr(&g_enclave, &ri, a), CC_SUCCESS);
+    assert_int_equal(ri, 2);
+    assert_int_equal(a0[0], 2);
+    assert_int_equal(a2[0], 13);
+    assert_int_equal(a2[2], 33);
+    assert_ptr_equal(a[0].data, a0);
+    assert_null(a[1].data);
+    assert_ptr_equal(a[2].data, a2);
+    assert_int_equal(a[1].len, 8);
+    assert_int_equal(a[2].tag, 20);
+}
+
+static void test_deep_ocalls(void **state)
+{
+    int r = -1;
+    uint8_t ind[4] = {1, 2, 3, 4}, iod[5] = {110, 120, 130, 40, 50}, outd[6] = {1, 2, 3, 4, 5, 6};
+    (void)state;
+    assert_int_equal(sem_e_deep_ocalls(&g_enclave, &r), CC_SUCCESS);
+    assert_int_equal(g_sem.deep_res[0], CC_SUCCESS);
+    assert_true(g_sem.deep[0] == (sem_mix(4, ind, 4) * 1000 + sem_mix(3, ind, 3)) * 10 + 1);
+    assert_int_equal(g_sem.deep[1], 7); /* the enclave's pointers are intact */
+    assert_int_equal(g_sem.deep[2], 3 * 1000 + 1234);
+    assert_true(g_sem.deep[3] == sem_mix(0, iod, sizeof iod)); /* 3 bytes back, 2 untouched */
+    assert_int_equal(g_sem.deep[4], 6 * 1000 + 55);
+    assert_true(g_sem.deep[5] == sem_mix(0, outd, sizeof outd));
+    /* The host grew a length: the enclave proxy refused the response. */
+    assert_int_equal(g_sem.deep_res[1], CC_ERROR_PROTOCOL);
+    assert_int_equal(g_sem.deep[6], 3 * 1000 + 100 + 7);
+}
+
 /* ---- hostile host ---- */
 
 #ifndef CG_SEM_REAL_ENCLAVE
@@ -627,6 +866,11 @@ static void test_hostile_mutations(void **state)
     test_strings(NULL);
     test_null_and_empty(NULL);
     test_ocalls_and_policy(NULL);
+    test_deep_in(NULL);
+    test_deep_inout(NULL);
+    test_deep_out(NULL);
+    test_deep_value_and_array(NULL);
+    test_deep_ocalls(NULL);
     g_capture = 0;
     assert_true(g_ncaps >= 30);
     for (i = 0; i < g_ncaps; i++) {
@@ -748,6 +992,59 @@ static void test_hostile_targeted(void **state)
     assert_int_equal(replay(&cg_ecall_table, ID_WSTR, msg, 32 + sizeof(wchar_t)), CC_SUCCESS);
 }
 
+
+/* Request header of e_deep_in as docs/codegen.md lays it out. */
+struct req_e_deep_in {
+    uint64_t l_b;
+    uint8_t f_b;
+    uint64_t l_m;
+    uint8_t f_m;
+    size_t v_n;
+};
+
+/* A hostile host against the deep-copy fields of e_deep_in's request:
+ * header, struct dbuf blob, length table, member blob. */
+static void test_hostile_deep(void **state)
+{
+    uint8_t d[5] = {1, 2, 3, 4, 5}, *m;
+    struct dbuf b = {sizeof d, d, 9};
+    uint64_t r = 0, t;
+    size_t len, sb = (sizeof(struct req_e_deep_in) + 15) / 16 * 16;
+    size_t tab = (sb + sizeof(struct dbuf) + 15) / 16 * 16;
+    uintptr_t junk = (uintptr_t)0xdeadbeefu;
+    (void)state;
+    assert_int_equal(sem_e_deep_in(&g_enclave, &r, &b, NULL, 0), CC_SUCCESS);
+    len = g_last_req_len;
+    assert_int_equal(len, (tab + 8 + 15) / 16 * 16 + sizeof d);
+    m = malloc(len);
+    assert_non_null(m);
+    /* A pointer planted in the struct is never used: the enclave points the
+     * member at its own copy. */
+    memcpy(m, g_last_req, len);
+    memcpy(m + sb + offsetof(struct dbuf, data), &junk, sizeof junk);
+    g_sem.deep_ptr[0] = NULL;
+    assert_int_equal(replay(&cg_ecall_table, ID_DEEP_IN, m, len), CC_SUCCESS);
+    assert_true(g_sem.deep_ptr[0] != NULL && g_sem.deep_ptr[0] != (const void *)junk);
+    /* Table entries that disagree with the struct, or are huge. */
+    for (t = 0; t < 4; t++) {
+        uint64_t bad[4] = {sizeof d + 1, sizeof d - 1, UINT64_MAX, (uint64_t)CG_MAX_MESSAGE + 1};
+        memcpy(m, g_last_req, len);
+        memcpy(m + tab, &bad[t], sizeof bad[t]);
+        assert_int_equal(replay(&cg_ecall_table, ID_DEEP_IN, m, len), CC_ERROR_BAD_PARAMETERS);
+    }
+    /* The struct's size field changed under an unchanged table. */
+    memcpy(m, g_last_req, len);
+    m[sb + offsetof(struct dbuf, len)] = 6;
+    assert_int_equal(replay(&cg_ecall_table, ID_DEEP_IN, m, len), CC_ERROR_BAD_PARAMETERS);
+    /* A struct length that is not a whole number of structs. */
+    memcpy(m, g_last_req, len);
+    t = sizeof(struct dbuf) - 1;
+    memcpy(m + offsetof(struct req_e_deep_in, l_b), &t, sizeof t);
+    assert_int_equal(replay(&cg_ecall_table, ID_DEEP_IN, m, len), CC_ERROR_BAD_PARAMETERS);
+    /* The table cut off. */
+    assert_int_equal(replay(&cg_ecall_table, ID_DEEP_IN, g_last_req, tab + 4), CC_ERROR_BAD_PARAMETERS);
+    free(m);
+}
 #endif /* !CG_SEM_REAL_ENCLAVE */
 
 #ifndef CG_SEM_REAL_ENCLAVE
@@ -766,11 +1063,18 @@ int main(void)
         cmocka_unit_test(test_null_and_empty),
         cmocka_unit_test(test_max_sizes),
         cmocka_unit_test(test_ocalls_and_policy),
+        cmocka_unit_test(test_deep_in),
+        cmocka_unit_test(test_deep_inout),
+        cmocka_unit_test(test_deep_out),
+        cmocka_unit_test(test_deep_value_and_array),
+        cmocka_unit_test(test_deep_ocalls),
         cmocka_unit_test(test_hostile_mutations),
         cmocka_unit_test(test_hostile_targeted),
+        cmocka_unit_test(test_hostile_deep),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     free(g_last_resp);
+    free(g_last_req);
     return r;
 }
 #else
@@ -805,6 +1109,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_null_and_empty),
         cmocka_unit_test(test_max_sizes),
         cmocka_unit_test(test_ocalls_and_policy),
+        cmocka_unit_test(test_deep_in),
+        cmocka_unit_test(test_deep_inout),
+        cmocka_unit_test(test_deep_out),
+        cmocka_unit_test(test_deep_value_and_array),
+        cmocka_unit_test(test_deep_ocalls),
     };
     int r = cmocka_run_group_tests_name("semantics_real_enclave", tests, NULL, NULL);
     cc_enclave_destroy(&g_enclave);
