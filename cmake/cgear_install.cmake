@@ -6,6 +6,11 @@ install(TARGETS cgear_urts cgear_trts EXPORT cgearTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS cgear EXPORT cgearTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The system install's launcher: set-user-ID root when installed by root
+# (docs/attestation.md, "System platform"). It does nothing until root
+# creates the system platform folder.
+install(TARGETS cgear_launcher RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/cgear
+        PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE SETUID)
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cgear FILES_MATCHING PATTERN "*.h")
 install(DIRECTORY edl/ DESTINATION ${CMAKE_INSTALL_DATADIR}/cgear/edl)
 install(EXPORT cgearTargets NAMESPACE cgear:: DESTINATION ${CGEAR_CMAKE_DIR})

@@ -138,6 +138,13 @@ static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
     rc = accept_image(e, path, &img);
     if (rc != CC_SUCCESS)
         goto out;
+    /* System install: the launcher gets the whole image and checks it
+     * again itself (src/launcher). */
+    if (cg_launcher() != NULL && (e->image_fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+        cg_log_error("cannot keep the enclave image of %s: %s", path, strerror(errno));
+        rc = CC_ERROR_OUT_OF_MEMORY;
+        goto out;
+    }
     if (img.is_image) {
         /* The engine execs the ELF alone; it is copied out of the sealed,
          * verified image, so it is the verified bytes. */
@@ -251,6 +258,8 @@ static void free_enclave(struct cg_enclave *e)
         close(e->window_fd);
     if (e->elf_fd >= 0)
         close(e->elf_fd);
+    if (e->image_fd >= 0)
+        close(e->image_fd);
     if (e->pidfd >= 0)
         close(e->pidfd);
     if (e->note_fd >= 0)
@@ -391,7 +400,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     }
     e->engine = engine;
     e->flags = flags;
-    e->elf_fd = e->window_fd = e->pidfd = e->note_fd = e->keys_fd = -1;
+    e->elf_fd = e->image_fd = e->window_fd = e->pidfd = e->note_fd = e->keys_fd = -1;
     e->pid = -1;
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->slot_free, NULL);
@@ -407,7 +416,9 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     }
     if (rc == CC_SUCCESS)
         rc = make_window(e);
-    if (rc == CC_SUCCESS && (e->keys_fd = cg_make_keys_fd(e)) < 0)
+    /* On a system install the launcher makes the key block; the host never
+     * sees it. */
+    if (rc == CC_SUCCESS && cg_launcher() == NULL && (e->keys_fd = cg_make_keys_fd(e)) < 0)
         rc = CC_ERROR_OUT_OF_MEMORY;
     if (rc == CC_SUCCESS)
         rc = cg_monitor_start(e);

@@ -23,6 +23,7 @@ struct cg_enclave {
     struct cg_manifest manifest;
     uint32_t flags; /* SECGEAR_DEBUG_FLAG ... */
     int elf_fd;     /* sealed memfd holding the verified enclave ELF */
+    int image_fd;   /* system install: sealed memfd of the whole image, for the launcher; else -1 */
     size_t elf_size;
 
     /* identity, from the verified image (src/image) */
@@ -112,6 +113,20 @@ void cg_report_register(struct cg_enclave *e, bool add);
 cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, uint32_t nonce_len,
                                    const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
                                    uint32_t pubkey_len, uint8_t **out, size_t *out_len);
+
+/* launcher.c: the system install's cgear-launcher (src/launcher/launcher.h),
+ * or NULL when this process uses the per-user development platform. */
+const char *cg_launcher(void);
+
+/* launcher.c: a report on @e signed by the system platform, for the
+ * request @req (struct cg_sys_report_req and its bytes); malloc'd *@out.
+ * Errors: CC_ERROR_ACCESS_DENIED (the launcher refused; logged why),
+ * CC_ERROR_BAD_FORMAT, CC_ERROR_OUT_OF_MEMORY. */
+cc_enclave_result_t cg_launcher_report(const struct cg_enclave *e, const uint8_t *req, size_t req_len,
+                                       uint8_t **out, size_t *out_len);
+
+/* launcher.c: can the launcher open the system platform? Logs why not. */
+cc_enclave_result_t cg_launcher_check(void);
 
 /* sys_ocall.c: an OCALL of the enclave runtime itself (src/abi/sys_ocall.h)
  * on behalf of enclave @e: request @in (private copy), response into @out. */

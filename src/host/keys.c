@@ -3,12 +3,11 @@
  * its identity from the verified image and its sealing keys, derived from
  * the platform's root secret for exactly that identity.
  *
- * Where the root secret is read: here, in the host runtime, for the
- * development platform (a per-user folder the application's user can read
- * anyway). A system-wide install must move this derivation into a
- * privileged cgear-monitor that verifies the image itself; see
- * docs/sealing.md. The block travels to the enclave in a sealed memfd that
- * only the monitor and the enclave hold.
+ * Only for the development platform (a per-user folder the application's
+ * user can read anyway). On a system install the privileged launcher
+ * (src/launcher) makes the block and the host never sees it. The block
+ * travels to the enclave in a sealed memfd that only the monitor and the
+ * enclave hold.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,45 +24,21 @@
 int cg_make_keys_fd(const struct cg_enclave *e)
 {
     struct cg_enclave_keys k;
-    memset(&k, 0, sizeof k);
-    k.magic = CG_KEYS_MAGIC;
-    k.version = CG_KEYS_VERSION;
-    k.flags = (e->flags & SECGEAR_DEBUG_FLAG) ? CG_KEYS_F_DEBUG : 0;
-    memcpy(k.measurement, e->measurement, sizeof k.measurement);
-    if (e->is_signed) {
-        memcpy(k.signer, e->signer, sizeof k.signer);
-        k.flags |= CG_KEYS_F_SIGNED;
-    }
-    k.security_version = e->security_version;
-
-    /* Debug enclaves get other keys: what they seal, production cannot
-     * open, and the other way round. */
-    uint8_t dbg = (e->flags & SECGEAR_DEBUG_FLAG) ? CG_SEAL_KEY_DEBUG : 0;
     char why[256] = "";
     struct cg_platform *p = NULL;
-    if (cg_platform_open(NULL, true, &p, NULL, why, sizeof why) == CC_SUCCESS &&
-        cg_platform_seal_key(p, CG_SEAL_POLICY_MEASUREMENT | dbg, k.measurement, k.seal_measurement) == CC_SUCCESS &&
-        (!e->is_signed ||
-         cg_platform_seal_key(p, CG_SEAL_POLICY_SIGNER | dbg, k.signer, k.seal_signer) == CC_SUCCESS)) {
-        k.flags |= CG_KEYS_F_PLATFORM;
-    } else {
+    bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
+    if (cg_platform_open(NULL, true, &p, NULL, why, sizeof why) != CC_SUCCESS ||
+        cg_platform_key_block(p, e->measurement, e->is_signed ? e->signer : NULL, e->security_version, debug, &k) !=
+            CC_SUCCESS) {
         /* The enclave still runs; only sealing will say it cannot. */
         cg_log_info("enclave '%s': no platform keys (%s); sealing is unavailable", e->manifest.name,
                     why[0] ? why : "key derivation failed");
-        memset(k.seal_measurement, 0, sizeof k.seal_measurement);
-        memset(k.seal_signer, 0, sizeof k.seal_signer);
+        cg_platform_key_block(NULL, e->measurement, e->is_signed ? e->signer : NULL, e->security_version, debug, &k);
     }
     cg_platform_close(p);
-
-    int fd = memfd_create("cgear-keys", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    int ok = fd >= 0 && write(fd, &k, sizeof k) == (ssize_t)sizeof k && lseek(fd, 0, SEEK_SET) == 0 &&
-             fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0;
+    int fd = cg_keys_memfd(&k);
     explicit_bzero(&k, sizeof k);
-    if (!ok) {
+    if (fd < 0)
         cg_log_error("cannot pass the key block to the enclave: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
     return fd;
 }

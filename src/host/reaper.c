@@ -21,6 +21,7 @@
 #include "futex.h"
 #include "host.h"
 #include "log.h"
+#include "launcher.h"
 #include "monitor.h"
 
 static const char *engine_label(const struct cg_enclave *e)
@@ -94,6 +95,9 @@ static cc_enclave_result_t describe_exit(const siginfo_t *si, char *buf, size_t 
         case CG_MON_EXIT_LOAD:
             snprintf(buf, len, "cgear-monitor could not load the enclave into its VM");
             return CC_ERROR_INVALID_ENCLAVE;
+        case CG_MON_EXIT_LAUNCH:
+            snprintf(buf, len, "cgear-launcher (system install) refused to start the enclave");
+            return CC_ERROR_ACCESS_DENIED;
         case CG_MON_EXIT_SPAWN:
             snprintf(buf, len, "the enclave process could not be set up before starting cgear-monitor");
             return CC_ERROR_ENGINE_UNAVAILABLE;

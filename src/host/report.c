@@ -24,6 +24,7 @@
 #include "log.h"
 #include "platform.h"
 #include "sg_ra_report.h"
+#include "sys_ocall.h"
 
 #define CC_API __attribute__((visibility("default")))
 
@@ -75,6 +76,24 @@ cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, u
         cg_log_error("cannot attest enclave '%s': it is a standalone enclave; its holder has the image "
                      "(docs/cli.md)", e->manifest.name);
         return CC_ERROR_NOT_SUPPORTED;
+    }
+    if (cg_launcher() != NULL) {
+        /* System install: the launcher verifies the image and signs. */
+        struct cg_sys_report_req r = {CG_SYS_REPORT_VERSION, nonce_len, user_data_len, pubkey_len};
+        size_t len = sizeof r + nonce_len + user_data_len + pubkey_len;
+        uint8_t *req = malloc(len);
+        if (req == NULL)
+            return CC_ERROR_OUT_OF_MEMORY;
+        memcpy(req, &r, sizeof r);
+        if (nonce_len)
+            memcpy(req + sizeof r, nonce, nonce_len);
+        if (user_data_len)
+            memcpy(req + sizeof r + nonce_len, user_data, user_data_len);
+        if (pubkey_len)
+            memcpy(req + sizeof r + nonce_len + user_data_len, pubkey, pubkey_len);
+        cc_enclave_result_t rc = cg_launcher_report(e, req, len, out, out_len);
+        free(req);
+        return rc;
     }
     struct cg_report f;
     memset(&f, 0, sizeof f);
@@ -137,6 +156,8 @@ CC_API cc_enclave_result_t cc_prepare_ra_env(cc_ra_scenario_t scenario)
 {
     if (scenario != CC_RA_SCENARIO_NO_AS)
         return CC_ERROR_RA_PRE_ENV_INPUT;
+    if (cg_launcher() != NULL)
+        return cg_launcher_check();
     char why[256] = "";
     struct cg_platform *p = NULL;
     cc_enclave_result_t rc = cg_platform_open(NULL, true, &p, NULL, why, sizeof why);

@@ -10,7 +10,10 @@
  *     as fds 1 and 2 for debug enclaves,
  *   - exec's cgear-monitor (embedded in this library) with an empty
  *     environment and the manifest's numbers on its command line
- *     (src/monitor/monitor.h).
+ *     (src/monitor/monitor.h); on a system install it exec's
+ *     cgear-launcher instead, with the image on fd 9 and no key block:
+ *     the launcher verifies, derives the keys and exec's its own monitor
+ *     (src/launcher/launcher.h).
  * The parent keeps the read end of the note pipe: the monitor writes one
  * line there when it stops an enclave (a guest fault, a forbidden call),
  * which the reaper puts in its log line.
@@ -32,6 +35,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "enclave_keys.h"
+#include "launcher.h"
 #include "window.h"
 
 /* Where the child keeps the monitor executable until it exec's it
@@ -51,7 +55,8 @@ static int place_fd(int fd, int target)
 
 struct spawn_args {
     int extra_fd, exe_fd, note_fd;
-    char *argv[9];
+    const char *launcher; /* system install: exec this instead (launcher.h) */
+    char *argv[10];
     char num[4][24];
 };
 
@@ -70,7 +75,9 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     int xfd = fcntl(a->exe_fd, F_DUPFD, 10);
     int nfd = fcntl(a->note_fd, F_DUPFD, 10);
     int kfd = e->keys_fd >= 0 ? fcntl(e->keys_fd, F_DUPFD, 10) : -1;
-    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->keys_fd >= 0 && kfd < 0))
+    int ifd = a->launcher != NULL ? fcntl(e->image_fd, F_DUPFD, 10) : -1;
+    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->keys_fd >= 0 && kfd < 0) ||
+        (a->launcher != NULL && ifd < 0))
         _exit(CG_MON_EXIT_SPAWN);
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     if (debug) {
@@ -92,16 +99,28 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
         close(CG_MON_BPF_FD);
     if (kfd < 0)
         close(CG_KEYS_FD);
-    if (syscall(SYS_close_range, CG_KEYS_FD + 1, ~0U, 0) != 0) {
+    int keep = CG_KEYS_FD;
+    if (ifd >= 0) {
+        if (dup2(ifd, CG_LAUNCHER_IMAGE_FD) < 0)
+            _exit(CG_MON_EXIT_SPAWN);
+        keep = CG_LAUNCHER_IMAGE_FD;
+    }
+    if (syscall(SYS_close_range, keep + 1, ~0U, 0) != 0) {
         /* No close_range (Linux < 5.9, valgrind): close them one by one. */
         struct rlimit nof;
         if (errno != ENOSYS || getrlimit(RLIMIT_NOFILE, &nof) != 0)
             _exit(CG_MON_EXIT_SPAWN);
-        for (rlim_t fd = CG_KEYS_FD + 1; fd < nof.rlim_cur && fd < (1u << 20); fd++)
+        for (rlim_t fd = (rlim_t)keep + 1; fd < nof.rlim_cur && fd < (1u << 20); fd++)
             close((int)fd);
     }
 
     char *const envp[] = {NULL};
+    if (a->launcher != NULL) {
+        /* argv[0] = "cgear-launcher", argv[1] = "launch", then the
+         * monitor's arguments; the launcher exec's the monitor itself. */
+        execve(a->launcher, (char *const *)a->argv, envp);
+        _exit(CG_MON_EXIT_SPAWN);
+    }
     syscall(SYS_execveat, CG_MON_EXE_FD, "", a->argv, envp, AT_EMPTY_PATH);
     /* valgrind emulates execveat by path and cannot reopen a memfd that
      * way; the /proc path to the same descriptor works there. */
@@ -129,7 +148,14 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, i
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     char *argv[] = {(char *)"cgear-monitor", (char *)engine, a.num[0], debug ? (char *)"1" : (char *)"0",
                     a.num[1], a.num[2], a.num[3], (char *)(m->name[0] ? m->name : "enclave"), NULL};
-    memcpy(a.argv, argv, sizeof argv);
+    a.launcher = cg_launcher();
+    if (a.launcher != NULL) {
+        a.argv[0] = (char *)"cgear-launcher";
+        a.argv[1] = (char *)"launch";
+        memcpy(a.argv + 2, argv + 1, sizeof argv - sizeof argv[0]);
+    } else {
+        memcpy(a.argv, argv, sizeof argv);
+    }
 
     int note[2];
     if (pipe2(note, O_CLOEXEC) != 0) {

@@ -123,6 +123,28 @@ cc_enclave_result_t cg_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const cha
 cc_enclave_result_t cg_platform_derive(const struct cg_platform *p, const char *label, const uint8_t *info,
                                        size_t info_len, uint8_t *out, size_t out_len);
 
+struct cg_enclave_keys; /* src/abi/enclave_keys.h */
+
+/**
+ * cg_platform_key_block() - fill the key block of an enclave (identity and,
+ * when @p is not NULL, its sealing keys; CG_KEYS_F_PLATFORM says which).
+ * @measurement: the verified image measurement.
+ * @signer:      the signer id, or NULL for an unsigned image.
+ * @debug:       the enclave runs as a debug enclave (other sealing keys).
+ * Errors: CC_ERROR_BAD_PARAMETERS, or the derivation's (then @k holds the
+ * identity only). Wipe @k after use.
+ */
+cc_enclave_result_t cg_platform_key_block(const struct cg_platform *p, const uint8_t measurement[CG_PLATFORM_ID_LEN],
+                                          const uint8_t *signer, uint32_t security_version, bool debug,
+                                          struct cg_enclave_keys *k);
+
+/**
+ * cg_keys_memfd() - a sealed, close-on-exec memfd holding @k, positioned at
+ * its start: how a key block travels to the enclave (descriptor 8).
+ * Returns the descriptor, or -1 with errno set.
+ */
+int cg_keys_memfd(const struct cg_enclave_keys *k);
+
 /**
  * cg_platform_seal_key() - the 32-byte sealing key of an enclave:
  * cg_platform_derive(CG_PLATFORM_LABEL_SEAL, info = @policy (1 byte) || @id

@@ -1,0 +1,65 @@
+/*
+ * key_block.c - the key block an enclave receives at start
+ * (src/abi/enclave_keys.h): its identity and its sealing keys, derived
+ * from the platform's root secret for exactly that identity. Made by the
+ * host runtime on a development platform (src/host/keys.c) and by the
+ * privileged launcher on a system platform (src/launcher).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "enclave_keys.h"
+#include "platform.h"
+
+cc_enclave_result_t cg_platform_key_block(const struct cg_platform *p, const uint8_t measurement[CG_PLATFORM_ID_LEN],
+                                          const uint8_t *signer, uint32_t security_version, bool debug,
+                                          struct cg_enclave_keys *k)
+{
+    if (measurement == NULL || k == NULL)
+        return CC_ERROR_BAD_PARAMETERS;
+    memset(k, 0, sizeof *k);
+    k->magic = CG_KEYS_MAGIC;
+    k->version = CG_KEYS_VERSION;
+    k->flags = debug ? CG_KEYS_F_DEBUG : 0;
+    memcpy(k->measurement, measurement, sizeof k->measurement);
+    if (signer != NULL) {
+        memcpy(k->signer, signer, sizeof k->signer);
+        k->flags |= CG_KEYS_F_SIGNED;
+    }
+    k->security_version = security_version;
+    if (p == NULL)
+        return CC_SUCCESS; /* identity only: sealing will say it has no keys */
+    /* Debug enclaves get other keys: what they seal, production cannot
+     * open, and the other way round. */
+    uint8_t dbg = debug ? CG_SEAL_KEY_DEBUG : 0;
+    cc_enclave_result_t rc = cg_platform_seal_key(p, CG_SEAL_POLICY_MEASUREMENT | dbg, k->measurement,
+                                                  k->seal_measurement);
+    if (rc == CC_SUCCESS && signer != NULL)
+        rc = cg_platform_seal_key(p, CG_SEAL_POLICY_SIGNER | dbg, k->signer, k->seal_signer);
+    if (rc != CC_SUCCESS) {
+        explicit_bzero(k->seal_measurement, sizeof k->seal_measurement);
+        explicit_bzero(k->seal_signer, sizeof k->seal_signer);
+        return rc;
+    }
+    k->flags |= CG_KEYS_F_PLATFORM;
+    return CC_SUCCESS;
+}
+
+int cg_keys_memfd(const struct cg_enclave_keys *k)
+{
+    int fd = memfd_create("cgear-keys", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -1;
+    if (write(fd, k, sizeof *k) != (ssize_t)sizeof *k || lseek(fd, 0, SEEK_SET) != 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        int err = errno ? errno : EIO;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}

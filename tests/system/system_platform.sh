@@ -1,0 +1,100 @@
+#!/bin/sh
+# A system install: the platform in a root-only folder that only the
+# set-user-ID-root cgear-launcher reads. The application runs as an
+# ordinary user (65534) who cannot read the platform, and still seals,
+# unseals and attests; nothing falls back to a per-user platform.
+# Usage: system_platform.sh LAUNCHER PLATFORM_DIR CGEAR SEAL_DATA ATTEST_HOST VERIFY_PY
+#   LAUNCHER      cgear_launcher_test (PLATFORM_DIR compiled in)
+# Needs root (to make the launcher set-user-ID root); exits 77 otherwise.
+set -eu
+launcher=$1
+pdir=$2
+cgear=$3
+seal_data=$4
+attest_host=$5
+pyverify=$6
+ENGINE=${CGEAR_ENGINE:-process}
+
+skip() { echo "system_platform: SKIP: $*" >&2; exit 77; }
+fail() { echo "system_platform: FAIL: $*" >&2; exit 1; }
+hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root to install a set-user-ID-root launcher"
+command -v setpriv >/dev/null || skip "setpriv (util-linux) not found"
+work=$(mktemp -d /tmp/cgear-system-XXXXXX)
+trap 'rm -rf "$work" "$pdir"' EXIT
+chmod 755 "$work"
+if command -v findmnt >/dev/null && findmnt -no OPTIONS -T "$work" | grep -qw nosuid; then
+    skip "$work is on a nosuid mount: set-user-ID programs cannot run there"
+fi
+
+# The system platform, as `cgear platform init` run by root makes it.
+rm -rf "$pdir"
+CGEAR_PLATFORM_DIR="$pdir" "$cgear" platform init >/dev/null || fail "cgear platform init (root)"
+CGEAR_PLATFORM_DIR="$pdir" "$cgear" platform export-cert -o "$work/system.pem" >/dev/null || fail "export-cert"
+cp "$launcher" "$work/cgear-launcher"
+chown 0:0 "$work/cgear-launcher"
+chmod 4755 "$work/cgear-launcher"
+mkdir -m 777 "$work/home"
+# The enclave images next to their hosts, readable by the user.
+for f in "$seal_data" "$attest_host"; do
+    d=$(dirname "$f")
+    chmod o+r "$d"/*.enclave
+done
+
+as_user() { # run as uid 65534, system install, empty HOME
+    setpriv --reuid 65534 --regid 65534 --clear-groups \
+        env -i PATH=/usr/bin:/bin HOME="$work/home" CGEAR_LAUNCHER="$work/cgear-launcher" \
+        CGEAR_ENGINE="$ENGINE" CGEAR_LOG=quiet "$@"
+}
+
+# Control: the user cannot read the platform.
+as_user cat "$pdir/root.key" >/dev/null 2>&1 && fail "uid 65534 can read the system root secret"
+as_user "$work/cgear-launcher" check || fail "the launcher cannot open the system platform"
+
+# Sealing: keys derived by the launcher, the blob opens again in a new process.
+(cd "$(dirname "$seal_data")" && as_user "$seal_data" seal "$work/home/s.blob" "system secret") >"$work/seal.out" 2>&1 ||
+    { cat "$work/seal.out" >&2; fail "sealing on the system platform"; }
+(cd "$(dirname "$seal_data")" && as_user "$seal_data" unseal "$work/home/s.blob") >"$work/unseal.out" 2>&1 ||
+    { cat "$work/unseal.out" >&2; fail "unsealing on the system platform"; }
+grep -q "system secret" "$work/unseal.out" || fail "unsealed something else: $(cat "$work/unseal.out")"
+[ -e "$work/home/.local" ] && fail "a per-user platform was created: the host fell back to the development platform"
+# The same blob under a per-user platform (the host's own keys): refused.
+(cd "$(dirname "$seal_data")" && setpriv --reuid 65534 --regid 65534 --clear-groups env -i PATH=/usr/bin:/bin \
+    HOME="$work/home" CGEAR_LAUNCHER=none CGEAR_ENGINE="$ENGINE" CGEAR_LOG=quiet "$seal_data" unseal "$work/home/s.blob") \
+    >/dev/null 2>&1 && fail "a per-user platform opened a blob sealed on the system platform"
+
+# Attestation: the report is signed by the system platform, verified by a
+# verifier that trusts only the system certificate.
+nonce=$(hex 32)
+(cd "$(dirname "$attest_host")" && as_user "$attest_host" "$nonce" "$work/home/report" "$work/home/policy") \
+    >"$work/attest.out" 2>&1 || { cat "$work/attest.out" >&2; fail "attest_host on the system platform"; }
+cp "$work/home/policy" "$work/policy"
+echo "platform_cert = $work/system.pem" >>"$work/policy"
+"$cgear" attest verify "$work/home/report" --nonce "$nonce" --policy "$work/policy" >"$work/verify.out" 2>&1 ||
+    { cat "$work/verify.out" >&2; fail "the system-platform report was refused"; }
+python3 "$pyverify" "$work/home/report" --nonce "$nonce" --trusted "$work/system.pem" >/dev/null 2>&1 ||
+    fail "verify_report.py refused the system-platform report"
+
+# The launcher checks the image itself: a changed byte is refused even when
+# the host asks directly (request: version 1, no nonce, data or key).
+image=$(ls "$(dirname "$seal_data")"/*.enclave | head -n 1)
+printf '\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000' >"$work/req"
+as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/req" 9<"$image" >"$work/direct.report" ||
+    fail "the launcher refused a good image"
+[ -s "$work/direct.report" ] || fail "the launcher wrote no report"
+cp "$image" "$work/tampered.enclave"
+size=$(stat -c %s "$work/tampered.enclave")
+printf 'X' | dd of="$work/tampered.enclave" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+set +e
+as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/req" 9<"$work/tampered.enclave" >/dev/null 2>"$work/tampered.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "a tampered image: wanted exit 1, got $rc"
+grep -qi "signature\|not a valid" "$work/tampered.err" || fail "a tampered image was refused for another reason: $(cat "$work/tampered.err")"
+# A malformed request is refused too.
+printf '\001\000\000\000\377\000\000\000' >"$work/badreq"
+as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/badreq" 9<"$image" >/dev/null 2>&1 &&
+    fail "the launcher accepted a truncated request"
+
+echo "system_platform: OK (uid 65534 sealed, unsealed and attested through the launcher; platform unreadable; tampered image and bad request refused)"
