@@ -35,12 +35,16 @@ extern "C" {
  *              CC_ERROR_SHORT_BUFFER the size needed.
  *
  * Must be called from inside an ECALL (the request leaves through the
- * calling thread's slot). The platform signs the enclave's identity
- * (measurement, signer, ELF hash, debug flag, security version, engine)
- * together with the bytes above.
+ * calling thread's slot). The request is authenticated with the enclave's
+ * report key (docs/attestation.md), so the host cannot ask for a report
+ * that binds data in the enclave's name. The platform signs the enclave's
+ * identity (measurement, signer, ELF hash, debug flag, security version,
+ * engine) together with the bytes above.
  *
  * Errors: CC_ERROR_BAD_PARAMETERS (NULL with a length, a length over its
  * limit), CC_ERROR_OCALL_NOT_ALLOWED (not inside an ECALL),
+ * CC_ERROR_NOT_SUPPORTED (no platform keys: the enclave was started without
+ * a platform), CC_ERROR_ACCESS_DENIED (the signer refused the request),
  * CC_ERROR_SHORT_BUFFER, CC_ERROR_NOT_SUPPORTED (a standalone enclave: its
  * holder, not the attached host, has the image), CC_ERROR_BAD_FORMAT (the
  * host answered with something that is not a report of a possible size),

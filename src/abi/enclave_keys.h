@@ -10,7 +10,11 @@
  *
  * Sealing keys are HKDF-SHA256(platform root secret, salt "cgear-seal-v1",
  * info = policy byte || identity) with policy 1 = measurement (like SGX
- * MRENCLAVE) and 2 = signer (like MRSIGNER), see src/platform/platform.h.
+ * MRENCLAVE) and 2 = signer (like MRSIGNER), 0x80 added for debug
+ * enclaves. The report key is HKDF-SHA256(root, salt "cgear-report-v1",
+ * info = debug byte || measurement || instance): whoever holds the root can
+ * check that a report request came from this enclave, nobody else can make
+ * one. See src/platform/platform.h.
  */
 #ifndef CGEAR_ENCLAVE_KEYS_H
 #define CGEAR_ENCLAVE_KEYS_H
@@ -19,7 +23,7 @@
 
 #define CG_KEYS_FD 8
 #define CG_KEYS_MAGIC 0x7379654b72616567ull /* "gearKeys" */
-#define CG_KEYS_VERSION 1u
+#define CG_KEYS_VERSION 2u
 
 #define CG_KEYS_F_DEBUG 0x1u      /* the enclave runs as a debug enclave */
 #define CG_KEYS_F_SIGNED 0x2u     /* signer and seal_signer are valid */
@@ -35,8 +39,11 @@ struct cg_enclave_keys {
     uint32_t reserved;
     uint8_t seal_measurement[32]; /* sealing key, policy "measurement" */
     uint8_t seal_signer[32];      /* sealing key, policy "signer" */
+    uint8_t instance[16];         /* random, chosen at launch: this run of the enclave */
+    uint8_t report_key[32];       /* authenticates the enclave's report requests (sys_ocall.h) */
 };
 
-_Static_assert(sizeof(struct cg_enclave_keys) == 184, "key block layout");
+#define CG_KEYS_SIZE 232u
+_Static_assert(sizeof(struct cg_enclave_keys) == CG_KEYS_SIZE, "key block layout");
 
 #endif

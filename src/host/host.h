@@ -65,6 +65,9 @@ struct cg_enclave {
      * attached to an enclave another process holds; it then owns no
      * process, only a mapping of the window. */
     struct cg_attach *attach;
+
+    /* Switchless calls (switchless.c); NULL without ENCLAVE_FEATURE_SWITCHLESS. */
+    struct cg_sl *sl;
 };
 
 /* An engine: how the enclave side is run. */
@@ -127,6 +130,13 @@ cc_enclave_result_t cg_launcher_report(const struct cg_enclave *e, const uint8_t
 
 /* launcher.c: can the launcher open the system platform? Logs why not. */
 cc_enclave_result_t cg_launcher_check(void);
+
+/* report.c: a report for the request @req (struct cg_sys_report_req and its
+ * bytes, src/abi/sys_ocall.h); @from_enclave: it came from the enclave and
+ * must carry a valid MAC. Errors as cg_report_make(), plus
+ * CC_ERROR_ACCESS_DENIED for a request the enclave did not authenticate. */
+cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req, size_t len, bool from_enclave,
+                                       uint8_t **out, size_t *out_len);
 
 /* sys_ocall.c: an OCALL of the enclave runtime itself (src/abi/sys_ocall.h)
  * on behalf of enclave @e: request @in (private copy), response into @out. */

@@ -61,6 +61,72 @@ static int elf_hash(const struct cg_enclave *e, uint8_t out[48])
     return ok ? 0 : -1;
 }
 
+cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req, size_t len, bool from_enclave,
+                                       uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (atomic_load(&e->lost))
+        return CC_ERROR_ENCLAVE_LOST;
+    if (e->attach != NULL) {
+        cg_log_error("cannot attest enclave '%s': it is a standalone enclave; its holder has the image "
+                     "(docs/cli.md)", e->manifest.name);
+        return CC_ERROR_NOT_SUPPORTED;
+    }
+    /* System install: the launcher verifies the image and the request, and
+     * signs. */
+    if (cg_launcher() != NULL)
+        return cg_launcher_report(e, req, len, out, out_len);
+
+    char why[256] = "";
+    struct cg_platform *p = NULL;
+    cc_enclave_result_t rc = cg_platform_open(NULL, true, &p, NULL, why, sizeof why);
+    if (rc != CC_SUCCESS) {
+        cg_log_error("cannot attest enclave '%s': no platform: %s", e->manifest.name, why);
+        return rc;
+    }
+    bool mac_ok = false;
+    rc = cg_report_request_check(p, e->measurement, (e->flags & SECGEAR_DEBUG_FLAG) != 0, req, len, &mac_ok, why,
+                                 sizeof why);
+    if (rc == CC_SUCCESS && from_enclave && !mac_ok) {
+        rc = CC_ERROR_ACCESS_DENIED;
+        snprintf(why, sizeof why, "the enclave's report request carries no MAC");
+    }
+    if (rc != CC_SUCCESS) {
+        cg_platform_close(p);
+        cg_log_error("refused a report request for enclave '%s': %s", e->manifest.name, why);
+        return rc == CC_ERROR_BAD_PARAMETERS ? CC_ERROR_RA_GET_REPORT_INPUT : rc;
+    }
+    struct cg_sys_report_req r;
+    memcpy(&r, req, sizeof r);
+    const uint8_t *q = req + sizeof r;
+    struct cg_report f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.module_id, sizeof f.module_id, "%s", e->manifest.name);
+    snprintf(f.engine, sizeof f.engine, "%s", e->engine->name);
+    f.timestamp_ms = cg_now_ms();
+    memcpy(f.measurement, e->measurement, sizeof f.measurement);
+    if (e->is_signed)
+        memcpy(f.signer, e->signer, sizeof f.signer);
+    f.debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0 || !e->is_signed;
+    f.security_version = e->security_version;
+    f.nonce = r.nonce_len ? q : NULL;
+    f.nonce_len = r.nonce_len;
+    f.user_data = r.user_data_len ? q + r.nonce_len : NULL;
+    f.user_data_len = r.user_data_len;
+    f.public_key = r.public_key_len ? q + r.nonce_len + r.user_data_len : NULL;
+    f.public_key_len = r.public_key_len;
+    if (elf_hash(e, f.elf_hash) != 0) {
+        cg_platform_close(p);
+        return CC_ERROR_GENERIC;
+    }
+    rc = cg_report_build_platform(&f, p, out, out_len, why, sizeof why);
+    cg_platform_close(p);
+    if (rc != CC_SUCCESS)
+        cg_log_error("cannot build the report of enclave '%s': %s", e->manifest.name, why);
+    return rc;
+}
+
 cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, uint32_t nonce_len,
                                    const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
                                    uint32_t pubkey_len, uint8_t **out, size_t *out_len)
@@ -70,61 +136,26 @@ cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, u
     if (nonce_len > MAX_NONCE_BUF_LEN || (nonce == NULL && nonce_len) || user_data_len > CG_REPORT_USER_DATA_MAX ||
         (user_data == NULL && user_data_len) || pubkey_len > CG_REPORT_PUBKEY_MAX || (pubkey == NULL && pubkey_len))
         return CC_ERROR_RA_GET_REPORT_INPUT;
-    if (atomic_load(&e->lost))
-        return CC_ERROR_ENCLAVE_LOST;
-    if (e->attach != NULL) {
-        cg_log_error("cannot attest enclave '%s': it is a standalone enclave; its holder has the image "
-                     "(docs/cli.md)", e->manifest.name);
-        return CC_ERROR_NOT_SUPPORTED;
-    }
-    if (cg_launcher() != NULL) {
-        /* System install: the launcher verifies the image and signs. */
-        struct cg_sys_report_req r = {CG_SYS_REPORT_VERSION, nonce_len, user_data_len, pubkey_len};
-        size_t len = sizeof r + nonce_len + user_data_len + pubkey_len;
-        uint8_t *req = malloc(len);
-        if (req == NULL)
-            return CC_ERROR_OUT_OF_MEMORY;
-        memcpy(req, &r, sizeof r);
-        if (nonce_len)
-            memcpy(req + sizeof r, nonce, nonce_len);
-        if (user_data_len)
-            memcpy(req + sizeof r + nonce_len, user_data, user_data_len);
-        if (pubkey_len)
-            memcpy(req + sizeof r + nonce_len + user_data_len, pubkey, pubkey_len);
-        cc_enclave_result_t rc = cg_launcher_report(e, req, len, out, out_len);
-        free(req);
-        return rc;
-    }
-    struct cg_report f;
-    memset(&f, 0, sizeof f);
-    snprintf(f.module_id, sizeof f.module_id, "%s", e->manifest.name);
-    snprintf(f.engine, sizeof f.engine, "%s", e->engine->name);
-    f.timestamp_ms = cg_now_ms();
-    memcpy(f.measurement, e->measurement, sizeof f.measurement);
-    if (e->is_signed)
-        memcpy(f.signer, e->signer, sizeof f.signer);
-    if (elf_hash(e, f.elf_hash) != 0)
-        return CC_ERROR_GENERIC;
-    f.debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0 || !e->is_signed;
-    f.security_version = e->security_version;
-    f.nonce = nonce_len ? nonce : NULL;
-    f.nonce_len = nonce_len;
-    f.user_data = user_data_len ? user_data : NULL;
-    f.user_data_len = user_data_len;
-    f.public_key = pubkey_len ? pubkey : NULL;
-    f.public_key_len = pubkey_len;
-
-    char why[256] = "";
-    struct cg_platform *p = NULL;
-    cc_enclave_result_t rc = cg_platform_open(NULL, true, &p, NULL, why, sizeof why);
-    if (rc != CC_SUCCESS) {
-        cg_log_error("cannot attest enclave '%s': no platform: %s", e->manifest.name, why);
-        return rc;
-    }
-    rc = cg_report_build_platform(&f, p, out, out_len, why, sizeof why);
-    cg_platform_close(p);
-    if (rc != CC_SUCCESS)
-        cg_log_error("cannot build the report of enclave '%s': %s", e->manifest.name, why);
+    /* The host's own request: no instance, no MAC (sys_ocall.h). */
+    struct cg_sys_report_req r;
+    memset(&r, 0, sizeof r);
+    r.version = CG_SYS_REPORT_VERSION;
+    r.nonce_len = nonce_len;
+    r.user_data_len = user_data_len;
+    r.public_key_len = pubkey_len;
+    size_t len = sizeof r + nonce_len + user_data_len + pubkey_len;
+    uint8_t *req = malloc(len);
+    if (req == NULL)
+        return CC_ERROR_OUT_OF_MEMORY;
+    memcpy(req, &r, sizeof r);
+    if (nonce_len)
+        memcpy(req + sizeof r, nonce, nonce_len);
+    if (user_data_len)
+        memcpy(req + sizeof r + nonce_len, user_data, user_data_len);
+    if (pubkey_len)
+        memcpy(req + sizeof r + nonce_len + user_data_len, pubkey, pubkey_len);
+    cc_enclave_result_t rc = cg_report_make_req(e, req, len, false, out, out_len);
+    free(req);
     return rc;
 }
 

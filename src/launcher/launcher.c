@@ -263,14 +263,17 @@ static int report(int argc, char **argv)
     uint8_t *req = read_all(STDIN_FILENO, sizeof(struct cg_sys_report_req) + MAX_NONCE_BUF_LEN +
                                                CG_REPORT_USER_DATA_MAX + CG_REPORT_PUBKEY_MAX + 1,
                             &rlen, 1);
+    /* The enclave's requests carry a MAC under its report key, which only
+     * an enclave this launcher started with this image holds; the host's
+     * own requests carry none and may only bind a nonce. */
+    bool from_enclave = false;
+    if (cg_report_request_check(p, img.measurement, debug, req, rlen, &from_enclave, why, sizeof why) != CC_SUCCESS)
+        refuse(1, "refused the report request: %s", why);
     struct cg_sys_report_req r;
-    if (rlen < sizeof r)
-        refuse(1, "the report request is truncated");
     memcpy(&r, req, sizeof r);
-    if (r.version != CG_SYS_REPORT_VERSION || r.nonce_len > MAX_NONCE_BUF_LEN ||
-        r.user_data_len > CG_REPORT_USER_DATA_MAX || r.public_key_len > CG_REPORT_PUBKEY_MAX ||
-        (uint64_t)sizeof r + r.nonce_len + r.user_data_len + r.public_key_len != rlen)
-        refuse(1, "malformed report request");
+    if (!from_enclave && (r.user_data_len || r.public_key_len))
+        refuse(1, "on a system platform only the enclave itself can bind user data or a public key "
+                  "(cgear_enclave_get_report)");
 
     struct cg_report f;
     memset(&f, 0, sizeof f);

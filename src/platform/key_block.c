@@ -12,6 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "enclave_keys.h"
 #include "platform.h"
 
@@ -45,8 +47,29 @@ cc_enclave_result_t cg_platform_key_block(const struct cg_platform *p, const uin
         explicit_bzero(k->seal_signer, sizeof k->seal_signer);
         return rc;
     }
+    /* A fresh instance per launch, and its report key. */
+    if (RAND_priv_bytes(k->instance, sizeof k->instance) != 1 ||
+        cg_platform_report_key(p, k->measurement, debug, k->instance, k->report_key) != CC_SUCCESS) {
+        explicit_bzero(k->seal_measurement, sizeof k->seal_measurement);
+        explicit_bzero(k->seal_signer, sizeof k->seal_signer);
+        explicit_bzero(k->report_key, sizeof k->report_key);
+        return CC_ERROR_GENERIC;
+    }
     k->flags |= CG_KEYS_F_PLATFORM;
     return CC_SUCCESS;
+}
+
+cc_enclave_result_t cg_platform_report_key(const struct cg_platform *p, const uint8_t measurement[CG_PLATFORM_ID_LEN],
+                                           bool debug, const uint8_t instance[CG_INSTANCE_LEN],
+                                           uint8_t key[CG_PLATFORM_SEAL_KEY_LEN])
+{
+    if (p == NULL || measurement == NULL || instance == NULL || key == NULL)
+        return CC_ERROR_BAD_PARAMETERS;
+    uint8_t info[1 + CG_PLATFORM_ID_LEN + CG_INSTANCE_LEN];
+    info[0] = debug ? 1 : 0;
+    memcpy(info + 1, measurement, CG_PLATFORM_ID_LEN);
+    memcpy(info + 1 + CG_PLATFORM_ID_LEN, instance, CG_INSTANCE_LEN);
+    return cg_platform_derive(p, CG_PLATFORM_LABEL_REPORT, info, sizeof info, key, CG_PLATFORM_SEAL_KEY_LEN);
 }
 
 int cg_keys_memfd(const struct cg_enclave_keys *k)

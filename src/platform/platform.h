@@ -45,6 +45,8 @@
 
 /* HKDF labels (salts) so that keys for different purposes never coincide. */
 #define CG_PLATFORM_LABEL_SEAL "cgear-seal-v1"
+#define CG_PLATFORM_LABEL_REPORT "cgear-report-v1"
+#define CG_INSTANCE_LEN 16u /* random id of one launch of an enclave */
 
 /* An open platform: its folder, root secret, key and certificate. */
 struct cg_platform;
@@ -127,7 +129,8 @@ struct cg_enclave_keys; /* src/abi/enclave_keys.h */
 
 /**
  * cg_platform_key_block() - fill the key block of an enclave (identity and,
- * when @p is not NULL, its sealing keys; CG_KEYS_F_PLATFORM says which).
+ * when @p is not NULL, its sealing keys, a fresh random instance and its
+ * report key; CG_KEYS_F_PLATFORM says which).
  * @measurement: the verified image measurement.
  * @signer:      the signer id, or NULL for an unsigned image.
  * @debug:       the enclave runs as a debug enclave (other sealing keys).
@@ -137,6 +140,31 @@ struct cg_enclave_keys; /* src/abi/enclave_keys.h */
 cc_enclave_result_t cg_platform_key_block(const struct cg_platform *p, const uint8_t measurement[CG_PLATFORM_ID_LEN],
                                           const uint8_t *signer, uint32_t security_version, bool debug,
                                           struct cg_enclave_keys *k);
+
+/**
+ * cg_platform_report_key() - the key an enclave authenticates its report
+ * requests with: cg_platform_derive(CG_PLATFORM_LABEL_REPORT, info = debug
+ * (1 byte, 0 or 1) || @measurement || @instance).
+ * Errors: CC_ERROR_BAD_PARAMETERS (NULL), CC_ERROR_GENERIC.
+ */
+cc_enclave_result_t cg_platform_report_key(const struct cg_platform *p, const uint8_t measurement[CG_PLATFORM_ID_LEN],
+                                           bool debug, const uint8_t instance[CG_INSTANCE_LEN],
+                                           uint8_t key[CG_PLATFORM_SEAL_KEY_LEN]);
+
+/**
+ * cg_report_request_check() - check a report request (src/abi/sys_ocall.h,
+ * struct cg_sys_report_req and its bytes) for the enclave of verified
+ * @measurement and @debug flag: version, lengths within their limits and
+ * adding up to @len exactly, and, when it carries an instance and a MAC,
+ * the MAC under the report key (constant-time comparison).
+ * @from_enclave: set to whether the MAC was present (and valid).
+ * Errors: CC_ERROR_BAD_PARAMETERS (malformed), CC_ERROR_ACCESS_DENIED (a MAC
+ * that does not match: not made by this enclave on this platform),
+ * CC_ERROR_GENERIC. @why says which.
+ */
+cc_enclave_result_t cg_report_request_check(const struct cg_platform *p, const uint8_t measurement[CG_PLATFORM_ID_LEN],
+                                            bool debug, const uint8_t *req, size_t len, bool *from_enclave, char *why,
+                                            size_t why_len);
 
 /**
  * cg_keys_memfd() - a sealed, close-on-exec memfd holding @k, positioned at

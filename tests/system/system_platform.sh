@@ -3,7 +3,7 @@
 # set-user-ID-root cgear-launcher reads. The application runs as an
 # ordinary user (65534) who cannot read the platform, and still seals,
 # unseals and attests; nothing falls back to a per-user platform.
-# Usage: system_platform.sh LAUNCHER PLATFORM_DIR CGEAR SEAL_DATA ATTEST_HOST VERIFY_PY
+# Usage: system_platform.sh LAUNCHER PLATFORM_DIR CGEAR SEAL_DATA ATTEST_HOST VERIFY_PY E2E_HOST E2E_ENCLAVE
 #   LAUNCHER      cgear_launcher_test (PLATFORM_DIR compiled in)
 # Needs root (to make the launcher set-user-ID root); exits 77 otherwise.
 set -eu
@@ -13,6 +13,8 @@ cgear=$3
 seal_data=$4
 attest_host=$5
 pyverify=$6
+e2e_host=$7
+e2e_enclave=$8
 ENGINE=${CGEAR_ENGINE:-process}
 
 skip() { echo "system_platform: SKIP: $*" >&2; exit 77; }
@@ -37,7 +39,7 @@ chown 0:0 "$work/cgear-launcher"
 chmod 4755 "$work/cgear-launcher"
 mkdir -m 777 "$work/home"
 # The enclave images next to their hosts, readable by the user.
-for f in "$seal_data" "$attest_host"; do
+for f in "$seal_data" "$attest_host" "$e2e_enclave"; do
     d=$(dirname "$f")
     chmod o+r "$d"/*.enclave
 done
@@ -76,10 +78,28 @@ echo "platform_cert = $work/system.pem" >>"$work/policy"
 python3 "$pyverify" "$work/home/report" --nonce "$nonce" --trusted "$work/system.pem" >/dev/null 2>&1 ||
     fail "verify_report.py refused the system-platform report"
 
+# A key made inside the enclave, bound by a report the enclave asked for
+# (its request is authenticated with its report key, which the launcher
+# re-derives): the report carries exactly that key.
+nonce=$(hex 32)
+as_user "$e2e_host" "$e2e_enclave" attest-key "$nonce" "$work/home/key.report" "$work/home/key.pub" \
+    >"$work/key.out" 2>&1 || { cat "$work/key.out" >&2; fail "an enclave-requested report on the system platform"; }
+"$cgear" attest verify "$work/home/key.report" --nonce "$nonce" --policy "$work/policy" --json \
+    >"$work/key.json" 2>&1 && fail "the e2e enclave's report passed the remote_attest policy"
+"$cgear" attest show "$work/home/key.report" --json >"$work/key.json" || fail "cgear attest show"
+grep -q "\"public_key\": *\"$(cat "$work/home/key.pub")\"" "$work/key.json" ||
+    { cat "$work/key.json" >&2; fail "the report does not carry the enclave's key"; }
+python3 "$pyverify" "$work/home/key.report" --nonce "$nonce" --trusted "$work/system.pem" >/dev/null 2>&1 ||
+    fail "verify_report.py refused the enclave-requested report"
+# The host binding a key of its own in the enclave's name: refused.
+as_user "$e2e_host" "$e2e_enclave" host-key-report >"$work/hostkey.out" 2>&1 &&
+    { cat "$work/hostkey.out" >&2; fail "the host got a report binding its own public key"; }
+
 # The launcher checks the image itself: a changed byte is refused even when
-# the host asks directly (request: version 1, no nonce, data or key).
+# the host asks directly. Request (src/abi/sys_ocall.h): version 2, no
+# nonce, data or key, no instance or MAC: 64 bytes.
 image=$(ls "$(dirname "$seal_data")"/*.enclave | head -n 1)
-printf '\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000' >"$work/req"
+{ printf '\002\000\000\000'; head -c 60 /dev/zero; } >"$work/req"
 as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/req" 9<"$image" >"$work/direct.report" ||
     fail "the launcher refused a good image"
 [ -s "$work/direct.report" ] || fail "the launcher wrote no report"
@@ -92,9 +112,17 @@ rc=$?
 set -e
 [ $rc -eq 1 ] || fail "a tampered image: wanted exit 1, got $rc"
 grep -qi "signature\|not a valid" "$work/tampered.err" || fail "a tampered image was refused for another reason: $(cat "$work/tampered.err")"
-# A malformed request is refused too.
-printf '\001\000\000\000\377\000\000\000' >"$work/badreq"
+# A malformed request is refused too, and so is a MAC the enclave did not
+# make (one changed byte of an otherwise well-formed request).
+printf '\002\000\000\000\377\000\000\000' >"$work/badreq"
 as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/badreq" 9<"$image" >/dev/null 2>&1 &&
     fail "the launcher accepted a truncated request"
+{ printf '\002\000\000\000'; head -c 12 /dev/zero; printf 'instance-16bytes'; head -c 32 /dev/zero; } >"$work/forged"
+set +e
+as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/forged" 9<"$image" >/dev/null 2>"$work/forged.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "not authenticated" "$work/forged.err" ||
+    fail "a request with a forged MAC: exit $rc: $(cat "$work/forged.err")"
 
-echo "system_platform: OK (uid 65534 sealed, unsealed and attested through the launcher; platform unreadable; tampered image and bad request refused)"
+echo "system_platform: OK (uid 65534 sealed, unsealed and attested through the launcher, an enclave key bound; platform unreadable; host-bound key, forged MAC, tampered image and bad request refused)"

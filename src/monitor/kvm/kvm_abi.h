@@ -24,6 +24,7 @@
 #define CGEAR_KVM_ABI_H
 
 #include <stdint.h>
+#include "enclave_keys.h"
 
 #define CG_G_PAGE 4096ull
 #define CG_G_SHIM_GPA 0x200000ull       /* shim image, up to 2 MiB */
@@ -115,7 +116,7 @@ struct cg_boot {
         uint64_t va, gpa, len, writable;
     } seg[8];
     uint64_t keys_len;      /* bytes in keys (0: no key block) */
-    uint8_t keys[184];      /* struct cg_enclave_keys (enclave_keys.h), served by read(8) once */
+    uint8_t keys[CG_KEYS_SIZE]; /* struct cg_enclave_keys (enclave_keys.h), served by read(8) once */
 };
 #define CG_BOOT_MAGIC 0x746f6f4272616567ull /* "gearBoot" */
 #define CG_BOOT_OFFSET 0x100u

@@ -36,6 +36,7 @@
 #include "e2e_u.h"
 #include "enclave.h"
 #include "secgear_dataseal.h"
+#include "sg_ra_report.h"
 #include "attest.h" /* src/attest: the report parser, to look inside */
 
 static const char *g_path;
@@ -1191,8 +1192,40 @@ static int seal_command(int argc, char **argv)
                       memcmp(out, SEAL_CMD_TEXT, sizeof SEAL_CMD_TEXT) == 0
                   ? 0
                   : 1;
+    } else if (strcmp(argv[2], "attest-key") == 0 && argc == 6) {
+        /* a report the enclave asks for, binding a key it made; the public
+         * key goes to PUB_FILE in hex (nonce: 32 bytes of hex) */
+        uint8_t nonce[32], pub[65], sig[64], report[16384];
+        const char msg[] = "e2e";
+        uint32_t rlen = 0;
+        for (int i = 0; i < 32; i++)
+            if (sscanf(argv[3] + 2 * i, "%2hhx", &nonce[i]) != 1)
+                return 2;
+        rc = ecall_attested_key(&ctx, &r, nonce, sizeof nonce, (uint8_t *)msg, sizeof msg, pub, sig, report,
+                                sizeof report, &rlen);
+        printf("attest-key: 0x%x\n", rc == CC_SUCCESS ? (uint32_t)r : rc);
+        FILE *f = rc == CC_SUCCESS && r == 0 ? fopen(argv[4], "wb") : NULL;
+        FILE *k = f != NULL ? fopen(argv[5], "w") : NULL;
+        if (f != NULL && k != NULL) {
+            ret = fwrite(report, 1, rlen, f) == rlen ? 0 : 2;
+            for (int i = 0; i < 65; i++)
+                fprintf(k, "%02x", pub[i]);
+            fprintf(k, "\n");
+        }
+        if (f != NULL)
+            ret = fclose(f) == 0 ? ret : 2;
+        if (k != NULL)
+            ret = fclose(k) == 0 ? ret : 2;
+    } else if (strcmp(argv[2], "host-key-report") == 0 && argc == 3) {
+        /* the host binding a key of its own: refused on a system platform */
+        uint8_t report[16384], key[65] = {4};
+        cc_ra_buf_t rep = {sizeof report, report};
+        rc = cgear_get_ra_report(&ctx, (const uint8_t *)"nonce", 5, NULL, 0, key, sizeof key, &rep);
+        printf("host-key-report: 0x%x\n", rc);
+        ret = rc == CC_SUCCESS ? 0 : 1;
     } else {
-        fprintf(stderr, "usage: e2e_host ENCLAVE seal POLICY FILE | e2e_host ENCLAVE unseal FILE\n");
+        fprintf(stderr, "usage: e2e_host ENCLAVE seal POLICY FILE | unseal FILE | attest-key NONCE REPORT PUB | "
+                        "host-key-report\n");
     }
     cc_enclave_destroy(&ctx);
     return ret;

@@ -16,7 +16,11 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
+#include "enclave_keys.h"
 #include "platform.h"
+#include "sys_ocall.h"
 
 static char g_tmp[256];
 
@@ -267,6 +271,84 @@ static void test_es384(void **state)
     cg_platform_close(p);
 }
 
+/* A report request as the enclave runtime makes it (src/enclave/report.c
+ * does the same with BearSSL): header, 3 bytes of nonce, 2 of user data,
+ * 4 of public key, MAC under @key over all of it with the MAC zeroed. */
+static size_t make_request(uint8_t *req, const uint8_t instance[16], const uint8_t key[32])
+{
+    struct cg_sys_report_req r;
+    memset(&r, 0, sizeof(r));
+    r.version = CG_SYS_REPORT_VERSION;
+    r.nonce_len = 3;
+    r.user_data_len = 2;
+    r.public_key_len = 4;
+    memcpy(r.instance, instance, 16);
+    memcpy(req, &r, sizeof(r));
+    memcpy(req + sizeof(r), "NNNUUKKKK", 9);
+    size_t len = sizeof(r) + 9, mac_len = 0;
+    uint8_t *mac = EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, 32, req, len, NULL, 0, &mac_len);
+    assert_non_null(mac);
+    assert_int_equal(mac_len, 32);
+    memcpy(req + offsetof(struct cg_sys_report_req, mac), mac, 32);
+    OPENSSL_free(mac);
+    return len;
+}
+
+static void test_report_requests(void **state)
+{
+    (void)state;
+    char d[512], why[256];
+    path_of(d, sizeof(d), "reqs");
+    struct cg_platform *p = NULL;
+    assert_int_equal(cg_platform_open(d, true, &p, NULL, why, sizeof(why)), CC_SUCCESS);
+    uint8_t m[48], m2[48];
+    memset(m, 7, sizeof(m));
+    memcpy(m2, m, sizeof(m2));
+    m2[0] ^= 1;
+    /* the key block carries a fresh instance and its report key */
+    struct cg_enclave_keys k1, k2;
+    assert_int_equal(cg_platform_key_block(p, m, NULL, 0, false, &k1), CC_SUCCESS);
+    assert_int_equal(cg_platform_key_block(p, m, NULL, 0, false, &k2), CC_SUCCESS);
+    assert_memory_not_equal(k1.instance, k2.instance, 16);
+    assert_memory_not_equal(k1.report_key, k2.report_key, 32);
+    uint8_t key[32];
+    assert_int_equal(cg_platform_report_key(p, m, false, k1.instance, key), CC_SUCCESS);
+    assert_memory_equal(key, k1.report_key, 32);
+    assert_int_equal(cg_platform_report_key(p, m, true, k1.instance, key), CC_SUCCESS);
+    assert_memory_not_equal(key, k1.report_key, 32); /* debug enclaves: another key */
+
+    uint8_t req[128], bad[128];
+    size_t len = make_request(req, k1.instance, k1.report_key);
+    bool from = false;
+    assert_int_equal(cg_report_request_check(p, m, false, req, len, &from, why, sizeof(why)), CC_SUCCESS);
+    assert_true(from);
+    /* another measurement, the debug flag, any changed byte: refused */
+    assert_int_equal(cg_report_request_check(p, m2, false, req, len, &from, why, sizeof(why)), CC_ERROR_ACCESS_DENIED);
+    assert_int_equal(cg_report_request_check(p, m, true, req, len, &from, why, sizeof(why)), CC_ERROR_ACCESS_DENIED);
+    for (size_t i = 0; i < len; i++) {
+        memcpy(bad, req, len);
+        bad[i] ^= 0x20;
+        cc_enclave_result_t rc = cg_report_request_check(p, m, false, bad, len, &from, why, sizeof(why));
+        if (rc == CC_SUCCESS && from)
+            fail_msg("byte %zu changed, still accepted as the enclave's", i);
+    }
+    /* a truncated or extended request */
+    assert_int_equal(cg_report_request_check(p, m, false, req, len - 1, &from, why, sizeof(why)),
+                     CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cg_report_request_check(p, m, false, req, 10, &from, why, sizeof(why)), CC_ERROR_BAD_PARAMETERS);
+    /* the host's own request: no instance, no MAC, accepted as the host's */
+    memset(req + offsetof(struct cg_sys_report_req, instance), 0, 16 + 32);
+    assert_int_equal(cg_report_request_check(p, m, false, req, len, &from, why, sizeof(why)), CC_SUCCESS);
+    assert_false(from);
+    /* lengths over their limits */
+    struct cg_sys_report_req r;
+    memcpy(&r, req, sizeof(r));
+    r.nonce_len = 65;
+    memcpy(req, &r, sizeof(r));
+    assert_int_equal(cg_report_request_check(p, m, false, req, len, &from, why, sizeof(why)), CC_ERROR_BAD_PARAMETERS);
+    cg_platform_close(p);
+}
+
 int main(void)
 {
     snprintf(g_tmp, sizeof(g_tmp), "%s/cgear-platform-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -277,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_permissions_enforced), cmocka_unit_test(test_partial_and_malformed),
         cmocka_unit_test(test_default_dir), cmocka_unit_test(test_hkdf_known_answer),
         cmocka_unit_test(test_derive_separation), cmocka_unit_test(test_es384),
+        cmocka_unit_test(test_report_requests),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[400];
