@@ -142,7 +142,28 @@ static double openssl_gcm_ns(size_t size, int iters, int decrypt_only)
 }
 
 /* ---- cgear calls ---- */
-enum { EMPTY, BUF4K, OCALL };
+enum { EMPTY, BUF4K, OCALL, SL_EMPTY };
+static double measure(cc_enclave_t *ctx, int what, long iters);
+
+/* A switchless empty ECALL on an enclave with one switchless worker of
+ * @policy (the bench enclave has 2 threads: one worker, one ordinary). */
+static double measure_switchless(const char *path, enclave_type_t type, uint32_t policy, long iters)
+{
+    cc_sl_config_t cfg = CC_USWITCHLESS_CONFIG_INITIALIZER;
+    cfg.num_tworkers = 1;
+    cfg.workers_policy = policy;
+    enclave_features_t f = {ENCLAVE_FEATURE_SWITCHLESS, &cfg};
+    cc_enclave_t ctx = {0};
+    if (cc_enclave_create(path, type, 0, 0, &f, 1, &ctx) != CC_SUCCESS)
+        return -1;
+    double t = bench_sl_empty(&ctx) == CC_SUCCESS ? measure(&ctx, SL_EMPTY, iters) : -1;
+    cgear_sl_stats_t st;
+    /* Every call must have been switchless, or the number means nothing. */
+    if (cgear_sl_stats(&ctx, &st) != CC_SUCCESS || st.fallbacks != 0)
+        t = -1;
+    cc_enclave_destroy(&ctx);
+    return t;
+}
 
 static double measure(cc_enclave_t *ctx, int what, long iters)
 {
@@ -155,8 +176,9 @@ static double measure(cc_enclave_t *ctx, int what, long iters)
                 return -1;
         } else {
             for (long i = 0; i < iters; i++) {
-                cc_enclave_result_t rc =
-                    what == EMPTY ? bench_empty(ctx) : bench_buf(ctx, src, dst, sizeof(src));
+                cc_enclave_result_t rc = what == EMPTY      ? bench_empty(ctx)
+                                         : what == SL_EMPTY ? bench_sl_empty(ctx)
+                                                            : bench_buf(ctx, src, dst, sizeof(src));
                 if (rc != CC_SUCCESS)
                     return -1;
             }
@@ -225,7 +247,9 @@ int main(int argc, char **argv)
             ref_dec[k] = openssl_gcm_ns(seal_sizes[k], n, 1);
         }
         cc_enclave_destroy(&ctx);
-        if (e < 0 || b4 < 0 || oc < 0) {
+        double sl_busy = measure_switchless(argv[1], engines[i], WORKERS_POLICY_BUSY, iters);
+        double sl_wake = measure_switchless(argv[1], engines[i], WORKERS_POLICY_WAKEUP, iters);
+        if (e < 0 || b4 < 0 || oc < 0 || sl_busy < 0 || sl_wake < 0) {
             fprintf(stderr, "bench: %s engine: a call failed\n", name);
             failed = 1;
             continue;
@@ -235,6 +259,10 @@ int main(int argc, char **argv)
                "\"ratio_empty_ecall_vs_futex\":%.2f,\"ratio_ecall_4k_vs_futex\":%.2f,"
                "\"ratio_empty_ocall_vs_futex\":%.2f",
                first ? "" : ",", name, create_ns, e, b4, oc, e / ref, b4 / ref, oc / ref);
+        printf(",\"sl_busy_empty_ecall_ns\":%.1f,\"sl_wakeup_empty_ecall_ns\":%.1f,"
+               "\"ratio_sl_busy_empty_ecall_vs_futex\":%.2f,\"ratio_sl_busy_empty_ecall_vs_empty_ecall\":%.2f,"
+               "\"ratio_sl_wakeup_empty_ecall_vs_futex\":%.2f,\"ratio_sl_wakeup_empty_ecall_vs_empty_ecall\":%.2f",
+               sl_busy, sl_wake, sl_busy / ref, sl_busy / e, sl_wake / ref, sl_wake / e);
         if (engines[i] == KVM_ENCLAVE_TYPE && kexit > 0)
             printf(",\"ratio_empty_ecall_vs_kvm_exit\":%.2f", e / kexit);
         for (int k = 0; k < 2; k++)

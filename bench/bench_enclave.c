@@ -9,6 +9,10 @@
 
 void bench_empty(void) {}
 
+void bench_sl_empty(void)
+{
+}
+
 void bench_buf(const uint8_t *src, uint8_t *dst, size_t len)
 {
     memcpy(dst, src, len);

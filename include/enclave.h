@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "secgear_uswitchless.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -45,6 +46,12 @@ typedef struct _enclave_features {
     void *feature_desc;    /* feature-specific description */
 } enclave_features_t;
 
+/* Switchless ECALLs: feature_desc points at a cc_sl_config_t
+ * (secgear_uswitchless.h). Without it, functions marked
+ * transition_using_threads run as ordinary ECALLs and their f_async()
+ * proxies return CC_ERROR_SWITCHLESS_DISABLED. Errors at creation:
+ * CC_ERROR_BAD_PARAMETERS (NULL feature_desc, given twice, a field out of
+ * range, more workers than the manifest's threads minus one). */
 #define ENCLAVE_FEATURE_SWITCHLESS 0x1u
 #define ENCLAVE_FEATURE_PROTECTED_CODE_LOADER 0x2u
 
@@ -241,6 +248,44 @@ CC_API_SPEC cc_enclave_result_t cgear_enclave_signer(const cc_enclave_t *enclave
  * Return: CC_SUCCESS, CC_ERROR_INVALID_ENCLAVE_ID or CC_ERROR_BAD_PARAMETERS.
  */
 CC_API_SPEC cc_enclave_result_t cgear_enclave_security_version(const cc_enclave_t *enclave, uint32_t *svn);
+
+/**
+ * cc_sl_get_async_result() - collect the result of an asynchronous
+ * switchless call submitted with a generated f_async() proxy.
+ * @enclave: the context the call was submitted on.
+ * @task_id: the id f_async() stored in its *task_id.
+ * @retval:  receives what the enclave function returned (sizeof its return
+ *           type); may be NULL, and is not used for a void function.
+ *
+ * While the call runs nothing is written and the task stays pending. Once
+ * it has finished, the call's [out] and [in, out] buffers (given to
+ * f_async(), which must stay valid until now) and *@retval are written and
+ * the id is released: collecting it again gives
+ * CC_ERROR_SWITCHLESS_INVALID_TASK_ID, and a later task never reuses the
+ * same id value soon (ids carry a generation count).
+ *
+ * Return: the call's own result (CC_SUCCESS, or what the ECALL returned:
+ * e.g. CC_ERROR_ENCLAVE_LOST if the enclave died, CC_ERROR_BAD_PARAMETERS
+ * if the arguments could not be marshalled);
+ * CC_ERROR_SWITCHLESS_ASYNC_TASK_UNFINISHED while it is still queued or
+ * running; CC_ERROR_SWITCHLESS_INVALID_TASK_ID for an id that is negative,
+ * unknown or already collected; CC_ERROR_SWITCHLESS_DISABLED if the
+ * enclave was created without ENCLAVE_FEATURE_SWITCHLESS;
+ * CC_ERROR_INVALID_ENCLAVE_ID for a context not in use;
+ * CC_ERROR_BAD_PARAMETERS for a NULL @enclave.
+ */
+CC_API_SPEC cc_enclave_result_t cc_sl_get_async_result(cc_enclave_t *enclave, int task_id, void *retval);
+
+/**
+ * cgear_sl_stats() - counters of an enclave's switchless calls.
+ * @enclave: a context filled by cc_enclave_create().
+ * @stats:   receives the counters (cgear_sl_stats_t, secgear_uswitchless.h).
+ *
+ * Return: CC_SUCCESS; CC_ERROR_SWITCHLESS_DISABLED (created without
+ * ENCLAVE_FEATURE_SWITCHLESS), CC_ERROR_INVALID_ENCLAVE_ID,
+ * CC_ERROR_BAD_PARAMETERS (NULL).
+ */
+CC_API_SPEC cc_enclave_result_t cgear_sl_stats(const cc_enclave_t *enclave, cgear_sl_stats_t *stats);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,12 @@ void cg_emit_msg_types(cg_sbuf_t *sb, const cg_func_t *f);
 void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, unsigned id, bool host);
 /* The callee side: static cg__stub_<name>() of type cg_stub_t. */
 void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f);
+/* Switchless trusted @f (transition_using_threads): the prototype
+ * "cc_enclave_result_t f_async(cc_enclave_t *enclave, int *task_id,
+ * [R *retval, ]args)" and its definition, which keeps the arguments and
+ * queues a call of the synchronous proxy with cg_host_sl_async(). */
+void cg_emit_async_prototype(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f);
+void cg_emit_async_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f);
 /* Name of the host proxy of trusted @f (with --use-prefix: base_f). Caller frees. */
 char *cg_host_proxy_name(const cg_program_t *prog, const cg_func_t *f);
 

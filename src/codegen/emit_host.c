@@ -16,12 +16,17 @@ void cg_emit_host_header(cg_sbuf_t *sb, const cg_program_t *prog)
     cg_sb_puts(sb, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
     if (prog->ntrusted)
         cg_sb_puts(sb, "/* ECALL proxies: the result is the transport status, *retval what the\n"
-                       " * enclave function returned (retval may be NULL). */\n");
+                       " * enclave function returned (retval may be NULL). Switchless functions\n"
+                       " * also have f_async(): collect with cc_sl_get_async_result(). */\n");
     for (i = 0; i < prog->ntrusted; i++) {
         char *name = cg_host_proxy_name(prog, prog->trusted[i]);
         cg_emit_proxy_prototype(sb, prog->trusted[i], name, true);
         cg_sb_puts(sb, ";\n");
         free(name);
+        if (prog->trusted[i]->switchless) {
+            cg_emit_async_prototype(sb, prog, prog->trusted[i]);
+            cg_sb_puts(sb, ";\n");
+        }
     }
     if (prog->nuntrusted)
         cg_sb_puts(sb, "\n/* OCALLs: implemented by the host application. */\n");
@@ -47,6 +52,8 @@ void cg_emit_host_source(cg_sbuf_t *sb, const cg_program_t *prog)
     for (i = 0; i < prog->ntrusted; i++) {
         cg_emit_msg_types(sb, prog->trusted[i]);
         cg_emit_proxy(sb, prog, prog->trusted[i], (unsigned)i, true);
+        if (prog->trusted[i]->switchless)
+            cg_emit_async_proxy(sb, prog, prog->trusted[i]);
     }
     for (i = 0; i < prog->nuntrusted; i++) {
         cg_emit_msg_types(sb, prog->untrusted[i]);

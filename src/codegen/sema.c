@@ -13,7 +13,7 @@
 
 /* Names the generated code uses inside proxies and stubs; a parameter with
  * one of them would shadow it. */
-static bool reserved_param(const char *s, bool trusted)
+static bool reserved_param(const char *s, bool trusted, bool switchless)
 {
     static const char *const names[] = {
         "retval", "memcpy", "memset", "memchr", "strlen", "wcslen", "free", "calloc", "malloc", "errno",
@@ -21,6 +21,8 @@ static bool reserved_param(const char *s, bool trusted)
     };
     size_t i;
     if (trusted && strcmp(s, "enclave") == 0)
+        return true;
+    if (trusted && switchless && strcmp(s, "task_id") == 0) /* f_async(enclave, task_id, ...) */
         return true;
     /* cg_/CG_: generated code and edge headers; cc_/CC_: status codes and
      * types the generated bodies name. */
@@ -197,7 +199,7 @@ static int check_param(cg_diag_t *d, const cg_program_t *prog, const cg_func_t *
     const unsigned sizes = CG_ATTR_SIZE | CG_ATTR_COUNT;
     const unsigned strs = CG_ATTR_STRING | CG_ATTR_WSTRING;
 
-    if (reserved_param(p->name, f->trusted)) {
+    if (reserved_param(p->name, f->trusted, f->switchless)) {
         cg_error(d, p->loc, "rename the parameter", "parameter name '%s' is reserved by the generated code%s", p->name,
                  strchr(p->name, '_') == p->name + 2 ? " (prefix)" : "");
         errs++;

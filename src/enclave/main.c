@@ -51,12 +51,15 @@ int main(void)
         _exit(3);
     uint32_t magic = h->magic, version = h->version, nslots = h->nslots, flags = h->flags;
     uint64_t slot_size = h->slot_size, slot_off = h->slot_offset, total = h->total_size;
+    /* Switchless workers: the last sl_count slots poll sl_spin times (or
+     * always) before sleeping. Only a waiting policy: any value is safe. */
+    uint32_t sl_count = h->sl_count, sl_spin = h->sl_spin;
     munmap(h, CG_PAGE_SIZE);
 
     bool ok = magic == CG_WINDOW_MAGIC && version == CG_WINDOW_VERSION && nslots >= 1 && nslots <= m->threads &&
               slot_off == CG_PAGE_SIZE && slot_size % CG_PAGE_SIZE == 0 &&
               slot_size >= CG_SLOT_HDR_SIZE + CG_MIN_SLOT_DATA && slot_size <= CG_SLOT_HDR_SIZE + CG_MAX_SLOT_DATA &&
-              total == CG_PAGE_SIZE + slot_size * nslots;
+              total == CG_PAGE_SIZE + slot_size * nslots && sl_count < nslots;
     h = mmap(NULL, ok ? total : CG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, CG_WINDOW_FD, 0);
     if (h == MAP_FAILED)
         _exit(3);
@@ -71,6 +74,8 @@ int main(void)
     for (uint32_t i = 0; i < nslots; i++)
         if (cg_chan_init(&g_chans[i], h, total, i, CG_TURN_ENCLAVE) != 0)
             fail(h, CC_ERROR_INVALID_METADATA);
+    for (uint32_t i = nslots - sl_count; i < nslots; i++)
+        g_chans[i].spin = sl_spin;
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -13,6 +13,7 @@
 #include "host.h"
 #include "sys_ocall.h"
 #include "log.h"
+#include "switchless.h"
 
 /* The slots this thread holds, innermost first (nested across enclaves). */
 struct frame {
@@ -46,7 +47,7 @@ static void leave_locked(struct cg_enclave *e)
  * it to unwind before freeing (nested calls run inside a counted one). */
 static cc_enclave_result_t take_slot(struct cg_enclave *e, uint32_t *index)
 {
-    uint64_t all = e->nslots >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << e->nslots) - 1);
+    uint64_t all = cg_sl_ordinary_mask(e); /* switchless workers have their own slots */
     pthread_mutex_lock(&e->lock);
     e->callers++;
     while ((e->busy & all) == all && !atomic_load(&e->lost))
@@ -82,8 +83,9 @@ static cc_enclave_result_t run_ocall(void *ctx, uint32_t fn, const uint8_t *in, 
     return t->stubs[fn](in, in_len, out);
 }
 
-cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_iov_t *req, size_t nreq,
-                                  cg_msg_t *resp, const cg_stub_table_t *ocalls)
+/* An ECALL; @sl: the function is switchless (transition_using_threads). */
+static cc_enclave_result_t host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_iov_t *req, size_t nreq,
+                                     cg_msg_t *resp, const cg_stub_table_t *ocalls, bool sl)
 {
     if (enclave == NULL || resp == NULL || (req == NULL && nreq > 0))
         return CC_ERROR_BAD_PARAMETERS;
@@ -98,12 +100,16 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
     struct frame f = {e, find_held(e), ocalls, t_top};
     uint32_t index = 0;
     bool owned = f.ch == NULL;
-    if (owned) {
+    /* A switchless call uses a polling worker when one is free soon, and
+     * falls back to an ordinary ECALL otherwise. */
+    bool on_worker = owned && sl && e->sl != NULL && cg_sl_take_worker(e, &index);
+    if (owned && !on_worker) {
         cc_enclave_result_t rc = take_slot(e, &index);
         if (rc != CC_SUCCESS)
             return rc;
-        f.ch = &e->chans[index];
     }
+    if (owned)
+        f.ch = &e->chans[index];
     t_top = &f;
     uint32_t status = CC_FAIL;
     cc_enclave_result_t rc = cg_chan_call(f.ch, CG_MSG_ECALL, fn, req, nreq, resp, &status, run_ocall, &f);
@@ -126,7 +132,21 @@ cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_i
             cg_enclave_mark_lost(e, rc, cc_enclave_res2_str(rc));
         rc = CC_ERROR_ENCLAVE_LOST;
     }
-    if (owned)
+    if (on_worker)
+        cg_sl_give_worker(e, index);
+    else if (owned)
         give_slot(e, index);
     return rc;
+}
+
+cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_iov_t *req, size_t nreq,
+                                  cg_msg_t *resp, const cg_stub_table_t *ocalls)
+{
+    return host_ecall(enclave, fn, req, nreq, resp, ocalls, false);
+}
+
+cc_enclave_result_t cg_host_ecall_sl(cc_enclave_t *enclave, uint32_t fn, const cg_iov_t *req, size_t nreq,
+                                     cg_msg_t *resp, const cg_stub_table_t *ocalls)
+{
+    return host_ecall(enclave, fn, req, nreq, resp, ocalls, true);
 }

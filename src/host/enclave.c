@@ -17,6 +17,7 @@
 #include "host.h"
 #include "image.h"
 #include "log.h"
+#include "switchless.h"
 
 /* Enclave files larger than this are refused before reading them. */
 #define CG_MAX_ENCLAVE_FILE ((size_t)1 << 30)
@@ -243,6 +244,7 @@ static cc_enclave_result_t wait_ready(struct cg_enclave *e)
 static void free_enclave(struct cg_enclave *e)
 {
     cg_monitor_stop(e);
+    cg_sl_fini(e); /* switchless calls and async tasks unwind first */
     /* Calls still inside (another thread's ECALL at the moment of destroy)
      * have been woken with ENCLAVE_LOST by the stop; wait for them to
      * unwind before the memory they use goes away. */
@@ -313,10 +315,13 @@ static cc_enclave_result_t check_features(const enclave_features_t *features, ui
     }
     for (uint32_t i = 0; i < count; i++) {
         switch (features[i].setting_type) {
-        case ENCLAVE_FEATURE_SWITCHLESS:
-            /* Accepted: switchless ECALLs run as ordinary ECALLs, which is
-             * what secGear does when switchless is unavailable. */
+        case ENCLAVE_FEATURE_SWITCHLESS: {
+            /* Set up after the window exists (switchless.c, cg_sl_setup). */
+            cc_enclave_result_t rc = cg_sl_check_feature(features, i);
+            if (rc != CC_SUCCESS)
+                return rc;
             break;
+        }
         case CGEAR_FEATURE_RESOURCES:
             if (features[i].feature_desc == NULL) {
                 cg_log_error("cc_enclave_create: CGEAR_FEATURE_RESOURCES needs a cgear_resources_t");
@@ -416,6 +421,8 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     }
     if (rc == CC_SUCCESS)
         rc = make_window(e);
+    if (rc == CC_SUCCESS)
+        rc = cg_sl_setup(e, features, features_count);
     /* On a system install the launcher makes the key block; the host never
      * sees it. */
     if (rc == CC_SUCCESS && cg_launcher() == NULL && (e->keys_fd = cg_make_keys_fd(e)) < 0)

@@ -12,9 +12,9 @@
 
 #include "futex.h"
 
-/* Spin this many times before sleeping: a round trip is a few microseconds
- * when both sides run on their own cores, far less than a futex sleep. */
-#define CG_SPIN 2000
+/* CG_SPIN (channel.h): spin this many times before sleeping by default: a
+ * round trip is a few microseconds when both sides run on their own cores,
+ * far less than a futex sleep. Switchless channels set their own limit. */
 
 int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t index, uint32_t me)
 {
@@ -29,12 +29,14 @@ int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t 
     ch->cap = (size_t)(slot_size - CG_SLOT_HDR_SIZE);
     ch->me = me;
     ch->peer = me == CG_TURN_HOST ? CG_TURN_ENCLAVE : CG_TURN_HOST;
+    ch->spin = CG_SPIN;
     return 0;
 }
 
 cc_enclave_result_t cg_chan_wait(struct cg_chan *ch)
 {
-    for (unsigned spin = 0;; spin++) {
+    uint32_t limit = ch->spin;
+    for (uint32_t spin = 0;; spin++) {
         uint32_t v = atomic_load_explicit(&ch->slot->turn, memory_order_acquire);
         if (v == ch->me)
             return CC_SUCCESS;
@@ -42,7 +44,7 @@ cc_enclave_result_t cg_chan_wait(struct cg_chan *ch)
             return CC_ERROR_ENCLAVE_LOST;
         if (v != ch->peer)
             return CC_ERROR_PROTOCOL;
-        if (spin < CG_SPIN) {
+        if (limit == CG_SPIN_FOREVER || spin < limit) {
             cg_cpu_relax();
             continue;
         }

@@ -22,7 +22,11 @@ struct cg_chan {
     size_t cap;     /* bytes in data */
     uint32_t me;    /* CG_TURN_HOST or CG_TURN_ENCLAVE */
     uint32_t peer;
+    uint32_t spin;  /* polls of the turn before sleeping; CG_SPIN_FOREVER: never sleep */
 };
+
+/* Default spin limit of a channel (cg_chan_init). */
+#define CG_SPIN 2000u
 
 /* A function that serves a request received while waiting for a response
  * (OCALLs on the host, nested ECALLs in the enclave). */

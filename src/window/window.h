@@ -63,7 +63,15 @@ struct cg_window_hdr {
     uint64_t total_size;     /* size of the whole window */
     _Atomic uint32_t state;  /* enum cg_window_state */
     uint32_t enclave_status; /* CG_STATE_FAILED: why, as cc_enclave_result_t */
+    /* Switchless workers (docs/architecture.md, "Switchless calls"): the
+     * last sl_count slots are served by threads that poll sl_spin times
+     * (CG_SPIN_FOREVER: always) before they sleep. 0: none. */
+    uint32_t sl_count;
+    uint32_t sl_spin;
 };
+
+/* A spin limit meaning "never sleep" (WORKERS_POLICY_BUSY). */
+#define CG_SPIN_FOREVER UINT32_MAX
 
 #define CG_WINDOW_F_DEBUG 0x1u
 

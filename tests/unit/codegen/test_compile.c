@@ -162,6 +162,40 @@ static void test_sem(void **state)
     gen_and_compile("sem", NULL);
 }
 
+/* Switchless functions: f_async() for each trusted one marked
+ * transition_using_threads (none for OCALLs or other functions); the
+ * declarations of _u.h are compared with a golden file, and the whole
+ * output compiled like every fixture. */
+static void test_switchless(void **state)
+{
+    char dir[512], pdir[512], edl[600];
+    (void)state;
+    assert_int_equal(setenv("CGEAR_EDL_DIR", CG_SYSTEM_EDL_DIR, 1), 0);
+    gen_and_compile("switchless", NULL);
+    snprintf(dir, sizeof dir, "%s/switchless", g_tmp);
+    assert_int_equal(sh("grep -E '^cc_enclave_result_t ' %s/switchless_u.h > %s/decls && diff -u %s/switchless_u_decls.expected "
+                        "%s/decls",
+                        dir, dir, CG_TEST_EDL_DIR, dir),
+                     0);
+    /* With --use-prefix the async proxy carries the prefix too. */
+    make_dir(pdir, sizeof pdir, "switchless_prefix");
+    snprintf(edl, sizeof edl, "%s/switchless.edl", CG_TEST_EDL_DIR);
+    assert_int_equal(codegen("--use-prefix", "--untrusted", "--untrusted-dir", pdir, edl, NULL), 0);
+    assert_int_equal(sh("grep -q '^cc_enclave_result_t switchless_sl_add_async(cc_enclave_t \\*enclave, int \\*task_id, "
+                        "int \\*retval, int a, int b);' %s/switchless_u.h",
+                        pdir),
+                     0);
+    unsetenv("CGEAR_EDL_DIR");
+    /* task_id is the async proxy's own parameter: reserved in switchless
+     * trusted functions only (sl_task_id_ok above uses it freely). */
+    assert_int_equal(sh("printf 'enclave { trusted { public void f(int task_id) transition_using_threads; }; };' > "
+                        "%s/tid.edl",
+                        pdir),
+                     0);
+    snprintf(edl, sizeof edl, "%s/tid.edl", pdir);
+    assert_int_equal(codegen("--untrusted", "--untrusted-dir", pdir, edl, NULL), 1);
+}
+
 /* --trusted-dir and --untrusted-dir each receive only their side; with
  * --header-only only the headers; --use-prefix renames the host proxies
  * only (edger8r's definition). */
@@ -299,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_all_types), cmocka_unit_test(test_rt),      cmocka_unit_test(test_empty),
         cmocka_unit_test(test_secgear_style), cmocka_unit_test(test_imports), cmocka_unit_test(test_cli),
         cmocka_unit_test(test_sem), cmocka_unit_test(test_cli_dirs), cmocka_unit_test(test_big_edl),
+        cmocka_unit_test(test_switchless),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
