@@ -90,6 +90,14 @@ cc_enclave_result_t cg_report_build(const struct cg_report *f, EVP_PKEY *key, ui
                                     char *why, size_t why_len);
 
 /**
+ * cg_report_set_request() - point @f's nonce, user data and public key at
+ * the bytes of a report request (struct cg_sys_report_req and its bytes,
+ * src/abi/sys_ocall.h) already checked by cg_report_request_check(); they
+ * live as long as @req.
+ */
+void cg_report_set_request(struct cg_report *f, const uint8_t *req);
+
+/**
  * cg_report_build_platform() - cg_report_build() signed by platform @p with
  * its certificate (and an empty cabundle: the dev platform is self-signed);
  * @f's certificate and cabundle are ignored.

@@ -18,6 +18,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "attest.h"
+#include "sys_ocall.h"
 
 #define WHY(code, ...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0, (code))
 #define SAY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
@@ -254,6 +255,19 @@ cc_enclave_result_t cg_report_build(const struct cg_report *f, EVP_PKEY *key, ui
     free(payload);
     free(tbs);
     return rc;
+}
+
+void cg_report_set_request(struct cg_report *f, const uint8_t *req)
+{
+    struct cg_sys_report_req r;
+    memcpy(&r, req, sizeof r);
+    const uint8_t *q = req + sizeof r;
+    f->nonce = r.nonce_len ? q : NULL;
+    f->nonce_len = r.nonce_len;
+    f->user_data = r.user_data_len ? q + r.nonce_len : NULL;
+    f->user_data_len = r.user_data_len;
+    f->public_key = r.public_key_len ? q + r.nonce_len + r.user_data_len : NULL;
+    f->public_key_len = r.public_key_len;
 }
 
 cc_enclave_result_t cg_report_build_platform(const struct cg_report *f, const struct cg_platform *p, uint8_t **out,

@@ -24,7 +24,7 @@
 /* How long an enclave may take to start serving. */
 #define CG_START_TIMEOUT_S 20
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+int cg_write_all(int fd, const uint8_t *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(fd, p, n);
@@ -44,7 +44,7 @@ static int sealed_copy(const char *name, const uint8_t *p, size_t len)
     int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return -1;
-    if (write_all(fd, p, len) != 0 ||
+    if (cg_write_all(fd, p, len) != 0 ||
         fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
         close(fd);
         return -1;

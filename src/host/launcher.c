@@ -55,20 +55,6 @@ const char *cg_launcher(void)
     return g_system ? g_path : NULL;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Run the launcher with @args, the image @image_fd (or -1) on descriptor 9,
  * @in on stdin; collect stdout (up to @max bytes) and its error line. */
 static cc_enclave_result_t run(char *const args[], int image_fd, const uint8_t *in, size_t in_len, size_t max,
@@ -84,7 +70,7 @@ static cc_enclave_result_t run(char *const args[], int image_fd, const uint8_t *
         goto fail_pipes;
     }
     /* The request is small (well under a pipe's buffer): written up front. */
-    if (in_len > 0 && write_all(pin[1], in, in_len) != 0) {
+    if (in_len > 0 && cg_write_all(pin[1], in, in_len) != 0) {
         snprintf(err, err_len, "cannot pass the request: %s", strerror(errno));
         goto fail_pipes;
     }

@@ -97,9 +97,6 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
         cg_log_error("refused a report request for enclave '%s': %s", e->manifest.name, why);
         return rc == CC_ERROR_BAD_PARAMETERS ? CC_ERROR_RA_GET_REPORT_INPUT : rc;
     }
-    struct cg_sys_report_req r;
-    memcpy(&r, req, sizeof r);
-    const uint8_t *q = req + sizeof r;
     struct cg_report f;
     memset(&f, 0, sizeof f);
     snprintf(f.module_id, sizeof f.module_id, "%s", e->manifest.name);
@@ -110,12 +107,7 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
         memcpy(f.signer, e->signer, sizeof f.signer);
     f.debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0 || !e->is_signed;
     f.security_version = e->security_version;
-    f.nonce = r.nonce_len ? q : NULL;
-    f.nonce_len = r.nonce_len;
-    f.user_data = r.user_data_len ? q + r.nonce_len : NULL;
-    f.user_data_len = r.user_data_len;
-    f.public_key = r.public_key_len ? q + r.nonce_len + r.user_data_len : NULL;
-    f.public_key_len = r.public_key_len;
+    cg_report_set_request(&f, req);
     if (elf_hash(e, f.elf_hash) != 0) {
         cg_platform_close(p);
         return CC_ERROR_GENERIC;

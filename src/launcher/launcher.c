@@ -287,13 +287,7 @@ static int report(int argc, char **argv)
         refuse(1, "SHA-384 failed");
     f.debug = debug || !img.is_signed;
     f.security_version = img.manifest.security_version;
-    const uint8_t *q = req + sizeof r;
-    f.nonce = r.nonce_len ? q : NULL;
-    f.nonce_len = r.nonce_len;
-    f.user_data = r.user_data_len ? q + r.nonce_len : NULL;
-    f.user_data_len = r.user_data_len;
-    f.public_key = r.public_key_len ? q + r.nonce_len + r.user_data_len : NULL;
-    f.public_key_len = r.public_key_len;
+    cg_report_set_request(&f, req);
     uint8_t *out = NULL;
     size_t out_len = 0;
     if (cg_report_build_platform(&f, p, &out, &out_len, why, sizeof why) != CC_SUCCESS)

@@ -35,6 +35,7 @@
 #include "cgear_edge_host.h"
 #include "e2e_u.h"
 #include "enclave.h"
+#include "engine_check.h"
 #include "secgear_dataseal.h"
 #include "sg_ra_report.h"
 #include "attest.h" /* src/attest: the report parser, to look inside */
@@ -1154,13 +1155,9 @@ static void test_seal_debug_keys_differ(void **state)
 #define SEAL_CMD_TEXT "sealed by seal_identity.sh"
 static int seal_command(int argc, char **argv)
 {
-    const char *engine = getenv("CGEAR_ENGINE");
-    char why[256];
-    if (engine != NULL &&
-        !cgear_engine_usable(strcmp(engine, "kvm") == 0 ? KVM_ENCLAVE_TYPE : PROCESS_ENCLAVE_TYPE, why, sizeof why)) {
-        fprintf(stderr, "SKIP: the %s engine cannot run here: %s\n", engine, why);
-        return 77;
-    }
+    int skip = e2e_engine_check();
+    if (skip >= 0)
+        return skip;
     cc_enclave_t ctx = {0};
     cc_enclave_result_t rc = cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx);
     if (rc != CC_SUCCESS) {
@@ -1241,24 +1238,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (argc > 2)
         return seal_command(argc, argv);
-    /* An engine this machine cannot run: skip, loudly - unless this is CI
-     * and the engine is kvm with a usable /dev/kvm, where a skip would hide
-     * a broken engine. */
-    const char *engine = getenv("CGEAR_ENGINE");
-    char why[256];
-    enclave_type_t type = engine && strcmp(engine, "kvm") == 0 ? KVM_ENCLAVE_TYPE : PROCESS_ENCLAVE_TYPE;
-    if (engine != NULL && !cgear_engine_usable(type, why, sizeof why)) {
-        int kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        bool ci = getenv("CI") != NULL && strcmp(getenv("CI"), "true") == 0;
-        if (kvm_fd >= 0)
-            close(kvm_fd);
-        if (type == KVM_ENCLAVE_TYPE && kvm_fd >= 0 && ci) {
-            fprintf(stderr, "FAIL: /dev/kvm is usable but the kvm engine is not: %s\n", why);
-            return 1;
-        }
-        fprintf(stderr, "SKIP: the %s engine cannot run here: %s\n", engine, why);
-        return 77;
-    }
+    /* An engine this machine cannot run: skip, loudly (engine_check.h). */
+    int skip = e2e_engine_check();
+    if (skip >= 0)
+        return skip;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_bad_arguments),
         cmocka_unit_test(test_create_garbage_file),

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "enclave.h"
+#include "engine_check.h"
 #include "secgear_uswitchless.h"
 #include "sl_u.h"
 
@@ -458,23 +459,9 @@ int main(int argc, char **argv)
         return 2;
     }
     g_path = argv[1];
-    const char *engine = getenv("CGEAR_ENGINE");
-    char why[256];
-    enclave_type_t type = engine && strcmp(engine, "kvm") == 0 ? KVM_ENCLAVE_TYPE : PROCESS_ENCLAVE_TYPE;
-    if (engine != NULL && !cgear_engine_usable(type, why, sizeof why)) {
-        /* Under CI a usable /dev/kvm with an unusable kvm engine is a
-         * failure, not a skip (as in e2e_host). */
-        int kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        bool ci = getenv("CI") != NULL && strcmp(getenv("CI"), "true") == 0;
-        if (kvm_fd >= 0)
-            close(kvm_fd);
-        if (type == KVM_ENCLAVE_TYPE && kvm_fd >= 0 && ci) {
-            fprintf(stderr, "FAIL: /dev/kvm is usable but the kvm engine is not: %s\n", why);
-            return 1;
-        }
-        fprintf(stderr, "SKIP: the %s engine cannot run here: %s\n", engine, why);
-        return 77;
-    }
+    int skip = e2e_engine_check(); /* engine_check.h */
+    if (skip >= 0)
+        return skip;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feature_absent),  cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_sync_values),     cmocka_unit_test(test_busy_policy),

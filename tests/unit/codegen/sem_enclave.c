@@ -10,6 +10,7 @@
 
 #include "sem_shared.h"
 #include "sem_t.h"
+#include "sem_deep.h"
 
 sem_seen_t g_sem;
 
@@ -284,19 +285,6 @@ void e_get_seen(uint8_t *buf, size_t len)
 
 /* ---- deep copy ---- */
 
-/* What e_deep_in/e_deep_val compute; test_semantics.c has the same. */
-static uint64_t deep_sum_buf(const struct dbuf *b)
-{
-    return sem_mix(b->len * 1000003u + b->tag, b->data, b->len);
-}
-
-static uint64_t deep_sum_multi(const struct dmulti *m)
-{
-    uint64_t s = m->n;
-    s = sem_mix(s, m->vals, (size_t)m->n * sizeof(int32_t));
-    s = sem_mix(s, m->fixed, 8);
-    return sem_mix(s, m->blob, (size_t)m->n * 2 + 1);
-}
 
 uint64_t e_deep_in(struct dbuf *b, const struct dmulti *m, size_t n)
 {

@@ -28,6 +28,7 @@
 #include "cgear_edge_enclave.h"
 #include "sem_shared.h"
 #include "sem_u.h"
+#include "sem_deep.h"
 #ifdef CG_SEM_REAL_ENCLAVE
 #include <stdio.h>
 #include "enclave.h"
@@ -639,18 +640,6 @@ static int holds_ptr(const uint8_t *buf, size_t len, const void *p)
 }
 #endif
 
-static uint64_t deep_sum_buf(const struct dbuf *b)
-{
-    return sem_mix(b->len * 1000003u + b->tag, b->data, b->len);
-}
-
-static uint64_t deep_sum_multi(const struct dmulti *m)
-{
-    uint64_t s = m->n;
-    s = sem_mix(s, m->vals, (size_t)m->n * sizeof(int32_t));
-    s = sem_mix(s, m->fixed, 8);
-    return sem_mix(s, m->blob, (size_t)m->n * 2 + 1);
-}
 
 static void test_deep_in(void **state)
 {
