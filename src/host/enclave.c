@@ -17,40 +17,13 @@
 #include "host.h"
 #include "image.h"
 #include "log.h"
+#include "fd_util.h"
 #include "switchless.h"
 
 /* Enclave files larger than this are refused before reading them. */
 #define CG_MAX_ENCLAVE_FILE ((size_t)1 << 30)
 /* How long an enclave may take to start serving. */
 #define CG_START_TIMEOUT_S 20
-
-int cg_write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* A sealed memfd holding @len bytes from @p, or -1. */
-static int sealed_copy(const char *name, const uint8_t *p, size_t len)
-{
-    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return -1;
-    if (cg_write_all(fd, p, len) != 0 ||
-        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 /* Decide, from the verified image and the creation flags, whether it may
  * run, and keep what the host needs from it. */
@@ -116,7 +89,7 @@ static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
     }
     /* Copy first, then check the copy: the file can change under us. */
     cc_enclave_result_t rc = CC_ERROR_OUT_OF_MEMORY;
-    int mfd = sealed_copy("cgear-enclave-image", buf, len);
+    int mfd = cg_sealed_memfd("cgear-enclave-image", buf, len);
     if (len)
         munmap(buf, len);
     buf = NULL;
@@ -149,7 +122,7 @@ static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
     if (img.is_image) {
         /* The engine execs the ELF alone; it is copied out of the sealed,
          * verified image, so it is the verified bytes. */
-        int efd = sealed_copy("cgear-enclave-elf", img.elf, img.elf_len);
+        int efd = cg_sealed_memfd("cgear-enclave-elf", img.elf, img.elf_len);
         if (efd < 0) {
             cg_log_error("cannot copy the enclave ELF of %s: %s", path, strerror(errno));
             rc = CC_ERROR_OUT_OF_MEMORY;

@@ -117,9 +117,6 @@ cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, u
                                    const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
                                    uint32_t pubkey_len, uint8_t **out, size_t *out_len);
 
-/* enclave.c: write all @n bytes (retrying short writes and EINTR); 0 or -1. */
-int cg_write_all(int fd, const uint8_t *p, size_t n);
-
 /* launcher.c: the system install's cgear-launcher (src/launcher/launcher.h),
  * or NULL when this process uses the per-user development platform. */
 const char *cg_launcher(void);

@@ -11,12 +11,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "enclave_keys.h"
+#include "fd_util.h"
 #include "host.h"
 #include "log.h"
 #include "platform.h"
@@ -36,7 +34,7 @@ int cg_make_keys_fd(const struct cg_enclave *e)
         cg_platform_key_block(NULL, e->measurement, e->is_signed ? e->signer : NULL, e->security_version, debug, &k);
     }
     cg_platform_close(p);
-    int fd = cg_keys_memfd(&k);
+    int fd = cg_sealed_memfd("cgear-keys", &k, sizeof k);
     explicit_bzero(&k, sizeof k);
     if (fd < 0)
         cg_log_error("cannot pass the key block to the enclave: %s", strerror(errno));

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "attest.h"
+#include "fd_util.h"
 #include "host.h"
 #include "launcher.h"
 #include "log.h"

@@ -8,13 +8,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "fd_util.h"
 #include "host.h"
 
 extern const unsigned char cg_monitor_image[];
@@ -27,29 +25,9 @@ static char g_why[160];
 static void make(void)
 {
     size_t len = (size_t)(cg_monitor_image_end - cg_monitor_image);
-    int fd = memfd_create("cgear-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0) {
-        snprintf(g_why, sizeof(g_why), "memfd_create for cgear-monitor failed: %s", strerror(errno));
-        return;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, cg_monitor_image + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            snprintf(g_why, sizeof(g_why), "cannot write cgear-monitor to its memfd: %s", strerror(errno));
-            close(fd);
-            return;
-        }
-        off += (size_t)n;
-    }
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
-        snprintf(g_why, sizeof(g_why), "cannot seal the cgear-monitor memfd: %s", strerror(errno));
-        close(fd);
-        return;
-    }
-    g_fd = fd;
+    g_fd = cg_sealed_memfd("cgear-monitor", cg_monitor_image, len);
+    if (g_fd < 0)
+        snprintf(g_why, sizeof(g_why), "cannot put cgear-monitor into a sealed memfd: %s", strerror(errno));
 }
 
 int cg_monitor_exe_fd(char *why, size_t why_len)

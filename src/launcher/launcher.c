@@ -30,6 +30,7 @@
 #include "attest.h"
 #include "enclave.h"
 #include "enclave_keys.h"
+#include "fd_util.h"
 #include "image.h"
 #include "launcher.h"
 #include "monitor.h"
@@ -92,20 +93,9 @@ static void drop_root(int status)
 static int monitor_fd(void)
 {
     size_t len = (size_t)(cg_monitor_image_end - cg_monitor_image);
-    int fd = high_fd(memfd_create("cgear-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-    if (fd < 0)
-        refuse(CG_MON_EXIT_LAUNCH, "memfd_create failed: %s", strerror(errno));
-    for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, cg_monitor_image + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            refuse(CG_MON_EXIT_LAUNCH, "cannot write the monitor: %s", strerror(errno));
-        off += (size_t)n;
-    }
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0 ||
-        fchmod(fd, 0111) != 0)
-        refuse(CG_MON_EXIT_LAUNCH, "cannot seal the monitor: %s", strerror(errno));
+    int fd = high_fd(cg_sealed_memfd("cgear-monitor", cg_monitor_image, len));
+    if (fd < 0 || fchmod(fd, 0111) != 0)
+        refuse(CG_MON_EXIT_LAUNCH, "cannot make the monitor's memfd: %s", strerror(errno));
     return fd;
 }
 
@@ -200,16 +190,8 @@ static int launch(int argc, char **argv)
 
     struct cg_image img;
     uint8_t *buf = load_image(&img, debug, CG_MON_EXIT_LAUNCH);
-    for (size_t off = 0; off < img.elf_len;) {
-        ssize_t n = write(elf, img.elf + off, img.elf_len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            refuse(CG_MON_EXIT_LAUNCH, "cannot copy the enclave ELF: %s", strerror(errno));
-        off += (size_t)n;
-    }
-    if (fcntl(elf, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
-        refuse(CG_MON_EXIT_LAUNCH, "cannot seal the enclave ELF: %s", strerror(errno));
+    if (cg_memfd_fill_seal(elf, img.elf, img.elf_len) != 0)
+        refuse(CG_MON_EXIT_LAUNCH, "cannot copy the enclave ELF: %s", strerror(errno));
 
     /* Without a platform the enclave runs, and sealing says it has no keys
      * (as on a development machine without one). */
@@ -217,7 +199,7 @@ static int launch(int argc, char **argv)
     cg_platform_key_block(prc == CC_SUCCESS ? p : NULL, img.measurement, img.is_signed ? img.signer : NULL,
                           img.manifest.security_version, debug, &k);
     cg_platform_close(p);
-    int kfd = high_fd(cg_keys_memfd(&k));
+    int kfd = high_fd(cg_sealed_memfd("cgear-keys", &k, sizeof k));
     explicit_bzero(&k, sizeof k);
     if (kfd < 0)
         refuse(CG_MON_EXIT_LAUNCH, "cannot make the key block: %s", strerror(errno));

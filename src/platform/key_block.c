@@ -5,12 +5,8 @@
  * host runtime on a development platform (src/host/keys.c) and by the
  * privileged launcher on a system platform (src/launcher).
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
+#define _DEFAULT_SOURCE /* explicit_bzero() */
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -70,19 +66,4 @@ cc_enclave_result_t cg_platform_report_key(const struct cg_platform *p, const ui
     memcpy(info + 1, measurement, CG_PLATFORM_ID_LEN);
     memcpy(info + 1 + CG_PLATFORM_ID_LEN, instance, CG_INSTANCE_LEN);
     return cg_platform_derive(p, CG_PLATFORM_LABEL_REPORT, info, sizeof info, key, CG_PLATFORM_SEAL_KEY_LEN);
-}
-
-int cg_keys_memfd(const struct cg_enclave_keys *k)
-{
-    int fd = memfd_create("cgear-keys", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return -1;
-    if (write(fd, k, sizeof *k) != (ssize_t)sizeof *k || lseek(fd, 0, SEEK_SET) != 0 ||
-        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-        int err = errno ? errno : EIO;
-        close(fd);
-        errno = err;
-        return -1;
-    }
-    return fd;
 }

@@ -167,13 +167,6 @@ cc_enclave_result_t cg_report_request_check(const struct cg_platform *p, const u
                                             size_t why_len);
 
 /**
- * cg_keys_memfd() - a sealed, close-on-exec memfd holding @k, positioned at
- * its start: how a key block travels to the enclave (descriptor 8).
- * Returns the descriptor, or -1 with errno set.
- */
-int cg_keys_memfd(const struct cg_enclave_keys *k);
-
-/**
  * cg_platform_seal_key() - the 32-byte sealing key of an enclave:
  * cg_platform_derive(CG_PLATFORM_LABEL_SEAL, info = @policy (1 byte) || @id
  * (48 bytes)), @id being the measurement for CG_SEAL_POLICY_MEASUREMENT or
