@@ -27,6 +27,8 @@
 #define FUTEX_CMD_MASK 0x7f /* drops FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
 
 static int64_t g_next_tid = 2;
 
@@ -43,7 +45,30 @@ static inline void wrfsbase(uint64_t v)
     __asm__ volatile("wrfsbase %0" : : "r"(v) : "memory");
 }
 
-static int64_t sys_futex(struct cg_cpu *c, uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utimeout)
+/* A requeue moves sleepers between two futex words. Both must be in the
+ * enclave's private memory: a word in the call window may have a host
+ * thread asleep on it, and moving that thread to a private word would hang
+ * the host (the monitor checks the same). musl's condition variables
+ * requeue their waiters onto the mutex, so without this a broadcast to two
+ * or more waiters would leave all but one asleep for ever. */
+static int64_t sys_futex_requeue(struct cg_cpu *c, uint64_t gpa, uint64_t cmd, uint64_t nwake, uint64_t nmove,
+                                 uint64_t uaddr2, uint64_t val3)
+{
+    if (uaddr2 & 3)
+        return -EINVAL;
+    uint64_t gpa2 = cg_mm_user_gpa(uaddr2, 4, 1);
+    if (gpa2 == 0)
+        return -EFAULT;
+    if (gpa >= cg_boot.window_gpa || gpa2 >= cg_boot.window_gpa)
+        return -EPERM;
+    if ((int32_t)nwake < 0 || (int32_t)nmove < 0)
+        return -EINVAL;
+    return cg_hcall(c, CG_HC_FUTEX, gpa, cmd, (uint32_t)nwake | (uint64_t)(uint32_t)nmove << 32, gpa2,
+                    (uint32_t)val3);
+}
+
+static int64_t sys_futex(struct cg_cpu *c, uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utimeout,
+                         uint64_t uaddr2, uint64_t val3)
 {
     if (uaddr & 3)
         return -EINVAL;
@@ -51,6 +76,8 @@ static int64_t sys_futex(struct cg_cpu *c, uint64_t uaddr, uint64_t op, uint64_t
     if (gpa == 0)
         return -EFAULT;
     uint64_t cmd = op & FUTEX_CMD_MASK;
+    if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE)
+        return sys_futex_requeue(c, gpa, cmd, val, utimeout, uaddr2, val3);
     if (cmd != FUTEX_WAIT && cmd != FUTEX_WAKE)
         return -ENOSYS;
     int64_t timeout_ns = -1;
@@ -173,7 +200,7 @@ static _Noreturn void thread_exit(struct cg_cpu *c)
     if (c->clear_tid) {
         int32_t zero = 0;
         if (cg_copy_to_user(c->clear_tid, &zero, sizeof zero) == 0)
-            sys_futex(c, c->clear_tid, FUTEX_WAKE, 1, 0);
+            sys_futex(c, c->clear_tid, FUTEX_WAKE, 1, 0, 0, 0);
     }
     /* As on Linux, the first thread ending ends nothing else. */
     for (;;)
@@ -251,7 +278,7 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
             ret = 0;
             break;
         case SYS_futex:
-            ret = sys_futex(c, a0, a1, a2, a3);
+            ret = sys_futex(c, a0, a1, a2, a3, a4, a5);
             break;
         case SYS_set_tid_address:
             c->clear_tid = a0;

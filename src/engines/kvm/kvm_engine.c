@@ -2,9 +2,9 @@
  * kvm_engine.c - the kvm engine: each enclave in its own KVM micro-VM run
  * by cgear-monitor (src/monitor/kvm/, guest shim in src/shim/).
  *
- * The probe checks that /dev/kvm can create a VM and a vCPU, and which
- * KVM it is: the engine runs on PVM (paravirtual KVM); the VMX/SVM event
- * path is not built yet, and the probe says so.
+ * The probe checks that /dev/kvm can create a VM and a vCPU, and names
+ * the KVM it found: PVM (paravirtual), Intel VMX or AMD SVM. One shim and
+ * one monitor serve all three (docs/engines.md says what differs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,7 @@ static bool kvm_probe(char *why, size_t why_len)
     int vm = ioctl(fd, KVM_CREATE_VM, 0);
     int vcpu = vm >= 0 ? ioctl(vm, KVM_CREATE_VCPU, 0) : -1;
     int err = errno;
-    bool pvm = vcpu >= 0 && cg_kvm_is_pvm(vcpu);
+    enum cg_kvm_kind kind = vcpu >= 0 ? cg_kvm_kind(vcpu) : CG_KVM_VMX;
     if (vcpu >= 0)
         close(vcpu);
     if (vm >= 0)
@@ -41,12 +41,8 @@ static bool kvm_probe(char *why, size_t why_len)
         snprintf(why, why_len, "/dev/kvm cannot create a VM and a vCPU: %s", strerror(err));
         return false;
     }
-    if (!pvm) {
-        snprintf(why, why_len, "this KVM uses VMX/SVM; the kvm engine has been tested only on PVM and is not "
-                               "enabled on VMX/SVM until it is tested there (docs/engines.md)");
-        return false;
-    }
-    snprintf(why, why_len, "KVM micro-VM per enclave (PVM paravirtual KVM), memory held only by cgear-monitor");
+    snprintf(why, why_len, "KVM micro-VM per enclave (%s), memory held only by cgear-monitor",
+             cg_kvm_kind_name(kind));
     return true;
 }
 

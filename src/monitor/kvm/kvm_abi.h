@@ -52,7 +52,9 @@ enum cg_hcall_nr {
     CG_HC_EXIT = 2,      /* a0 = status: the whole enclave ends */
     CG_HC_FAULT = 3,     /* a0 = vector, a1 = error code, a2 = cr2, a3 = rip, a4 = rsp */
     CG_HC_FORBIDDEN = 4, /* a0 = system call number, a1 = rip */
-    CG_HC_FUTEX = 5,     /* a0 = gpa, a1 = op, a2 = val, a3 = timeout ns or -1; ret = result or -errno */
+    CG_HC_FUTEX = 5,     /* a0 = gpa, a1 = op, a2 = val, a3 = timeout ns or -1; ret = result or -errno.
+                          * op REQUEUE/CMP_REQUEUE: a2 = nr_wake | nr_requeue << 32, a3 = gpa2,
+                          * a4 = val3; both words must be private memory */
     CG_HC_TIME = 6,      /* a0 = clock id; ret = ns or -errno */
     CG_HC_CONSOLE = 7,   /* a0 = fd, a1 = length of cpu->buf */
     CG_HC_START_CPU = 8, /* a0 = vCPU index whose start frame is filled */

@@ -1,15 +1,18 @@
 /*
- * pvm_detect.h - is this KVM the PVM variant? Shared by the kvm engine's
- * probe (host runtime) and cgear-monitor: the answer decides the engine's
- * availability and the shim's event setup, so both must ask the same way.
+ * pvm_detect.h - which KVM is this: the PVM variant, or Intel VMX / AMD SVM?
+ * Shared by the kvm engine's probe (host runtime), `cgear doctor` and
+ * cgear-monitor: the answer decides the shim's event setup and whether the
+ * shim's pages can be supervisor-only, so every caller asks the same way.
  */
 #ifndef CGEAR_PVM_DETECT_H
 #define CGEAR_PVM_DETECT_H
 
+#include <cpuid.h>
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #define CG_MSR_PVM_SIGNATURE 0x4b564d11u
 #define CG_PVM_SIGNATURE 0x4d5650u /* "PVM" */
@@ -25,6 +28,40 @@ static inline bool cg_kvm_is_pvm(int vcpu_fd)
     m.h.nmsrs = 1;
     m.e[0].index = CG_MSR_PVM_SIGNATURE;
     return ioctl(vcpu_fd, KVM_GET_MSRS, &m) == 1 && m.e[0].data == CG_PVM_SIGNATURE;
+}
+
+enum cg_kvm_kind { CG_KVM_PVM, CG_KVM_VMX, CG_KVM_SVM };
+
+/* Hardware KVM: the vendor module that is loaded names it (kvm_intel or
+ * kvm_amd); without sysfs, the CPU vendor decides (Hygon runs kvm_amd). */
+static inline enum cg_kvm_kind cg_kvm_hw_kind(void)
+{
+    if (access("/sys/module/kvm_amd", F_OK) == 0)
+        return CG_KVM_SVM;
+    if (access("/sys/module/kvm_intel", F_OK) == 0)
+        return CG_KVM_VMX;
+    unsigned a, b, c, d;
+    if (__get_cpuid(0, &a, &b, &c, &d) && (b == 0x68747541u /* "Auth" */ || b == 0x6f677948u /* "Hygo" */))
+        return CG_KVM_SVM;
+    return CG_KVM_VMX;
+}
+
+/* The kind of the KVM behind @vcpu_fd. */
+static inline enum cg_kvm_kind cg_kvm_kind(int vcpu_fd)
+{
+    return cg_kvm_is_pvm(vcpu_fd) ? CG_KVM_PVM : cg_kvm_hw_kind();
+}
+
+/* "PVM paravirtual KVM", "Intel VMX", "AMD SVM": for logs and doctor. */
+static inline const char *cg_kvm_kind_name(enum cg_kvm_kind k)
+{
+    return k == CG_KVM_PVM ? "PVM paravirtual KVM" : k == CG_KVM_SVM ? "AMD SVM" : "Intel VMX";
+}
+
+/* "pvm", "vmx", "svm": machine-readable (cgear doctor --kvm-kind). */
+static inline const char *cg_kvm_kind_id(enum cg_kvm_kind k)
+{
+    return k == CG_KVM_PVM ? "pvm" : k == CG_KVM_SVM ? "svm" : "vmx";
 }
 
 #endif

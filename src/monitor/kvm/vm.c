@@ -155,11 +155,25 @@ static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
     uint32_t *word = gpa_ptr(vm, h->a[0], 4);
     if (word == NULL || (h->a[0] & 3))
         return -EFAULT;
-    if (h->a[1] == FUTEX_WAKE)
-        return syscall(SYS_futex, word, FUTEX_WAKE, (int)(h->a[2] > 0x7fffffff ? 0x7fffffff : h->a[2]), NULL, NULL,
-                       0) < 0
-                   ? -errno
-                   : 0;
+    if (h->a[1] == FUTEX_WAKE) {
+        long r = syscall(SYS_futex, word, FUTEX_WAKE, (int)(h->a[2] > 0x7fffffff ? 0x7fffffff : h->a[2]), NULL,
+                         NULL, 0);
+        return r < 0 ? -errno : r;
+    }
+    if (h->a[1] == FUTEX_REQUEUE || h->a[1] == FUTEX_CMP_REQUEUE) {
+        /* Private memory only: a host thread asleep on a window word must
+         * never be moved to a word the host cannot wake. */
+        uint32_t *word2 = gpa_ptr(vm, h->a[3], 4);
+        if (word2 == NULL || (h->a[3] & 3))
+            return -EFAULT;
+        if (h->a[0] + 4 > vm->ram_size || h->a[3] + 4 > vm->ram_size)
+            return -EPERM;
+        int nwake = (int)(uint32_t)h->a[2], nmove = (int)(uint32_t)(h->a[2] >> 32);
+        if (nwake < 0 || nmove < 0)
+            return -EINVAL;
+        long r = syscall(SYS_futex, word, (int)h->a[1], nwake, (unsigned long)nmove, word2, (uint32_t)h->a[4]);
+        return r < 0 ? -errno : r;
+    }
     if (h->a[1] != FUTEX_WAIT)
         return -ENOSYS;
     struct timespec ts, *tp = NULL;
