@@ -101,20 +101,37 @@ static int64_t sys_clock_gettime(struct cg_cpu *c, uint64_t clk, uint64_t uts)
     return cg_copy_to_user(uts, ts, sizeof ts);
 }
 
-static int64_t sys_getrandom(uint64_t ubuf, uint64_t len)
+/* RDRAND where the guest's CPUID lists it (on VMX it is a #UD otherwise),
+ * else the host kernel's entropy through the monitor. */
+static int64_t sys_getrandom(struct cg_cpu *c, uint64_t ubuf, uint64_t len)
 {
     if (len > 256)
         len = 256; /* short reads are allowed; callers loop */
     uint8_t tmp[256];
-    for (uint64_t i = 0; i < len; i += 8) {
-        uint64_t v = 0;
-        unsigned char ok = 0;
-        for (int tries = 0; tries < 100 && !ok; tries++)
-            __asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-        if (!ok)
-            return i == 0 ? -EAGAIN : (int64_t)i;
-        for (uint64_t k = 0; k < 8 && i + k < len; k++)
-            tmp[i + k] = (uint8_t)(v >> (8 * k));
+    if (!(cg_boot.features & CG_FEAT_RDRAND)) {
+        int64_t n = cg_hcall(c, CG_HC_RANDOM, len, 0, 0, 0, 0);
+        if (n <= 0)
+            return n < 0 ? n : -EAGAIN;
+        if ((uint64_t)n > len)
+            n = (int64_t)len;
+        memcpy(tmp, c->buf, (size_t)n);
+        memset(c->buf, 0, (size_t)n);
+        len = (uint64_t)n;
+    } else {
+        for (uint64_t i = 0; i < len; i += 8) {
+            uint64_t v = 0;
+            unsigned char ok = 0;
+            for (int tries = 0; tries < 100 && !ok; tries++)
+                __asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+            if (!ok) {
+                if (i == 0)
+                    return -EAGAIN;
+                len = i; /* a short read of what was made */
+                break;
+            }
+            for (uint64_t k = 0; k < 8 && i + k < len; k++)
+                tmp[i + k] = (uint8_t)(v >> (8 * k));
+        }
     }
     if (cg_copy_to_user(ubuf, tmp, len) != 0)
         return -EFAULT;
@@ -339,7 +356,7 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
             break;
         }
         case SYS_getrandom:
-            ret = sys_getrandom(a0, a1);
+            ret = sys_getrandom(c, a0, a1);
             break;
         case SYS_exit:
             thread_exit(c);

@@ -31,7 +31,9 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 
 int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len)
 {
-    (void)vm;
+    /* CPUID first: KVM checks CR4 against it (FSGSBASE, SMEP). */
+    if (cg_cpuid_set(v, why, why_len) != 0)
+        return -1;
     struct kvm_sregs s;
     if (ioctl(v->fd, KVM_GET_SREGS, &s) != 0) {
         snprintf(why, why_len, "KVM_GET_SREGS: %s", strerror(errno));
@@ -39,6 +41,10 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
     }
     s.cr0 = 0x80050033;                        /* PE MP ET NE WP AM PG */
     s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000;    /* PAE OSFXSR OSXMMEXCPT FSGSBASE */
+    /* SMEP: the shim never runs user pages. Not SMAP: the shim copies
+     * from user memory without STAC. Not on PVM (docs/kvm-pvm.md, section 2). */
+    if (!vm->pvm && (vm->features & CG_FEAT_SMEP))
+        s.cr4 |= 0x100000;
     s.efer = 0x1 | 0x100 | 0x400 | 0x800;      /* SCE LME LMA NXE */
     s.cr3 = v->pml4;
     seg(&s.cs, 0x10, 11, 1);

@@ -60,6 +60,7 @@ enum cg_hcall_nr {
     CG_HC_START_CPU = 8, /* a0 = vCPU index whose start frame is filled */
     CG_HC_CPU_EXIT = 9,  /* this vCPU stops (thread exit) */
     CG_HC_OOM = 10,      /* a0 = bytes requested: the enclave exhausted its budget */
+    CG_HC_RANDOM = 11,   /* a0 = bytes (<= 256) of the host kernel's entropy into cpu->buf; ret = bytes */
 };
 
 /* What the monitor writes into the guest at boot (per vCPU area). */
@@ -112,6 +113,7 @@ struct cg_boot {
     uint64_t debug;
     uint64_t pml4_gpa;
     uint64_t pvm;           /* 1: PVM event ABI, 0: VMX/SVM (IDT/SYSCALL) */
+    uint64_t features;      /* CG_FEAT_*: CPU features the guest's CPUID lists */
     uint64_t bitmap_gpa;    /* one bit per pool page, 1 = in use (not user-mapped) */
     uint64_t nseg;          /* ELF segments, for user-pointer checks */
     struct cg_boot_seg {
@@ -120,6 +122,13 @@ struct cg_boot {
     uint64_t keys_len;      /* bytes in keys (0: no key block) */
     uint8_t keys[CG_KEYS_SIZE]; /* struct cg_enclave_keys (enclave_keys.h), served by read(8) once */
 };
+/* cg_boot.features: checked before the shim uses an optional instruction
+ * (on VMX an instruction the guest's CPUID does not list is a #UD). */
+#define CG_FEAT_RDRAND 0x1ull
+#define CG_FEAT_RDSEED 0x2ull
+#define CG_FEAT_FSGSBASE 0x4ull
+#define CG_FEAT_SMEP 0x8ull
+
 #define CG_BOOT_MAGIC 0x746f6f4272616567ull /* "gearBoot" */
 #define CG_BOOT_OFFSET 0x100u
 

@@ -49,10 +49,13 @@ int cg_pt_map(struct cg_vm *vm, uint64_t pml4, uint64_t va, uint64_t gpa, uint64
         uint64_t *e = walk(vm, pml4, va + off, huge ? 1 : 0);
         if (e == NULL || (*e & CG_PTE_P))
             return -1; /* out of table space, or mapped twice */
-        /* Every page carries U: the PVM variant of the test machine spins
-         * forever on supervisor-only pages (docs/kvm-pvm.md). The isolation
-         * boundary is the VM and the monitor, not the shim's pages. */
-        *e = ((gpa + off) & ADDR_MASK) | flags | CG_PTE_P | CG_PTE_U | (huge ? CG_PTE_PS : 0);
+        /* On VMX/SVM the shim, the per-vCPU areas and the page tables are
+         * supervisor-only: enclave code touching them faults. The PVM
+         * variant of the test machine spins forever on supervisor-only
+         * pages (docs/kvm-pvm.md), so there every page carries U; the
+         * boundary that protects the host is the VM and the monitor. */
+        uint64_t u = (flags & CG_PTE_U) || vm->pvm ? CG_PTE_U : 0;
+        *e = ((gpa + off) & ADDR_MASK) | (flags & ~CG_PTE_U) | u | CG_PTE_P | (huge ? CG_PTE_PS : 0);
     }
     return 0;
 }

@@ -232,6 +232,13 @@ static void hcall(struct cg_vcpu *v)
         break;
     case CG_HC_CPU_EXIT:
         pthread_exit(NULL);
+    case CG_HC_RANDOM: {
+        /* The shim's entropy where the CPU has no RDRAND. */
+        size_t n = h.a[0] > sizeof c->buf ? sizeof c->buf : (size_t)h.a[0];
+        long r = syscall(SYS_getrandom, c->buf, n, 0);
+        ret = r < 0 ? -errno : r;
+        break;
+    }
     case CG_HC_OOM:
         if (vm->cfg.debug)
             cg_note("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
@@ -308,6 +315,18 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
         return CG_MON_EXIT_KVM;
     }
     vm->run_size = (size_t)rs;
+    /* vCPU 0 first: which KVM this is decides the page tables (PVM needs
+     * every page user-accessible) and the CPUID decides CR4. */
+    vm->vcpus[0].fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+    if (vm->vcpus[0].fd < 0) {
+        cg_note("KVM_CREATE_VCPU 0 failed: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    vm->pvm = cg_kvm_is_pvm(vm->vcpus[0].fd);
+    if (cg_cpuid_prepare(vm, why, sizeof why) != 0) {
+        cg_note("cannot set the guest's CPUID: %s", why);
+        return CG_MON_EXIT_KVM;
+    }
 
     /* Memory: shim area + ELF + pool (heap, stacks, slack) + pool bitmap. */
     uint64_t pool = round_up(cfg->heap_size + (uint64_t)cfg->threads * cfg->stack_size + 16 * MIB, 2 * MIB);
@@ -412,7 +431,8 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
             cg_note("no room for the page tables of vCPU %u", i);
             return CG_MON_EXIT_KVM;
         }
-        v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+        if (i != 0)
+            v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
         if (v->fd < 0) {
             cg_note("KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
             return CG_MON_EXIT_KVM;
@@ -422,9 +442,8 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
             cg_note("cannot map kvm_run of vCPU %u", i);
             return CG_MON_EXIT_KVM;
         }
-        if (i == 0)
-            vm->pvm = cg_kvm_is_pvm(v->fd);
         b->pvm = vm->pvm;
+        b->features = vm->features;
         if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
             cg_note("cannot set up vCPU %u: %s", i, why);
             return CG_MON_EXIT_KVM;

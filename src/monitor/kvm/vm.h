@@ -35,7 +35,8 @@ struct cg_vm {
     struct cg_vm_config cfg;
     int kvm_fd, vm_fd;
     size_t run_size;
-    bool pvm;
+    bool pvm;            /* the PVM variant: every page user-accessible (docs/kvm-pvm.md) */
+    uint64_t features;   /* CG_FEAT_*: what the filtered CPUID offers the guest */
     /* private guest-physical memory [0, ram_size) */
     uint8_t *ram;
     uint64_t ram_size;
@@ -69,6 +70,11 @@ uint64_t cg_pt_clone_top(struct cg_vm *vm, uint64_t base);
 /* loader.c: ELF into guest memory; fills boot->entry, segments, brk */
 int cg_load_elf(struct cg_vm *vm, uint64_t pml4, const uint8_t *elf, size_t len, char *why, size_t why_len);
 int cg_build_stack(struct cg_vm *vm, const uint8_t *elf, size_t len, char *why, size_t why_len);
+
+/* cpuid.c: the filtered CPUID of every vCPU (prepare once per VM, before
+ * the first vCPU's registers; fills vm->features) */
+int cg_cpuid_prepare(struct cg_vm *vm, char *why, size_t why_len);
+int cg_cpuid_set(struct cg_vcpu *v, char *why, size_t why_len);
 
 /* arch.c: a vCPU's initial register state */
 int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len);
