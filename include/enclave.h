@@ -209,6 +209,22 @@ CC_API_SPEC int cgear_enclave_pid(const cc_enclave_t *enclave);
  */
 CC_API_SPEC cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave);
 
+/**
+ * cgear_enclave_lost_reason() - why a lost enclave ended, in words.
+ * @enclave: a context filled by cc_enclave_create().
+ * @buf: receives a NUL-terminated line, e.g. "the enclave crashed: page
+ *       fault (#PF) at rip 0x401234 (fault address 0x8, ...)"; the empty
+ *       string while the enclave is alive.
+ * @len: size of @buf (320 bytes always suffice).
+ *
+ * The same text the runtime logs when it notices the loss, for programs
+ * that log elsewhere or run with CGEAR_LOG=quiet.
+ * Return: CC_SUCCESS; CC_ERROR_INVALID_ENCLAVE_ID for a context not in use;
+ * CC_ERROR_BAD_PARAMETERS if @buf is NULL or @len is 0;
+ * CC_ERROR_SHORT_BUFFER if the text does not fit (@buf is then empty).
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_lost_reason(const cc_enclave_t *enclave, char *buf, size_t len);
+
 /* Sizes of the identity values below: SHA-384 digests. */
 #define CGEAR_MEASUREMENT_SIZE 48u
 #define CGEAR_SIGNER_SIZE 48u

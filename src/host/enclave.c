@@ -474,6 +474,27 @@ cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave)
     return atomic_load(&e->lost) ? e->lost_reason : CC_SUCCESS;
 }
 
+cc_enclave_result_t cgear_enclave_lost_reason(const cc_enclave_t *enclave, char *buf, size_t len)
+{
+    if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    if (buf == NULL || len == 0)
+        return CC_ERROR_BAD_PARAMETERS;
+    struct cg_enclave *e = enclave->private_data;
+    buf[0] = '\0';
+    if (!atomic_load(&e->lost))
+        return CC_SUCCESS;
+    pthread_mutex_lock(&e->lock);
+    size_t n = strlen(e->lost_what);
+    if (n >= len) {
+        pthread_mutex_unlock(&e->lock);
+        return CC_ERROR_SHORT_BUFFER;
+    }
+    memcpy(buf, e->lost_what, n + 1);
+    pthread_mutex_unlock(&e->lock);
+    return CC_SUCCESS;
+}
+
 /* The measurement and signer are fixed at creation; reading them needs no lock. */
 static const struct cg_enclave *live(const cc_enclave_t *enclave)
 {

@@ -60,6 +60,7 @@ struct cg_enclave {
     atomic_bool lost;
     atomic_bool destroying;
     cc_enclave_result_t lost_reason;
+    char lost_what[320]; /* why, in words (under lock): cgear_enclave_lost_reason() */
 
     /* Standalone enclaves (attach.c): non-NULL when this context is
      * attached to an enclave another process holds; it then owns no

@@ -48,6 +48,9 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
     bool was = atomic_exchange(&e->lost, true);
     if (!was) {
         e->lost_reason = reason;
+        pthread_mutex_lock(&e->lock);
+        snprintf(e->lost_what, sizeof e->lost_what, "%s", what != NULL ? what : cc_enclave_res2_str(reason));
+        pthread_mutex_unlock(&e->lock);
         if (!atomic_load(&e->destroying) && what != NULL)
             cg_log_error("enclave '%s' (pid %d, %s engine) lost: %s", e->manifest.name, (int)e->pid,
                          engine_label(e), what);
