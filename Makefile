@@ -5,7 +5,7 @@ TEST_BUILD ?= build-test
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-asan test-valgrind test-fuzz fuzz install doctor clean bench
+.PHONY: all deps build demo test test-asan test-valgrind test-fuzz fuzz install doctor clean bench kvm-summary
 
 all: build
 
@@ -27,15 +27,26 @@ SECONDS    ?= 300
 
 # The whole suite: everything under ASan/UBSan, then the valgrind pass and
 # the install test on the plain build, then each fuzzer briefly.
-test: test-asan test-valgrind test-fuzz
+# Then the kvm tests once more on the emulated SVM machine, and a summary
+# of the KVMs exercised (a run where no kvm test ran fails).
+test: test-asan test-valgrind test-fuzz test-kvm-vm kvm-summary
 
 test-asan: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCGEAR_SANITIZE=ON
 	cmake --build $(TEST_BUILD) -j $(JOBS)
-	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -LE valgrind
+	$(TEST_BUILD)/tools/cgear/cgear doctor --kvm-kind > $(TEST_BUILD)/kvm-kind.txt 2>/dev/null || true
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -LE valgrind --output-junit junit.xml
 
 test-valgrind: build
-	cd $(BUILD) && ctest --output-on-failure -L 'valgrind|install|plain'
+	$(BUILD)/tools/cgear/cgear doctor --kvm-kind > $(BUILD)/kvm-kind.txt 2>/dev/null || true
+	cd $(BUILD) && ctest --output-on-failure -L 'valgrind|install|plain' --output-junit junit-valgrind.xml
+
+# Which KVMs the kvm tests ran on, natively and emulated (scripts/kvm-summary.py).
+kvm-summary:
+	@python3 scripts/kvm-summary.py \
+	    --native "$$(cat $(TEST_BUILD)/kvm-kind.txt 2>/dev/null || echo none)" $(TEST_BUILD)/junit.xml \
+	    --native "$$(cat $(BUILD)/kvm-kind.txt 2>/dev/null || echo none)" $(BUILD)/junit-valgrind.xml \
+	    --emulated $(BUILD)/kvm-vm/ctest-kvm.xml
 
 # Every libFuzzer harness for a short time (CGEAR_FUZZ_SECONDS each).
 test-fuzz: deps
