@@ -1,4 +1,5 @@
 /* Enclave half of the end-to-end tests. */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,22 @@ int ecall_crash(int how)
         return (int)(*(volatile uint64_t *)(uintptr_t)0x70000000ull & 0x7f);
     }
     return -1;
+}
+
+/* FUTEX_CMP_REQUEUE from the enclave (musl's condition variables requeue
+ * waiters onto the mutex): the result, or -errno. which: 0 = private words,
+ * wrong expected value; 1 = private words, right value; 2 = onto the kvm
+ * engine's call window (CG_G_WINDOW_VA), which must be refused. */
+#define FUTEX_CMP_REQUEUE 4 /* linux/futex.h: not in musl's headers */
+#define FUTEX_PRIVATE_FLAG 128
+
+int ecall_futex_requeue(int which)
+{
+    static int a = 5, b;
+    int *to = which == 2 ? (int *)(uintptr_t)0x200000000000ull : &b;
+    long r = syscall(SYS_futex, &a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 1, (void *)(uintptr_t)1, to,
+                     which == 0 ? 6 : 5);
+    return r < 0 ? -errno : (int)r;
 }
 
 /* Allocate far past the manifest's heap: must fail cleanly, not kill. */

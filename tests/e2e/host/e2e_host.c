@@ -556,6 +556,26 @@ static void test_escape_read_cpu_area(void **state)
     expect_supervisor_fault(17, 0x70000000ull);
 }
 
+/* Futex requeue (musl's condition-variable broadcast): works between
+ * private words on every engine, never onto the kvm engine's window. */
+static void test_futex_requeue(void **state)
+{
+    (void)state;
+    cc_enclave_t ctx = {0};
+    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    int r = 1;
+    assert_int_equal(ecall_futex_requeue(&ctx, &r, 0), CC_SUCCESS);
+    assert_int_equal(r, -EAGAIN);
+    assert_int_equal(ecall_futex_requeue(&ctx, &r, 1), CC_SUCCESS);
+    assert_int_equal(r, 0);
+    if (cgear_enclave_engine(&ctx) == KVM_ENCLAVE_TYPE) {
+        assert_int_equal(ecall_futex_requeue(&ctx, &r, 2), CC_SUCCESS);
+        assert_int_equal(r, -EPERM);
+    }
+    assert_int_equal(cgear_enclave_status(&ctx), CC_SUCCESS);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+}
+
 /* The loss reason in words: empty while alive, the cause once lost. */
 static void test_lost_reason(void **state)
 {
@@ -1369,6 +1389,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_escape_write_page_tables),
         cmocka_unit_test(test_escape_read_cpu_area),
         cmocka_unit_test(test_lost_reason),
+        cmocka_unit_test(test_futex_requeue),
         cmocka_unit_test(test_spin_forever_destroyed),
         cmocka_unit_test(test_create_destroy_cycles),
         cmocka_unit_test(test_killed_during_call),
