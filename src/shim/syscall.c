@@ -24,6 +24,7 @@
                             CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED)
 #define ARCH_SET_FS 0x1002
 #define PR_SET_DUMPABLE 4
+#define USER_CANONICAL_END 0x0000800000000000ull /* first non-canonical address */
 #define FUTEX_CMD_MASK 0x7f /* drops FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -228,6 +229,11 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
 {
     uint64_t nr = r->rax;
     uint64_t a0 = r->rdi, a1 = r->rsi, a2 = r->rdx, a3 = r->r10, a4 = r->r8, a5 = r->r9;
+    /* SYSRETQ to a non-canonical RIP faults in supervisor mode on Intel,
+     * on the user's stack. The loader keeps code below 1 GiB so it cannot
+     * happen; refuse it here too, in case that ever changes. */
+    if (r->rip >= USER_CANONICAL_END)
+        cg_die_fault(13, 0, 0, r->rip, r->rsp);
     const struct cg_syscall_rule *rule = rule_of(nr);
     if (rule == NULL)
         cg_die_forbidden(nr, r->rip);
@@ -245,7 +251,7 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
     case CG_SC_SET_FS:
         if (a0 != ARCH_SET_FS)
             cg_die_forbidden(nr, r->rip);
-        if ((int64_t)a1 < 0)
+        if (a1 >= USER_CANONICAL_END) /* WRFSBASE would #GP in the shim */
             return (void)(r->rax = (uint64_t)-EPERM);
         r->fsbase = a1;
         wrfsbase(a1);

@@ -210,6 +210,8 @@ int ecall_crash(int how)
     }
     case 17: /* read this vCPU's private area (saved registers, hypercall block) */
         return (int)(*(volatile uint64_t *)(uintptr_t)0x70000000ull & 0x7f);
+    case 18: /* a non-canonical thread pointer (WRFSBASE would fault in the shim) */
+        return syscall(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, 0x0000800000000000ull) == -1 ? errno : 0;
     }
     return -1;
 }

@@ -576,6 +576,21 @@ static void test_futex_requeue(void **state)
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
 }
 
+/* arch_prctl(ARCH_SET_FS) with a non-canonical address: EPERM, as on
+ * Linux, and the enclave lives on. */
+static void test_set_fs_noncanonical(void **state)
+{
+    (void)state;
+    cc_enclave_t ctx = {0};
+    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    int r = 0;
+    assert_int_equal(ecall_crash(&ctx, &r, 18), CC_SUCCESS);
+    assert_int_equal(r, EPERM);
+    assert_int_equal(ecall_add(&ctx, &r, 1, 2), CC_SUCCESS);
+    assert_int_equal(r, 3);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+}
+
 /* The loss reason in words: empty while alive, the cause once lost. */
 static void test_lost_reason(void **state)
 {
@@ -1390,6 +1405,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_escape_read_cpu_area),
         cmocka_unit_test(test_lost_reason),
         cmocka_unit_test(test_futex_requeue),
+        cmocka_unit_test(test_set_fs_noncanonical),
         cmocka_unit_test(test_spin_forever_destroyed),
         cmocka_unit_test(test_create_destroy_cycles),
         cmocka_unit_test(test_killed_during_call),
