@@ -48,6 +48,18 @@ kvm-summary:
 	    --native "$$(cat $(BUILD)/kvm-kind.txt 2>/dev/null || echo none)" $(BUILD)/junit-valgrind.xml \
 	    --emulated $(BUILD)/kvm-vm/ctest-kvm.xml
 
+# The emulated SVM machine (docs/testing.md): Debian's stock kernel in
+# qemu-system-x86_64 under TCG (-cpu max: AMD SVM with nested paging)
+# loads kvm_amd and runs cgear doctor, the helloworld demo and the kvm
+# tests of the plain build on it. Needs no /dev/kvm here. Serial log:
+# $(BUILD)/kvm-vm/console.log.
+KVM_VM_TIMEOUT ?= 2400
+KVM_VM_CYCLES  ?= 20
+
+.PHONY: test-kvm-vm
+test-kvm-vm: build
+	KVM_VM_TIMEOUT=$(KVM_VM_TIMEOUT) KVM_VM_CYCLES=$(KVM_VM_CYCLES) scripts/kvm-vm/run-tests.sh $(BUILD)
+
 # Every libFuzzer harness for a short time (CGEAR_FUZZ_SECONDS each).
 test-fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCGEAR_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
