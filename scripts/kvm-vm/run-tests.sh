@@ -17,7 +17,7 @@
 # Environment: KVM_VM_TIMEOUT (s, whole run, 2400), KVM_VM_MEM (6G),
 # KVM_VM_SMP (2), KVM_VM_CYCLES (CGEAR_E2E_CYCLES, 20), KVM_VM_CTEST_ARGS
 # (more ctest arguments, e.g. "-R e2e_kvm"), KVM_VM_EXCLUDE (ctest -E
-# regex; default: the valgrind tests and e2e_switchless_kvm, too slow here), KVM_VM_HEARTBEAT (s between the
+# regex; default: the valgrind tests, far too slow here), KVM_VM_HEARTBEAT (s between the
 # guest's heartbeat lines, 120), KVM_VM_STALL (s of console silence taken
 # as a hang, 3 heartbeats + 60), KVM_VM_CACHE (9p cache mode, loose),
 # KVM_VM_TCG_THREAD (single; multi hangs on QEMU 7.2, docs/testing.md).
@@ -114,7 +114,7 @@ KVM_VM_BUILD=$(q "$build")
 KVM_VM_OUT=$(q "$out")
 KVM_VM_CYCLES=$(q "$cycles")
 KVM_VM_CTEST_ARGS=$(q "${KVM_VM_CTEST_ARGS:-}")
-KVM_VM_EXCLUDE=$(q "${KVM_VM_EXCLUDE-^valgrind|^e2e_switchless_kvm\$}")
+KVM_VM_EXCLUDE=$(q "${KVM_VM_EXCLUDE-^valgrind}")
 KVM_VM_MSIZE=$(q "${KVM_VM_MSIZE:-512000}")
 KVM_VM_CACHE=$(q "${KVM_VM_CACHE:-loose}")
 KVM_VM_HEARTBEAT=$(q "$heartbeat_s")
