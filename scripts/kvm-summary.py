@@ -58,7 +58,7 @@ def main(argv):
         print(f"  {label}: {p} kvm tests passed{extra}")
         total += p
     if total == 0:
-        print("FAIL: no kvm test ran on any KVM (docs/testing.md, 'Which KVMs')")
+        print("FAIL: no kvm test ran on any KVM: run on a machine with /dev/kvm, or fix the emulated SVM machine (docs/testing.md)")
         return 1
     return 0
 
