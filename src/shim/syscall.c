@@ -52,14 +52,22 @@ static inline void wrfsbase(uint64_t v)
  * the host (the monitor checks the same). musl's condition variables
  * requeue their waiters onto the mutex, so without this a broadcast to two
  * or more waiters would leave all but one asleep for ever. */
+/* The guest-physical address of the futex word at @uaddr, or -errno. */
+static int64_t futex_word_gpa(uint64_t uaddr)
+{
+    if (uaddr & 3)
+        return -EINVAL;
+    uint64_t gpa = cg_mm_user_gpa(uaddr, 4, 1);
+    return gpa == 0 ? -EFAULT : (int64_t)gpa;
+}
+
 static int64_t sys_futex_requeue(struct cg_cpu *c, uint64_t gpa, uint64_t cmd, uint64_t nwake, uint64_t nmove,
                                  uint64_t uaddr2, uint64_t val3)
 {
-    if (uaddr2 & 3)
-        return -EINVAL;
-    uint64_t gpa2 = cg_mm_user_gpa(uaddr2, 4, 1);
-    if (gpa2 == 0)
-        return -EFAULT;
+    int64_t g2 = futex_word_gpa(uaddr2);
+    if (g2 < 0)
+        return g2;
+    uint64_t gpa2 = (uint64_t)g2;
     if (gpa >= cg_boot.window_gpa || gpa2 >= cg_boot.window_gpa)
         return -EPERM;
     if ((int32_t)nwake < 0 || (int32_t)nmove < 0)
@@ -71,11 +79,10 @@ static int64_t sys_futex_requeue(struct cg_cpu *c, uint64_t gpa, uint64_t cmd, u
 static int64_t sys_futex(struct cg_cpu *c, uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utimeout,
                          uint64_t uaddr2, uint64_t val3)
 {
-    if (uaddr & 3)
-        return -EINVAL;
-    uint64_t gpa = cg_mm_user_gpa(uaddr, 4, 1);
-    if (gpa == 0)
-        return -EFAULT;
+    int64_t g = futex_word_gpa(uaddr);
+    if (g < 0)
+        return g;
+    uint64_t gpa = (uint64_t)g;
     uint64_t cmd = op & FUTEX_CMD_MASK;
     if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE)
         return sys_futex_requeue(c, gpa, cmd, val, utimeout, uaddr2, val3);

@@ -7,12 +7,8 @@
  * one monitor serve all three (docs/engines.md says what differs).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "host.h"
 #include "log.h"
@@ -20,25 +16,17 @@
 
 static bool kvm_probe(char *why, size_t why_len)
 {
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
+    enum cg_kvm_kind kind;
+    int rc = cg_kvm_detect(&kind);
+    if (rc == -1) {
         if (errno == ENOENT)
             snprintf(why, why_len, "/dev/kvm not found: KVM is not enabled on this machine");
         else
             snprintf(why, why_len, "cannot open /dev/kvm: %s (add the user to the kvm group)", strerror(errno));
         return false;
     }
-    int vm = ioctl(fd, KVM_CREATE_VM, 0);
-    int vcpu = vm >= 0 ? ioctl(vm, KVM_CREATE_VCPU, 0) : -1;
-    int err = errno;
-    enum cg_kvm_kind kind = vcpu >= 0 ? cg_kvm_kind(vcpu) : CG_KVM_VMX;
-    if (vcpu >= 0)
-        close(vcpu);
-    if (vm >= 0)
-        close(vm);
-    close(fd);
-    if (vcpu < 0) {
-        snprintf(why, why_len, "/dev/kvm cannot create a VM and a vCPU: %s", strerror(err));
+    if (rc != 0) {
+        snprintf(why, why_len, "/dev/kvm cannot create a VM and a vCPU: %s", strerror(errno));
         return false;
     }
     snprintf(why, why_len, "KVM micro-VM per enclave (%s), memory held only by cgear-monitor",

@@ -8,6 +8,8 @@
 #define CGEAR_PVM_DETECT_H
 
 #include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <string.h>
@@ -50,6 +52,28 @@ static inline enum cg_kvm_kind cg_kvm_hw_kind(void)
 static inline enum cg_kvm_kind cg_kvm_kind(int vcpu_fd)
 {
     return cg_kvm_is_pvm(vcpu_fd) ? CG_KVM_PVM : cg_kvm_hw_kind();
+}
+
+/* Which KVM /dev/kvm offers, asked of a throw-away VM with one vCPU.
+ * Return: 0 with *@kind set; -1 if /dev/kvm cannot be opened, -2 if it
+ * cannot create a VM and a vCPU (errno tells why, in both cases). */
+static inline int cg_kvm_detect(enum cg_kvm_kind *kind)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int vm = ioctl(fd, KVM_CREATE_VM, 0);
+    int vcpu = vm >= 0 ? ioctl(vm, KVM_CREATE_VCPU, 0) : -1;
+    int err = errno;
+    if (vcpu >= 0) {
+        *kind = cg_kvm_kind(vcpu);
+        close(vcpu);
+    }
+    if (vm >= 0)
+        close(vm);
+    close(fd);
+    errno = err;
+    return vcpu >= 0 ? 0 : -2;
 }
 
 /* "PVM paravirtual KVM", "Intel VMX", "AMD SVM": for logs and doctor. */

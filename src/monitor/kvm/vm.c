@@ -413,6 +413,8 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
         return CG_MON_EXIT_LOAD;
     }
 
+    b->pvm = vm->pvm;
+    b->features = vm->features;
     /* vCPUs: all created now (memory and registers ready), vCPU 0 runs. */
     for (uint32_t i = 0; i < cfg->threads; i++) {
         struct cg_cpu *c = cpu_area(vm, i);
@@ -442,8 +444,6 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
             cg_note("cannot map kvm_run of vCPU %u", i);
             return CG_MON_EXIT_KVM;
         }
-        b->pvm = vm->pvm;
-        b->features = vm->features;
         if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
             cg_note("cannot set up vCPU %u: %s", i, why);
             return CG_MON_EXIT_KVM;
