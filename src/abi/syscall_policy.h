@@ -21,8 +21,12 @@
 enum cg_sc_rule {
     CG_SC_ALLOW,        /* allowed with any arguments */
     CG_SC_ERRNO,        /* not performed; returns -arg */
-    CG_SC_MMAP,         /* anonymous mappings, or MAP_SHARED of the call window fd */
-    CG_SC_CLONE_THREAD, /* clone with CLONE_THREAD|CLONE_VM (threads only, no processes) */
+    CG_SC_MMAP,         /* MAP_PRIVATE|MAP_ANONYMOUS, or MAP_SHARED of the call window fd;
+                           PROT_EXEC answers EACCES (see the CG_MMAP_* masks below) */
+    CG_SC_MPROTECT,     /* allowed without PROT_EXEC; PROT_EXEC answers EACCES */
+    CG_SC_CLONE_THREAD, /* clone with exactly musl's thread flags (CG_CLONE_THREAD_FLAGS) */
+    CG_SC_FUTEX,        /* WAIT, WAKE; REQUEUE/CMP_REQUEUE only with FUTEX_PRIVATE_FLAG
+                           (else EPERM); other known commands ENOSYS */
     CG_SC_SET_FS,       /* arch_prctl(ARCH_SET_FS, ...) only */
     CG_SC_CONSOLE,      /* write/writev to fd 1 or 2 only (the debug console) */
     CG_SC_NODUMP,       /* prctl(PR_SET_DUMPABLE, 0) only */
@@ -36,6 +40,39 @@ struct cg_syscall_rule {
     long arg;
 };
 
+/* Kernel ABI values the rules test, spelled out because the guest shim is
+ * built without kernel headers. */
+#define CG_PROT_EXEC 0x4
+#define CG_MAP_SHARED 0x01
+#define CG_MAP_PRIVATE 0x02
+#define CG_MAP_TYPE 0x0f
+#define CG_MAP_ANONYMOUS 0x20
+#define CG_MAP_GROWSDOWN 0x100   /* a stack mapping: outside RLIMIT_DATA */
+#define CG_MAP_HUGETLB 0x40000
+/* The flags an anonymous mapping is judged by: it must be exactly
+ * MAP_PRIVATE|MAP_ANONYMOUS under this mask. MAP_SHARED anonymous memory
+ * and MAP_GROWSDOWN stacks are not counted by RLIMIT_DATA (the process
+ * engine's memory budget), hugetlb pages come from a system pool. */
+#define CG_MMAP_ANON_MASK (CG_MAP_TYPE | CG_MAP_ANONYMOUS | CG_MAP_GROWSDOWN | CG_MAP_HUGETLB)
+#define CG_MMAP_ANON_OK (CG_MAP_PRIVATE | CG_MAP_ANONYMOUS)
+/* The window mapping: MAP_SHARED (not MAP_SHARED_VALIDATE), not anonymous. */
+#define CG_MMAP_WINDOW_MASK (CG_MAP_TYPE | CG_MAP_ANONYMOUS)
+#define CG_MMAP_WINDOW_OK CG_MAP_SHARED
+
+/* The only clone() an enclave makes: musl's pthread_create(). Anything
+ * else (CLONE_PIDFD, CLONE_NEW*, CLONE_VFORK, an exit signal...) ends the
+ * enclave. */
+#define CG_CLONE_THREAD_FLAGS 0x7d0f00ull /* VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID|DETACHED */
+
+/* futex(2) commands (op & CG_FUTEX_CMD_MASK). */
+#define CG_FUTEX_CMD_MASK 0x7f   /* drops FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
+#define CG_FUTEX_PRIVATE_FLAG 0x80
+#define CG_FUTEX_OP_WAIT 0
+#define CG_FUTEX_OP_WAKE 1
+#define CG_FUTEX_OP_REQUEUE 3
+#define CG_FUTEX_OP_CMP_REQUEUE 4
+#define CG_FUTEX_OP_LAST 13      /* FUTEX_LOCK_PI2: the highest command Linux knows */
+
 #define CG_SC(name, rule, arg) {SYS_##name, #name, rule, arg}
 
 static const struct cg_syscall_rule cg_syscall_policy[] = {
@@ -43,12 +80,12 @@ static const struct cg_syscall_rule cg_syscall_policy[] = {
     CG_SC(brk, CG_SC_ALLOW, 0),
     CG_SC(mmap, CG_SC_MMAP, 0),
     CG_SC(munmap, CG_SC_ALLOW, 0),
-    CG_SC(mprotect, CG_SC_ALLOW, 0),
+    CG_SC(mprotect, CG_SC_MPROTECT, 0),
     CG_SC(madvise, CG_SC_ALLOW, 0),
     CG_SC(mremap, CG_SC_ALLOW, 0),
     /* threads */
     CG_SC(clone, CG_SC_CLONE_THREAD, 0),
-    CG_SC(futex, CG_SC_ALLOW, 0),
+    CG_SC(futex, CG_SC_FUTEX, 0),
     CG_SC(set_tid_address, CG_SC_ALLOW, 0),
     CG_SC(set_robust_list, CG_SC_ALLOW, 0),
     CG_SC(arch_prctl, CG_SC_SET_FS, 0),

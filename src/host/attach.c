@@ -592,6 +592,7 @@ void cg_attach_release(struct cg_enclave *e)
     if (e->window_fd >= 0)
         close(e->window_fd);
     pthread_mutex_destroy(&e->lock);
+    pthread_mutex_destroy(&e->refusals.lock);
     pthread_cond_destroy(&e->slot_free);
     free(e->chans);
     free(e);
@@ -648,6 +649,7 @@ cc_enclave_result_t cg_attach_create(const char *path, enclave_type_t type, uint
     e->elf_fd = e->window_fd = e->pidfd = e->note_fd = -1;
     e->reaped = true; /* not our child: never signal it */
     pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->refusals.lock, NULL);
     pthread_cond_init(&e->slot_free, NULL);
     a->sock = sock;
     a->stop_efd = -1;

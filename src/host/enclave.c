@@ -142,6 +142,10 @@ out:
     return rc;
 }
 
+/* Room above the enclave's memory in the bound on its messages (a small
+ * enclave's headers and fixed-size fields). */
+#define CG_MSG_BOUND_SLACK ((uint64_t)1 << 20)
+
 static cc_enclave_result_t make_window(struct cg_enclave *e)
 {
     uint32_t nslots = e->manifest.threads;
@@ -180,9 +184,14 @@ static cc_enclave_result_t make_window(struct cg_enclave *e)
     e->chans = calloc(nslots, sizeof(*e->chans));
     if (e->chans == NULL)
         return CC_ERROR_OUT_OF_MEMORY;
+    /* No message from the enclave may be larger than all the memory it has
+     * (its image, heap and stacks): an honest one cannot build it. */
+    const struct cg_manifest *m = &e->manifest;
+    uint64_t bound = CG_MSG_BOUND_SLACK + (uint64_t)e->elf_size + m->heap_size + (uint64_t)m->threads * m->stack_size;
     for (uint32_t i = 0; i < nslots; i++) {
         if (cg_chan_init(&e->chans[i], w, size, i, CG_TURN_HOST) != 0)
             return CC_ERROR_GENERIC;
+        e->chans[i].max_in = bound;
         atomic_store(&e->chans[i].slot->turn, CG_TURN_HOST);
     }
     return CC_SUCCESS;
@@ -240,6 +249,7 @@ static void free_enclave(struct cg_enclave *e)
     if (e->note_fd >= 0)
         close(e->note_fd);
     pthread_mutex_destroy(&e->lock);
+    pthread_mutex_destroy(&e->refusals.lock);
     pthread_cond_destroy(&e->slot_free);
     free(e->chans);
     free(e);
@@ -381,6 +391,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     e->elf_fd = e->image_fd = e->window_fd = e->pidfd = e->note_fd = e->keys_fd = -1;
     e->pid = -1;
     pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->refusals.lock, NULL);
     pthread_cond_init(&e->slot_free, NULL);
 
     rc = load_file(e, path);

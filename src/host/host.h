@@ -13,6 +13,7 @@
 
 #include "cgear_manifest.h"
 #include "channel.h"
+#include "log.h"
 #include "enclave.h"
 
 struct cg_engine;
@@ -61,6 +62,7 @@ struct cg_enclave {
     atomic_bool destroying;
     cc_enclave_result_t lost_reason;
     char lost_what[320]; /* why, in words (under lock): cgear_enclave_lost_reason() */
+    struct cg_log_limit refusals; /* log lines about requests this enclave made and we refused */
 
     /* Standalone enclaves (attach.c): non-NULL when this context is
      * attached to an enclave another process holds; it then owns no

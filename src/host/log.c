@@ -5,9 +5,11 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void vlog(const char *kind, const char *fmt, va_list ap)
@@ -43,5 +45,35 @@ void cg_log_info(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     vlog("", fmt, ap);
+    va_end(ap);
+}
+
+void cg_log_error_limited(struct cg_log_limit *l, const char *fmt, ...)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&l->lock);
+    if (now.tv_sec - l->period_start >= (int64_t)CG_LOG_PERIOD_S) {
+        l->period_start = now.tv_sec;
+        l->count = 0;
+    }
+    bool write_it = l->count < CG_LOG_BURST;
+    uint64_t dropped = 0;
+    if (write_it) {
+        l->count++;
+        dropped = l->dropped;
+        l->dropped = 0;
+    } else {
+        l->dropped++;
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (!write_it)
+        return;
+    if (dropped > 0)
+        cg_log_error("(%llu similar lines suppressed: at most %u per %u s)", (unsigned long long)dropped,
+                     CG_LOG_BURST, CG_LOG_PERIOD_S);
+    va_list ap;
+    va_start(ap, fmt);
+    vlog("error: ", fmt, ap);
     va_end(ap);
 }

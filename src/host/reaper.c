@@ -69,11 +69,17 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
     pthread_mutex_unlock(&e->lock);
 }
 
-/* Describe how the child ended, and map it to a result code. */
-static cc_enclave_result_t describe_exit(const siginfo_t *si, char *buf, size_t len)
+/* Describe how the child ended, and map it to a result code. The
+ * monitor's own statuses (110-121) count only when the monitor also wrote
+ * its note (@noted): every monitor failure does, and the enclave cannot
+ * write there (the process engine's enclave never has the pipe, the kvm
+ * engine's only reaches it through the monitor). An enclave that calls
+ * exit_group(116) therefore reads as what it is, not as "no KVM". */
+static cc_enclave_result_t describe_exit(const struct cg_enclave *e, const siginfo_t *si, bool noted, char *buf,
+                                         size_t len)
 {
     if (si->si_code == CLD_EXITED) {
-        switch (si->si_status) {
+        switch (noted ? si->si_status : 0) {
         case CG_MON_EXIT_USAGE:
             snprintf(buf, len, "cgear-monitor refused its arguments (host and monitor out of step)");
             return CC_ERROR_ENGINE_UNAVAILABLE;
@@ -110,6 +116,13 @@ static cc_enclave_result_t describe_exit(const siginfo_t *si, char *buf, size_t 
         }
     }
     int sig = si->si_status;
+    if (sig == SIGSYS && e->engine != NULL && strcmp(e->engine->name, "kvm") == 0) {
+        /* The enclave's system calls never reach the kernel on kvm: this is
+         * cgear-monitor stopped by its own filter (docs/monitor-seccomp.md). */
+        snprintf(buf, len, "killed by SIGSYS: cgear-monitor made a system call outside its own allow-list "
+                           "(docs/monitor-seccomp.md); please report this");
+        return CC_ERROR_ENGINE_UNAVAILABLE;
+    }
     switch (sig) {
     case SIGSYS:
         snprintf(buf, len, "killed by SIGSYS: the enclave made a system call outside the allow-list "
@@ -180,15 +193,12 @@ static void *reaper_main(void *arg)
     id_t id = e->pidfd >= 0 ? (id_t)e->pidfd : (id_t)e->pid;
     while (waitid(idtype, id, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
         ;
-    char what[200], note[300], both[520];
-    cc_enclave_result_t reason = describe_exit(&si, what, sizeof(what));
+    char what[200], note[300];
     read_note(e, note, sizeof note);
-    if (note[0] != '\0' && si.si_code == CLD_EXITED && si.si_status >= CG_MON_EXIT_USAGE) {
-        snprintf(both, sizeof both, "%s", note);
-        cg_enclave_mark_lost(e, reason, both);
-    } else {
-        cg_enclave_mark_lost(e, reason, what);
-    }
+    cc_enclave_result_t reason = describe_exit(e, &si, note[0] != '\0', what, sizeof(what));
+    /* The monitor's words are more precise than the status (where it
+     * faulted, which call); the status alone when it said nothing. */
+    cg_enclave_mark_lost(e, reason, note[0] != '\0' && si.si_code == CLD_EXITED ? note : what);
     pthread_mutex_lock(&e->lock);
     e->reaped = true;
     pthread_mutex_unlock(&e->lock);

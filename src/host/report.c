@@ -69,7 +69,7 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
     if (atomic_load(&e->lost))
         return CC_ERROR_ENCLAVE_LOST;
     if (e->attach != NULL) {
-        cg_log_error("cannot attest enclave '%s': it is a standalone enclave; its holder has the image "
+        cg_log_error_limited(&e->refusals, "cannot attest enclave '%s': it is a standalone enclave; its holder has the image "
                      "(docs/cli.md)", e->manifest.name);
         return CC_ERROR_NOT_SUPPORTED;
     }
@@ -82,7 +82,7 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
     struct cg_platform *p = NULL;
     cc_enclave_result_t rc = cg_platform_open(NULL, true, &p, NULL, why, sizeof why);
     if (rc != CC_SUCCESS) {
-        cg_log_error("cannot attest enclave '%s': no platform: %s", e->manifest.name, why);
+        cg_log_error_limited(&e->refusals, "cannot attest enclave '%s': no platform: %s", e->manifest.name, why);
         return rc;
     }
     bool mac_ok = false;
@@ -94,7 +94,7 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
     }
     if (rc != CC_SUCCESS) {
         cg_platform_close(p);
-        cg_log_error("refused a report request for enclave '%s': %s", e->manifest.name, why);
+        cg_log_error_limited(&e->refusals, "refused a report request for enclave '%s': %s", e->manifest.name, why);
         return rc == CC_ERROR_BAD_PARAMETERS ? CC_ERROR_RA_GET_REPORT_INPUT : rc;
     }
     struct cg_report f;
@@ -115,7 +115,7 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
     rc = cg_report_build_platform(&f, p, out, out_len, why, sizeof why);
     cg_platform_close(p);
     if (rc != CC_SUCCESS)
-        cg_log_error("cannot build the report of enclave '%s': %s", e->manifest.name, why);
+        cg_log_error_limited(&e->refusals, "cannot build the report of enclave '%s': %s", e->manifest.name, why);
     return rc;
 }
 

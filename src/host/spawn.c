@@ -60,10 +60,19 @@ struct spawn_args {
     char num[4][24];
 };
 
+/* The child could not start the monitor: say so on the note pipe (the
+ * host trusts a monitor status only with a note, reaper.c) and stop. */
+static _Noreturn void child_fail(int note_fd, const char *what)
+{
+    ssize_t w = write(note_fd, what, strlen(what));
+    (void)w;
+    _exit(CG_MON_EXIT_SPAWN);
+}
+
 static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args *a, pid_t parent)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
-        _exit(CG_MON_EXIT_SPAWN);
+        child_fail(a->note_fd, "the enclave process lost its parent before it started\n");
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -78,11 +87,11 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     int ifd = a->launcher != NULL ? fcntl(e->image_fd, F_DUPFD, 10) : -1;
     if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->keys_fd >= 0 && kfd < 0) ||
         (a->launcher != NULL && ifd < 0))
-        _exit(CG_MON_EXIT_SPAWN);
+        child_fail(a->note_fd, "the enclave process could not duplicate its descriptors\n");
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     if (debug) {
         if (dup2(STDERR_FILENO, 1) < 0)
-            _exit(CG_MON_EXIT_SPAWN);
+            child_fail(nfd, "the enclave process could not set up its console\n");
     } else {
         close(1);
         close(2);
@@ -94,7 +103,7 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
         (bfd >= 0 && dup2(bfd, CG_MON_BPF_FD) < 0) || dup2(xfd, CG_MON_EXE_FD) < 0 ||
         dup2(nfd, CG_MON_NOTE_FD) < 0 || (kfd >= 0 && dup2(kfd, CG_KEYS_FD) < 0) ||
         fcntl(CG_MON_EXE_FD, F_SETFD, FD_CLOEXEC) != 0)
-        _exit(CG_MON_EXIT_SPAWN);
+        child_fail(nfd, "the enclave process could not place its descriptors\n");
     if (bfd < 0)
         close(CG_MON_BPF_FD);
     if (kfd < 0)
@@ -102,14 +111,14 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     int keep = CG_KEYS_FD;
     if (ifd >= 0) {
         if (dup2(ifd, CG_LAUNCHER_IMAGE_FD) < 0)
-            _exit(CG_MON_EXIT_SPAWN);
+            child_fail(CG_MON_NOTE_FD, "the enclave process could not place the image descriptor\n");
         keep = CG_LAUNCHER_IMAGE_FD;
     }
     if (syscall(SYS_close_range, keep + 1, ~0U, 0) != 0) {
         /* No close_range (Linux < 5.9, valgrind): close them one by one. */
         struct rlimit nof;
         if (errno != ENOSYS || getrlimit(RLIMIT_NOFILE, &nof) != 0)
-            _exit(CG_MON_EXIT_SPAWN);
+            child_fail(CG_MON_NOTE_FD, "the enclave process could not close the host's descriptors\n");
         for (rlim_t fd = (rlim_t)keep + 1; fd < nof.rlim_cur && fd < (1u << 20); fd++)
             close((int)fd);
     }
@@ -119,13 +128,13 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
         /* argv[0] = "cgear-launcher", argv[1] = "launch", then the
          * monitor's arguments; the launcher exec's the monitor itself. */
         execve(a->launcher, (char *const *)a->argv, envp);
-        _exit(CG_MON_EXIT_SPAWN);
+        child_fail(CG_MON_NOTE_FD, "cannot exec cgear-launcher (system install)\n");
     }
     syscall(SYS_execveat, CG_MON_EXE_FD, "", a->argv, envp, AT_EMPTY_PATH);
     /* valgrind emulates execveat by path and cannot reopen a memfd that
      * way; the /proc path to the same descriptor works there. */
     execve("/proc/self/fd/6", a->argv, envp);
-    _exit(CG_MON_EXIT_SPAWN);
+    child_fail(CG_MON_NOTE_FD, "cannot exec cgear-monitor\n");
 }
 
 cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, int extra_fd)

@@ -36,6 +36,17 @@ struct cg_sock_fprog {
 #define CG_SECCOMP_SET_MODE_FILTER 1
 #define CG_AT_EMPTY_PATH 0x1000
 
+/* Stop before the enclave runs: one line on the note pipe first, so the
+ * host trusts the status (monitor.h). */
+static _Noreturn void fail(int status, const char *what)
+{
+    size_t n = strlen(what);
+    ssize_t w = write(CG_MON_NOTE_FD, what, n);
+    w = write(CG_MON_NOTE_FD, "\n", 1);
+    (void)w;
+    _exit(status);
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     char *end = NULL;
@@ -53,31 +64,31 @@ static _Noreturn void run_process(uint64_t data_limit)
     struct rlimit core = {0, 0};
     struct rlimit data = {data_limit, data_limit};
     if (setrlimit(RLIMIT_CORE, &core) != 0 || setrlimit(RLIMIT_DATA, &data) != 0)
-        _exit(CG_MON_EXIT_LIMITS);
+        fail(CG_MON_EXIT_LIMITS, "cgear-monitor could not set the enclave's resource limits");
 
     struct stat st;
     if (fstat(CG_MON_BPF_FD, &st) != 0 || st.st_size <= 0 || st.st_size % sizeof(struct cg_sock_filter) != 0 ||
         st.st_size / sizeof(struct cg_sock_filter) > 0xffff)
-        _exit(CG_MON_EXIT_FILTER);
+        fail(CG_MON_EXIT_FILTER, "cgear-monitor got no valid seccomp program from the host");
     struct cg_sock_filter *f = malloc((size_t)st.st_size);
     if (f == NULL || pread(CG_MON_BPF_FD, f, (size_t)st.st_size, 0) != st.st_size)
-        _exit(CG_MON_EXIT_FILTER);
+        fail(CG_MON_EXIT_FILTER, "cgear-monitor could not read the seccomp program");
     close(CG_MON_BPF_FD);
     /* The enclave must not inherit its own ELF (no descriptor to exec) nor
      * the note pipe (it must not speak for the monitor). */
     if (fcntl(CG_ELF_FD, F_SETFD, FD_CLOEXEC) != 0)
-        _exit(CG_MON_EXIT_EXEC);
+        fail(CG_MON_EXIT_EXEC, "cgear-monitor has no enclave ELF descriptor");
     fcntl(CG_MON_NOTE_FD, F_SETFD, FD_CLOEXEC);
     struct cg_sock_fprog prog = {(unsigned short)(st.st_size / sizeof(*f)), f};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         syscall(SYS_seccomp, CG_SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-        _exit(CG_MON_EXIT_FILTER);
+        fail(CG_MON_EXIT_FILTER, "cgear-monitor could not install the seccomp allow-list");
 
     /* From here on only the allow-list applies, plus this one execveat. */
     char *const argv[] = {(char *)"cgear-enclave", NULL};
     char *const envp[] = {NULL};
     syscall(SYS_execveat, CG_ELF_FD, "", argv, envp, CG_AT_EMPTY_PATH);
-    _exit(CG_MON_EXIT_EXEC);
+    fail(CG_MON_EXIT_EXEC, "cgear-monitor could not exec the enclave ELF");
 }
 
 #ifdef CGEAR_MONITOR_KVM
@@ -88,7 +99,7 @@ static _Noreturn void run_kvm(char **argv)
     uint64_t threads = 0, debug = 0;
     if (parse_u64(argv[3], &debug) != 0 || parse_u64(argv[4], &threads) != 0 ||
         parse_u64(argv[5], &cfg.heap_size) != 0 || parse_u64(argv[6], &cfg.stack_size) != 0 || threads > 1024)
-        _exit(CG_MON_EXIT_USAGE);
+        fail(CG_MON_EXIT_USAGE, "cgear-monitor refused its arguments (host and monitor out of step)");
     cfg.threads = (uint32_t)threads;
     cfg.debug = debug != 0;
     /* the name, for log prefixes only: printable characters */
@@ -100,10 +111,10 @@ static _Noreturn void run_kvm(char **argv)
     setrlimit(RLIMIT_CORE, &core);
     struct stat st;
     if (fstat(CG_ELF_FD, &st) != 0 || st.st_size <= 0)
-        _exit(CG_MON_EXIT_LOAD);
+        fail(CG_MON_EXIT_LOAD, "cgear-monitor has no enclave ELF");
     const uint8_t *elf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, CG_ELF_FD, 0);
     if (elf == MAP_FAILED)
-        _exit(CG_MON_EXIT_LOAD);
+        fail(CG_MON_EXIT_LOAD, "cgear-monitor cannot map the enclave ELF");
     _exit(cg_vm_run(&cfg, elf, (size_t)st.st_size, CG_WINDOW_FD));
 }
 #endif
@@ -114,12 +125,12 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     uint64_t data_limit = 0;
     if (argc != 8 || parse_u64(argv[2], &data_limit) != 0)
-        _exit(CG_MON_EXIT_USAGE);
+        fail(CG_MON_EXIT_USAGE, "cgear-monitor refused its arguments (host and monitor out of step)");
     if (strcmp(argv[1], "process") == 0)
         run_process(data_limit);
 #ifdef CGEAR_MONITOR_KVM
     if (strcmp(argv[1], "kvm") == 0)
         run_kvm(argv);
 #endif
-    _exit(CG_MON_EXIT_USAGE);
+    fail(CG_MON_EXIT_USAGE, "cgear-monitor was asked for an engine it does not have");
 }

@@ -9,8 +9,10 @@
  * (musl falls back to mmap), and exhausting the pool is ENOMEM, as a real
  * RLIMIT_DATA would be: the budget is the manifest's, not the host's.
  *
- * mprotect() is accepted and changes nothing: the pool is never executable
- * and the ELF's W^X layout is fixed by the monitor's page tables.
+ * mprotect() without PROT_EXEC is accepted and changes nothing: the pool is
+ * never executable and the ELF's W^X layout is fixed by the monitor's page
+ * tables. Which flags reach mmap() at all is decided in syscall.c (the
+ * policy's CG_MMAP_* shapes).
  */
 #include <errno.h>
 

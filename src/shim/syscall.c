@@ -10,18 +10,6 @@
 #include "enclave_keys.h"
 #include "syscall_policy.h"
 
-#define CLONE_VM 0x100
-#define CLONE_FS 0x200
-#define CLONE_FILES 0x400
-#define CLONE_SIGHAND 0x800
-#define CLONE_THREAD 0x10000
-#define CLONE_SYSVSEM 0x40000
-#define CLONE_SETTLS 0x80000
-#define CLONE_PARENT_SETTID 0x100000
-#define CLONE_CHILD_CLEARTID 0x200000
-#define CLONE_DETACHED 0x400000
-#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
-                            CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED)
 #define ARCH_SET_FS 0x1002
 #define PR_SET_DUMPABLE 4
 #define USER_CANONICAL_END 0x0000800000000000ull /* first non-canonical address */
@@ -84,8 +72,12 @@ static int64_t sys_futex(struct cg_cpu *c, uint64_t uaddr, uint64_t op, uint64_t
         return g;
     uint64_t gpa = (uint64_t)g;
     uint64_t cmd = op & FUTEX_CMD_MASK;
-    if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE)
+    if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE) {
+        /* As under the process engine's filter: only private requeues. */
+        if (!(op & CG_FUTEX_PRIVATE_FLAG))
+            return -EPERM;
         return sys_futex_requeue(c, gpa, cmd, val, utimeout, uaddr2, val3);
+    }
     if (cmd != FUTEX_WAIT && cmd != FUTEX_WAKE)
         return -ENOSYS;
     int64_t timeout_ns = -1;
@@ -148,8 +140,8 @@ static int64_t sys_getrandom(struct cg_cpu *c, uint64_t ubuf, uint64_t len)
 
 static int64_t console(struct cg_cpu *c, uint64_t fd, uint64_t ubuf, uint64_t len)
 {
-    if (fd != 1 && fd != 2)
-        return -EBADF;
+    if ((uint32_t)fd != 1 && (uint32_t)fd != 2)
+        return -EBADF; /* not reached: cg_syscall() ends the enclave first */
     if (!cg_boot.debug)
         return (int64_t)len; /* production enclaves: output is dropped */
     uint64_t done = 0;
@@ -183,8 +175,7 @@ static int64_t sys_writev(struct cg_cpu *c, uint64_t fd, uint64_t uiov, uint64_t
 static int64_t sys_clone(struct cg_cpu *c, struct cg_uregs *r)
 {
     uint64_t flags = r->rdi, newsp = r->rsi, ptid = r->rdx, ctid = r->r10, tls = r->r8;
-    if ((flags & (CLONE_VM | CLONE_THREAD)) != (CLONE_VM | CLONE_THREAD) || (flags & ~(uint64_t)CLONE_THREAD_FLAGS) ||
-        newsp == 0)
+    if (flags != CG_CLONE_THREAD_FLAGS || newsp == 0)
         cg_die_forbidden(SYS_clone, r->rip); /* a new process: never */
     /* A free vCPU: one per manifest thread, never more. */
     struct cg_cpu *child = NULL;
@@ -204,9 +195,10 @@ static int64_t sys_clone(struct cg_cpu *c, struct cg_uregs *r)
     child->start = *r;
     child->start.rax = 0;
     child->start.rsp = newsp;
-    child->start.fsbase = (flags & CLONE_SETTLS) ? tls : r->fsbase;
-    child->clear_tid = (flags & CLONE_CHILD_CLEARTID) ? ctid : 0;
-    if (flags & CLONE_PARENT_SETTID) {
+    /* CG_CLONE_THREAD_FLAGS has SETTLS, CHILD_CLEARTID and PARENT_SETTID */
+    child->start.fsbase = tls;
+    child->clear_tid = ctid;
+    {
         int32_t t = (int32_t)tid;
         if (cg_copy_to_user(ptid, &t, sizeof t) != 0)
             return -EFAULT;
@@ -250,10 +242,23 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
         ret = -rule->arg;
         break;
     case CG_SC_MMAP:
-        ret = cg_mm_mmap(a0, a1, a2, a3, (int64_t)a4, a5);
+        /* The same two shapes the process engine's filter lets through. */
+        if ((a3 & CG_MMAP_ANON_MASK) != CG_MMAP_ANON_OK &&
+            ((uint32_t)a4 != 3 /* CG_WINDOW_FD, window.h */ || (a3 & CG_MMAP_WINDOW_MASK) != CG_MMAP_WINDOW_OK))
+            cg_die_forbidden(nr, r->rip);
+        ret = (a2 & CG_PROT_EXEC) ? -EACCES : cg_mm_mmap(a0, a1, a2, a3, (int64_t)a4, a5);
         break;
     case CG_SC_CLONE_THREAD:
         ret = sys_clone(c, r);
+        break;
+    case CG_SC_MPROTECT:
+        /* the pool is never executable; nothing else to change */
+        ret = (a2 & CG_PROT_EXEC) ? -EACCES : 0;
+        break;
+    case CG_SC_FUTEX:
+        if ((a1 & CG_FUTEX_CMD_MASK) > CG_FUTEX_OP_LAST)
+            cg_die_forbidden(nr, r->rip); /* no such command: as the seccomp filter */
+        ret = sys_futex(c, a0, a1, a2, a3, a4, a5);
         break;
     case CG_SC_SET_FS:
         if (a0 != ARCH_SET_FS)
@@ -265,6 +270,8 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
         ret = 0;
         break;
     case CG_SC_CONSOLE:
+        if ((uint32_t)a0 != 1 && (uint32_t)a0 != 2)
+            cg_die_forbidden(nr, r->rip);
         ret = nr == SYS_write ? console(c, a0, a1, a2) : sys_writev(c, a0, a1, a2);
         break;
     case CG_SC_KEYS:
@@ -303,12 +310,8 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
         case SYS_mremap:
             ret = cg_mm_mremap(a0, a1, a2, a3);
             break;
-        case SYS_mprotect:
         case SYS_madvise:
             ret = 0;
-            break;
-        case SYS_futex:
-            ret = sys_futex(c, a0, a1, a2, a3, a4, a5);
             break;
         case SYS_set_tid_address:
             c->clear_tid = a0;

@@ -30,6 +30,10 @@ int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t 
     ch->me = me;
     ch->peer = me == CG_TURN_HOST ? CG_TURN_ENCLAVE : CG_TURN_HOST;
     ch->spin = CG_SPIN;
+    ch->max_in = 0;
+    ch->grow = me == CG_TURN_HOST;
+    ch->refused = false;
+    ch->refused_status = 0;
     return 0;
 }
 
@@ -52,9 +56,13 @@ cc_enclave_result_t cg_chan_wait(struct cg_chan *ch)
          * and then reads sleepers, we write sleepers and then read the
          * turn (all sequentially consistent), so one of us sees the other
          * and no wake-up is lost. The kernel re-checks the turn too. */
+        /* The sleep is bounded: should the peer ever move this waiter off
+         * the turn word (a futex requeue; both engines refuse it), it still
+         * looks again within a second and sees a dead slot. */
+        static const struct timespec recheck = {1, 0};
         atomic_fetch_add_explicit(&ch->slot->sleepers, 1, memory_order_seq_cst);
         if (atomic_load_explicit(&ch->slot->turn, memory_order_seq_cst) == v)
-            cg_futex_wait(&ch->slot->turn, v, NULL);
+            cg_futex_wait(&ch->slot->turn, v, &recheck);
         atomic_fetch_sub_explicit(&ch->slot->sleepers, 1, memory_order_seq_cst);
     }
 }
@@ -105,6 +113,7 @@ cc_enclave_result_t cg_chan_send(struct cg_chan *ch, uint32_t kind, uint32_t fn,
     if (total > CG_MAX_MESSAGE)
         return CC_ERROR_BAD_PARAMETERS;
 
+    ch->refused = false;
     size_t off = 0;
     for (;;) {
         size_t len = total - off < ch->cap ? total - off : ch->cap;
@@ -125,8 +134,19 @@ cc_enclave_result_t cg_chan_send(struct cg_chan *ch, uint32_t kind, uint32_t fn,
         rc = cg_chan_wait(ch);
         if (rc != CC_SUCCESS)
             return rc;
-        if (s->kind != CG_MSG_ACK)
-            return CC_ERROR_PROTOCOL;
+        uint32_t k = CG_READ_ONCE(s->kind);
+        if (k == CG_MSG_ACK)
+            continue;
+        /* A request the receiver cannot take: it answers at once with an
+         * empty response carrying the error, instead of acknowledging. */
+        uint32_t st = CG_READ_ONCE(s->status);
+        if ((kind == CG_MSG_ECALL || kind == CG_MSG_OCALL) && k == kind + 1 && CG_READ_ONCE(s->total) == 0 &&
+            st != CC_SUCCESS) {
+            ch->refused = true;
+            ch->refused_status = st;
+            return CC_SUCCESS;
+        }
+        return CC_ERROR_PROTOCOL;
     }
 }
 
@@ -139,13 +159,21 @@ cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *f
 
     msg->buf = NULL;
     msg->len = 0;
-    if (k < CG_MSG_ECALL || k > CG_MSG_OCALL_RET || total > CG_MAX_MESSAGE || off != 0 || len > ch->cap ||
-        len > total)
+    uint64_t limit = ch->max_in != 0 && ch->max_in < CG_MAX_MESSAGE ? ch->max_in : CG_MAX_MESSAGE;
+    if (k < CG_MSG_ECALL || k > CG_MSG_OCALL_RET || total > limit || off != 0 || len > ch->cap || len > total)
         return CC_ERROR_PROTOCOL;
 
-    uint8_t *buf = cg_msg_alloc((size_t)total);
-    if (buf == NULL)
+    /* The host never commits more than what has arrived (times two, while
+     * growing): a peer that declares a big message and stalls costs it
+     * little. */
+    size_t cap = (size_t)total;
+    if (ch->grow && cap > CG_CHAN_PREALLOC)
+        cap = CG_CHAN_PREALLOC;
+    uint8_t *buf = cg_msg_alloc(cap);
+    if (buf == NULL) {
+        *kind = k;
         return CC_ERROR_OUT_OF_MEMORY;
+    }
     memcpy(buf, ch->data, (size_t)len);
     uint64_t got = len;
     while (got < total) {
@@ -162,6 +190,18 @@ cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *f
         if (k2 != k || total2 != total || off2 != got || len2 == 0 || len2 > ch->cap || len2 > total - got) {
             cg_msg_free(buf);
             return CC_ERROR_PROTOCOL;
+        }
+        if (got + len2 > cap) {
+            size_t ncap = cap * 2 < total ? cap * 2 : (size_t)total;
+            uint8_t *nbuf = cg_msg_alloc(ncap);
+            if (nbuf == NULL) {
+                cg_msg_free(buf);
+                return CC_ERROR_PROTOCOL; /* mid-message: the slot cannot be recovered */
+            }
+            memcpy(nbuf, buf, (size_t)got);
+            cg_msg_free(buf);
+            buf = nbuf;
+            cap = ncap;
         }
         memcpy(buf + got, ch->data, (size_t)len2);
         got += len2;
@@ -207,13 +247,22 @@ cc_enclave_result_t cg_chan_call(struct cg_chan *ch, uint32_t req_kind, uint32_t
     resp->buf = NULL;
     resp->len = 0;
     cc_enclave_result_t rc = cg_chan_send(ch, req_kind, fn, 0, iov, niov);
+    if (rc == CC_SUCCESS && ch->refused) {
+        *status = ch->refused_status;
+        return CC_SUCCESS;
+    }
     while (rc == CC_SUCCESS) {
         rc = cg_chan_wait(ch);
         if (rc != CC_SUCCESS)
             break;
-        uint32_t kind, rfn, st;
+        uint32_t kind = 0, rfn = 0, st;
         cg_msg_t msg;
         rc = cg_chan_recv(ch, &kind, &rfn, &st, &msg);
+        if (rc == CC_ERROR_OUT_OF_MEMORY && kind == peer_req) {
+            /* A nested request we cannot hold: refuse it, keep waiting. */
+            rc = cg_chan_send(ch, peer_req + 1, 0, (uint32_t)CC_ERROR_OUT_OF_MEMORY, NULL, 0);
+            continue;
+        }
         if (rc != CC_SUCCESS)
             break;
         if (kind == ret_kind) {

@@ -10,6 +10,7 @@
 #ifndef CGEAR_CHANNEL_H
 #define CGEAR_CHANNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,7 +24,24 @@ struct cg_chan {
     uint32_t me;    /* CG_TURN_HOST or CG_TURN_ENCLAVE */
     uint32_t peer;
     uint32_t spin;  /* polls of the turn before sleeping; CG_SPIN_FOREVER: never sleep */
+    /* Largest message this side accepts from the peer; 0: CG_MAX_MESSAGE.
+     * The host sets it from the enclave's memory (cg_enclave_msg_bound()):
+     * an honest enclave cannot send more than it holds, and the host must
+     * not commit memory on an enclave's word beyond that. */
+    uint64_t max_in;
+    /* Receive big messages into a buffer that grows with the bytes that
+     * actually arrived (the host), instead of allocating the declared total
+     * up front (the enclave: its own memory, its own budget). */
+    bool grow;
+    /* Set by cg_chan_send() when the peer refused the message mid-way
+     * (answered with an empty response carrying an error instead of an
+     * acknowledgement, e.g. it could not allocate it): the status it gave. */
+    bool refused;
+    uint32_t refused_status;
 };
+
+/* The host's growing receive buffer starts at this size (or the message's). */
+#define CG_CHAN_PREALLOC ((size_t)4 << 20)
 
 /* Default spin limit of a channel (cg_chan_init). */
 #define CG_SPIN 2000u
@@ -42,14 +60,19 @@ int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t 
 cc_enclave_result_t cg_chan_wait(struct cg_chan *ch);
 
 /* Send a message (must be this side's turn). Leaves the turn with the peer.
- * On return the peer has consumed every chunk but the last. */
+ * On return the peer has consumed every chunk but the last - or, for an
+ * ECALL or OCALL request, refused it part-way: then ch->refused is set,
+ * ch->refused_status says why and the turn is back with this side. */
 cc_enclave_result_t cg_chan_send(struct cg_chan *ch, uint32_t kind, uint32_t fn, uint32_t status,
                                  const cg_iov_t *iov, size_t niov);
 
 /* Receive a message (must be this side's turn, after cg_chan_wait()). The
  * body is copied into a malloc'd buffer returned in @msg (free it). On
- * success the turn stays with this side. On a protocol violation returns
- * CC_ERROR_PROTOCOL and frees everything. */
+ * success the turn stays with this side. On a protocol violation (including
+ * a message larger than ch->max_in) returns CC_ERROR_PROTOCOL and frees
+ * everything. CC_ERROR_OUT_OF_MEMORY: this side could not hold the message;
+ * the turn is with this side and *kind says what it was, so the caller can
+ * refuse it with an empty response (cg_chan_send() with no data). */
 cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *fn, uint32_t *status, cg_msg_t *msg);
 
 /*

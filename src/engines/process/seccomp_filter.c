@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -45,12 +46,51 @@ static int add_rules(scmp_filter_ctx ctx, const struct cg_syscall_rule *r)
     case CG_SC_ERRNO:
         return seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t)r->arg), nr, 0);
     case CG_SC_MMAP:
-        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS)))
+        /* private anonymous memory, never executable */
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A3(SCMP_CMP_MASKED_EQ, CG_MMAP_ANON_MASK, CG_MMAP_ANON_OK),
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, 0)) ||
+            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 2,
+                             SCMP_A3(SCMP_CMP_MASKED_EQ, CG_MMAP_ANON_MASK, CG_MMAP_ANON_OK),
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, CG_PROT_EXEC)))
             return -1;
-        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_WINDOW_FD));
+        /* the call window, shared */
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_WINDOW_FD),
+                                SCMP_A3(SCMP_CMP_MASKED_EQ, CG_MMAP_WINDOW_MASK, CG_MMAP_WINDOW_OK),
+                                SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, 0));
+    case CG_SC_MPROTECT:
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, 0)))
+            return -1;
+        return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 1,
+                                SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, CG_PROT_EXEC));
     case CG_SC_CLONE_THREAD:
+        /* exactly musl's thread flags: one comparison that also requires
+         * every other bit (exit signal, CLONE_PIDFD, CLONE_NEW*) clear */
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                                SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_VM, CLONE_THREAD | CLONE_VM));
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, ~(uint64_t)0, CG_CLONE_THREAD_FLAGS));
+    case CG_SC_FUTEX: {
+        /* WAIT and WAKE, private or shared (the window needs shared). */
+        const uint64_t cmd = CG_FUTEX_CMD_MASK, cmd_priv = CG_FUTEX_CMD_MASK | CG_FUTEX_PRIVATE_FLAG;
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, cmd, CG_FUTEX_OP_WAIT)) ||
+            seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, cmd, CG_FUTEX_OP_WAKE)))
+            return -1;
+        /* Requeue only between private words: a shared requeue could move
+         * the host's thread asleep on the window to a word of this
+         * process that nobody will ever wake. */
+        for (uint64_t op = CG_FUTEX_OP_REQUEUE; op <= CG_FUTEX_OP_CMP_REQUEUE; op++) {
+            if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                                 SCMP_A1(SCMP_CMP_MASKED_EQ, cmd_priv, op | CG_FUTEX_PRIVATE_FLAG)) ||
+                seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, cmd_priv, op)))
+                return -1;
+        }
+        for (uint64_t op = 0; op <= CG_FUTEX_OP_LAST; op++) {
+            if (op == CG_FUTEX_OP_WAIT || op == CG_FUTEX_OP_WAKE || op == CG_FUTEX_OP_REQUEUE ||
+                op == CG_FUTEX_OP_CMP_REQUEUE)
+                continue;
+            if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, cmd, op)))
+                return -1;
+        }
+        return 0;
+    }
     case CG_SC_SET_FS:
         return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS));
     case CG_SC_CONSOLE:

@@ -58,6 +58,27 @@ void cg_note(const char *fmt, ...)
     }
 }
 
+/* Debug enclaves: a line on the host's stderr, not on the note pipe (the
+ * note is only for why the monitor stopped the enclave). */
+void cg_debug_line(const char *fmt, ...)
+{
+    if (!g_vm.cfg.debug)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t w = write(2, "cgear-monitor: ", 15);
+    w = write(2, line, (size_t)n);
+    (void)w;
+}
+
 static _Noreturn void stop(int status)
 {
     _exit(status);
@@ -198,7 +219,9 @@ static void hcall(struct cg_vcpu *v)
     case CG_HC_READY:
         break;
     case CG_HC_EXIT:
-        cg_note("the enclave exited with status %d", (int)(h.a[0] & 0xff));
+        /* No note: the status is the enclave's own, and the host reads it
+         * as such (a note would make 110-121 look like the monitor's). */
+        cg_debug_line("the enclave exited with status %d", (int)(h.a[0] & 0xff));
         stop((int)(h.a[0] & 0xff));
     case CG_HC_FAULT:
         if (vm->cfg.debug)
@@ -241,7 +264,7 @@ static void hcall(struct cg_vcpu *v)
     }
     case CG_HC_OOM:
         if (vm->cfg.debug)
-            cg_note("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
+            cg_debug_line("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
         break;
     default:
         ret = -ENOSYS;

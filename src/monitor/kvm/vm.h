@@ -81,5 +81,7 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
 
 /* Why the monitor stopped, for the host (see monitor.h, the note pipe). */
 void cg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line on stderr for debug enclaves only; never on the note pipe. */
+void cg_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
