@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -156,12 +157,17 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, i
     snprintf(a.num[3], sizeof a.num[3], "%" PRIu64, (uint64_t)m->stack_size);
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     char *argv[] = {(char *)"cgear-monitor", (char *)engine, a.num[0], debug ? (char *)"1" : (char *)"0",
-                    a.num[1], a.num[2], a.num[3], (char *)(m->name[0] ? m->name : "enclave"), NULL};
+                    a.num[1], a.num[2], a.num[3], (char *)(m->name[0] ? m->name : "enclave"), NULL, NULL};
+    /* Tests: a debug kvm enclave's monitor proves its seccomp filter holds
+     * (docs/monitor-seccomp.md). Only the host can ask for it. */
+    const char *selftest = getenv("CGEAR_MONITOR_SELFTEST");
+    if (debug && strcmp(engine, "kvm") == 0 && selftest != NULL && strcmp(selftest, "seccomp") == 0)
+        argv[8] = (char *)"seccomp-selftest";
     a.launcher = cg_launcher();
     if (a.launcher != NULL) {
         a.argv[0] = (char *)"cgear-launcher";
         a.argv[1] = (char *)"launch";
-        memcpy(a.argv + 2, argv + 1, sizeof argv - sizeof argv[0]);
+        memcpy(a.argv + 2, argv + 1, 7 * sizeof argv[0]); /* the launcher takes no self-test */
     } else {
         memcpy(a.argv, argv, sizeof argv);
     }

@@ -21,19 +21,9 @@
 #include <sys/mman.h>
 #include "vm.h"
 #endif
+#include "confine.h"
 #include "window.h"
 
-/* Kernel ABI for seccomp(2) (musl ships no linux/ headers). */
-struct cg_sock_filter {
-    uint16_t code;
-    uint8_t jt, jf;
-    uint32_t k;
-};
-struct cg_sock_fprog {
-    unsigned short len;
-    struct cg_sock_filter *filter;
-};
-#define CG_SECCOMP_SET_MODE_FILTER 1
 #define CG_AT_EMPTY_PATH 0x1000
 
 /* Stop before the enclave runs: one line on the note pipe first, so the
@@ -79,9 +69,8 @@ static _Noreturn void run_process(uint64_t data_limit)
     if (fcntl(CG_ELF_FD, F_SETFD, FD_CLOEXEC) != 0)
         fail(CG_MON_EXIT_EXEC, "cgear-monitor has no enclave ELF descriptor");
     fcntl(CG_MON_NOTE_FD, F_SETFD, FD_CLOEXEC);
-    struct cg_sock_fprog prog = {(unsigned short)(st.st_size / sizeof(*f)), f};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-        syscall(SYS_seccomp, CG_SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+    struct cg_bpf prog = {f, (unsigned short)(st.st_size / sizeof(*f))};
+    if (cg_confine_install(&prog) != 0)
         fail(CG_MON_EXIT_FILTER, "cgear-monitor could not install the seccomp allow-list");
 
     /* From here on only the allow-list applies, plus this one execveat. */
@@ -93,8 +82,16 @@ static _Noreturn void run_process(uint64_t data_limit)
 
 #ifdef CGEAR_MONITOR_KVM
 /* The KVM engine: this process holds the enclave's memory and runs it. */
-static _Noreturn void run_kvm(char **argv)
+static _Noreturn void run_kvm(int argc, char **argv)
 {
+    /* Confined from the start: the setup program allows building the VM
+     * and nothing that reaches other processes, the network or exec. */
+    struct cg_bpf setup = {0}, run = {0};
+    if (cg_confine_load_pair(CG_MON_BPF_FD, &setup, &run) != 0)
+        fail(CG_MON_EXIT_FILTER, "cgear-monitor got no valid seccomp programs from the host");
+    if (cg_confine_install(&setup) != 0)
+        fail(CG_MON_EXIT_FILTER, "cgear-monitor could not install its setup seccomp filter");
+    free(setup.insns);
     struct cg_vm_config cfg = {0};
     uint64_t threads = 0, debug = 0;
     if (parse_u64(argv[3], &debug) != 0 || parse_u64(argv[4], &threads) != 0 ||
@@ -102,6 +99,9 @@ static _Noreturn void run_kvm(char **argv)
         fail(CG_MON_EXIT_USAGE, "cgear-monitor refused its arguments (host and monitor out of step)");
     cfg.threads = (uint32_t)threads;
     cfg.debug = debug != 0;
+    cfg.run_filter = &run;
+    /* only for debug enclaves, on the host's request (tests) */
+    cfg.seccomp_selftest = argc == 9 && cfg.debug && strcmp(argv[8], "seccomp-selftest") == 0;
     /* the name, for log prefixes only: printable characters */
     size_t k = 0;
     for (const char *p = argv[7]; *p && k < sizeof cfg.name - 1; p++)
@@ -124,13 +124,13 @@ int main(int argc, char **argv)
     /* Before anything else: not ptrace-able, no /proc/PID/mem for peers. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     uint64_t data_limit = 0;
-    if (argc != 8 || parse_u64(argv[2], &data_limit) != 0)
+    if ((argc != 8 && argc != 9) || parse_u64(argv[2], &data_limit) != 0)
         fail(CG_MON_EXIT_USAGE, "cgear-monitor refused its arguments (host and monitor out of step)");
     if (strcmp(argv[1], "process") == 0)
         run_process(data_limit);
 #ifdef CGEAR_MONITOR_KVM
     if (strcmp(argv[1], "kvm") == 0)
-        run_kvm(argv);
+        run_kvm(argc, argv);
 #endif
     fail(CG_MON_EXIT_USAGE, "cgear-monitor was asked for an engine it does not have");
 }

@@ -68,8 +68,12 @@ static int64_t find_run(uint64_t n)
 
 int64_t cg_mm_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int64_t fd, uint64_t off)
 {
-    if (len == 0 || len > cg_boot.pool_size + cg_boot.window_size)
+    if (len == 0)
         return -EINVAL;
+    if (len > cg_boot.pool_size + cg_boot.window_size) {
+        cg_hcall(cg_this_cpu(), CG_HC_OOM, len, 0, 0, 0, 0);
+        return -ENOMEM; /* as Linux past RLIMIT_DATA */
+    }
     if ((flags & MAP_SHARED) && !(flags & MAP_ANONYMOUS)) {
         /* The only file an enclave has: the call window, whole. */
         if ((int32_t)fd != 3 || off != 0 || len > cg_boot.window_size || (flags & MAP_FIXED) || (prot & PROT_EXEC))

@@ -12,6 +12,7 @@
 
 #include "host.h"
 #include "log.h"
+#include "monitor_filter.h"
 #include "pvm_detect.h"
 
 static bool kvm_probe(char *why, size_t why_len)
@@ -29,6 +30,8 @@ static bool kvm_probe(char *why, size_t why_len)
         snprintf(why, why_len, "/dev/kvm cannot create a VM and a vCPU: %s", strerror(errno));
         return false;
     }
+    if (cg_kvm_monitor_filter_fd(why, why_len) < 0)
+        return false;
     snprintf(why, why_len, "KVM micro-VM per enclave (%s), memory held only by cgear-monitor",
              cg_kvm_kind_name(kind));
     return true;
@@ -36,7 +39,13 @@ static bool kvm_probe(char *why, size_t why_len)
 
 static cc_enclave_result_t kvm_spawn(struct cg_enclave *e)
 {
-    return cg_monitor_spawn(e, "kvm", -1);
+    char why[200];
+    int bpf = cg_kvm_monitor_filter_fd(why, sizeof why);
+    if (bpf < 0) {
+        cg_log_error("kvm engine: cannot confine cgear-monitor: %s", why);
+        return CC_ERROR_ENGINE_UNAVAILABLE;
+    }
+    return cg_monitor_spawn(e, "kvm", bpf);
 }
 
 const struct cg_engine cg_engine_kvm = {

@@ -19,12 +19,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "enclave_keys.h"
+#include "hc_decode.h"
 #include "monitor.h"
 #include "pvm_detect.h"
 #include "vm.h"
@@ -89,17 +91,17 @@ static struct cg_cpu *cpu_area(struct cg_vm *vm, uint32_t i)
     return (struct cg_cpu *)(vm->ram + CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
 }
 
-/* A guest-physical range as a host pointer, or NULL. */
-static void *gpa_ptr(struct cg_vm *vm, uint64_t gpa, uint64_t len)
+/* The guest's memory map, for the hypercall argument checks (hc_decode.c). */
+static struct cg_hc_layout hc_layout(const struct cg_vm *vm)
 {
-    uint64_t end;
-    if (__builtin_add_overflow(gpa, len, &end))
-        return NULL;
-    if (end <= vm->ram_size)
-        return vm->ram + gpa;
-    if (gpa >= vm->window_gpa && end <= vm->window_gpa + vm->window_size)
-        return vm->window + (gpa - vm->window_gpa);
-    return NULL;
+    return (struct cg_hc_layout){vm->ram, vm->ram_size, vm->window, vm->window_gpa, vm->window_size};
+}
+
+/* A guest-physical range as a host pointer, or NULL. */
+static inline void *gpa_ptr(struct cg_vm *vm, uint64_t gpa, uint64_t len)
+{
+    struct cg_hc_layout l = hc_layout(vm);
+    return cg_hc_gpa_ptr(&l, gpa, len);
 }
 
 static const char *vector_name(uint64_t v)
@@ -171,41 +173,29 @@ static int start_vcpu(struct cg_vm *vm, uint32_t index)
     return 0;
 }
 
+/* The arguments are checked by cg_hc_decode_futex() (hc_decode.c). */
 static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
 {
-    uint32_t *word = gpa_ptr(vm, h->a[0], 4);
-    if (word == NULL || (h->a[0] & 3))
-        return -EFAULT;
-    if (h->a[1] == FUTEX_WAKE) {
-        long r = syscall(SYS_futex, word, FUTEX_WAKE, (int)(h->a[2] > 0x7fffffff ? 0x7fffffff : h->a[2]), NULL,
-                         NULL, 0);
+    struct cg_hc_layout l = hc_layout(vm);
+    struct cg_hc_futex f;
+    int64_t err = cg_hc_decode_futex(&l, h, &f);
+    if (err != 0)
+        return err;
+    long r;
+    switch (f.op) {
+    case FUTEX_WAKE:
+        r = syscall(SYS_futex, f.word, FUTEX_WAKE, f.count, NULL, NULL, 0);
         return r < 0 ? -errno : r;
-    }
-    if (h->a[1] == FUTEX_REQUEUE || h->a[1] == FUTEX_CMP_REQUEUE) {
-        /* Private memory only: a host thread asleep on a window word must
-         * never be moved to a word the host cannot wake. */
-        uint32_t *word2 = gpa_ptr(vm, h->a[3], 4);
-        if (word2 == NULL || (h->a[3] & 3))
-            return -EFAULT;
-        if (h->a[0] + 4 > vm->ram_size || h->a[3] + 4 > vm->ram_size)
-            return -EPERM;
-        int nwake = (int)(uint32_t)h->a[2], nmove = (int)(uint32_t)(h->a[2] >> 32);
-        if (nwake < 0 || nmove < 0)
-            return -EINVAL;
-        long r = syscall(SYS_futex, word, (int)h->a[1], nwake, (unsigned long)nmove, word2, (uint32_t)h->a[4]);
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+        r = syscall(SYS_futex, f.word, f.op, f.count, (unsigned long)f.nmove, f.word2, f.val3);
         return r < 0 ? -errno : r;
+    default:
+        /* FUTEX_WAIT. Not FUTEX_PRIVATE: the window is shared with the
+         * host process. */
+        r = syscall(SYS_futex, f.word, FUTEX_WAIT, f.val, f.has_timeout ? &f.timeout : NULL, NULL, 0);
+        return r < 0 ? -errno : 0;
     }
-    if (h->a[1] != FUTEX_WAIT)
-        return -ENOSYS;
-    struct timespec ts, *tp = NULL;
-    if ((int64_t)h->a[3] >= 0) {
-        ts.tv_sec = (time_t)(h->a[3] / 1000000000ull);
-        ts.tv_nsec = (long)(h->a[3] % 1000000000ull);
-        tp = &ts;
-    }
-    /* Not FUTEX_PRIVATE: the window is shared with the host process. */
-    long r = syscall(SYS_futex, word, FUTEX_WAIT, (uint32_t)h->a[2], tp, NULL, 0);
-    return r < 0 ? -errno : 0;
 }
 
 static void hcall(struct cg_vcpu *v)
@@ -246,20 +236,30 @@ static void hcall(struct cg_vcpu *v)
         ret = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
         break;
     }
-    case CG_HC_CONSOLE:
-        if (vm->cfg.debug && (h.a[0] == 1 || h.a[0] == 2) && h.a[1] <= sizeof c->buf)
-            console(vm, (const char *)c->buf, h.a[1]);
+    case CG_HC_CONSOLE: {
+        struct cg_hc_layout l = hc_layout(vm);
+        struct cg_hc_buf b;
+        int fd;
+        if (cg_hc_decode_console(&l, v->index, vm->cfg.debug, &h, &fd, &b))
+            console(vm, (const char *)b.ptr, b.len);
         break;
+    }
     case CG_HC_START_CPU:
-        ret = start_vcpu(vm, (uint32_t)(h.a[0] > CG_G_MAX_CPUS ? CG_G_MAX_CPUS : h.a[0]));
+        ret = cg_hc_decode_start_cpu(&h, vm->cfg.threads);
+        if (ret > 0)
+            ret = start_vcpu(vm, (uint32_t)ret);
         break;
     case CG_HC_CPU_EXIT:
         pthread_exit(NULL);
     case CG_HC_RANDOM: {
         /* The shim's entropy where the CPU has no RDRAND. */
-        size_t n = h.a[0] > sizeof c->buf ? sizeof c->buf : (size_t)h.a[0];
-        long r = syscall(SYS_getrandom, c->buf, n, 0);
-        ret = r < 0 ? -errno : r;
+        struct cg_hc_layout l = hc_layout(vm);
+        struct cg_hc_buf b;
+        ret = cg_hc_decode_random(&l, v->index, &h, &b);
+        if (ret == 0) {
+            long r = syscall(SYS_getrandom, b.ptr, b.len, 0);
+            ret = r < 0 ? -errno : r;
+        }
         break;
     }
     case CG_HC_OOM:
@@ -314,6 +314,40 @@ static void *vcpu_main(void *arg)
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
     return (v + a - 1) & ~(a - 1);
+}
+
+/* The VM is built: give up everything running it does not need, then
+ * install the run program (docs/monitor-seccomp.md). From here on the
+ * monitor holds only the VM, its vCPUs, the window and the note pipe. */
+static int confine(struct cg_vm *vm)
+{
+    close(vm->kvm_fd); /* /dev/kvm itself: only the VM and vCPU descriptors stay */
+    vm->kvm_fd = -1;
+    close(CG_ELF_FD);  /* loaded into guest memory already */
+    close(CG_MON_BPF_FD);
+    /* no new descriptors, files, locked memory or message queues */
+    static const int none[] = {RLIMIT_NOFILE, RLIMIT_FSIZE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_CORE};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        struct rlimit zero = {0, 0};
+        if (setrlimit(none[i], &zero) != 0) {
+            cg_note("cgear-monitor could not drop its resource limits: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (vm->cfg.run_filter == NULL)
+        return 0;
+    if (cg_confine_install(vm->cfg.run_filter) != 0) {
+        cg_note("cgear-monitor could not install its run-time seccomp filter: %s", strerror(errno));
+        return -1;
+    }
+    if (vm->cfg.seccomp_selftest) {
+        /* Proof that the filter holds: a call outside it ends the monitor
+         * with SIGSYS, which the host reports. */
+        syscall(SYS_openat, -100 /* AT_FDCWD */, "/", O_RDONLY);
+        cg_note("cgear-monitor's seccomp self-test: openat was not stopped");
+        return -1;
+    }
+    return 0;
 }
 
 int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd)
@@ -472,6 +506,8 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
             return CG_MON_EXIT_KVM;
         }
     }
+    if (confine(vm) != 0)
+        return CG_MON_EXIT_FILTER;
     vm->vcpus[0].started = true;
     vcpu_main(&vm->vcpus[0]);
     return CG_MON_EXIT_KVM;

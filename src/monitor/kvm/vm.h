@@ -8,6 +8,8 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+
+#include "confine.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +21,10 @@ struct cg_vm_config {
     uint64_t heap_size;
     uint64_t stack_size;
     bool debug;
+    /* the run program (confine.h), installed before the guest runs; NULL:
+     * none (a test build without a filter) */
+    const struct cg_bpf *run_filter;
+    bool seccomp_selftest; /* then make one forbidden call (docs/monitor-seccomp.md) */
 };
 
 struct cg_vcpu {

@@ -716,12 +716,15 @@ struct chunk {
     size_t fill; /* bytes of data[] to fill with pat(offset + i) (<= cap) */
 };
 
+/* The status put_chunk() writes (a refusal's error). */
+static uint32_t refusal_status;
+
 static void put_chunk(struct cg_chan *ch, const struct chunk *c, uint32_t seed)
 {
     struct cg_slot_hdr *s = ch->slot;
     s->kind = c->kind;
     s->fn = 42;
-    s->status = 0;
+    s->status = refusal_status;
     s->total = c->total;
     s->offset = c->offset;
     s->len = c->len;
@@ -893,6 +896,10 @@ static void *script_thread(void *arg)
     return NULL;
 }
 
+/* Receiver settings scripted_recv() applies (the host's bound and growth). */
+static uint64_t g_rx_max_in;
+static bool g_rx_grow;
+
 /* The receiver gets @first, then the peer sends @steps. Returns recv's rc;
  * on success the message is in @m. */
 static cc_enclave_result_t scripted_recv(struct win *w, const struct chunk *first, const struct step *steps,
@@ -901,6 +908,8 @@ static cc_enclave_result_t scripted_recv(struct win *w, const struct chunk *firs
     struct cg_chan rx, peer;
     chan_open(&rx, w, 0, CG_TURN_ENCLAVE);
     chan_open(&peer, w, 0, CG_TURN_HOST);
+    rx.max_in = g_rx_max_in;
+    rx.grow = g_rx_grow;
     static struct script sc;
     memset(&sc, 0, sizeof(sc));
     sc.peer = &peer;
@@ -1033,6 +1042,112 @@ static void test_hostile_no_ack(void **state)
         assert_int_equal(pthread_join(th, NULL), 0);
         assert_int_equal(atomic_load(&sc.done), 1);
     }
+    free(src);
+    win_close(&w);
+}
+
+
+/* A message larger than the receiver's bound (the host's: the enclave's
+ * memory) is refused at its first chunk, before anything is allocated. */
+static void test_bound_max_in(void **state)
+{
+    (void)state;
+    struct win w;
+    win_open(&w, 1, CG_MIN_SLOT_DATA);
+    uint64_t cap = (uint64_t)w.slot_size - CG_SLOT_HDR_SIZE;
+    uint64_t T = 2 * cap + 10;
+    const struct chunk first = {CG_MSG_ECALL, T, 0, cap, cap};
+    const struct step good[] = {{{CG_MSG_ECALL, T, cap, cap, cap}, 0}, {{CG_MSG_ECALL, T, 2 * cap, 10, 10}, 0}};
+    cg_msg_t m;
+    int acks = 0;
+    g_rx_max_in = T - 1;
+    assert_int_equal(scripted_recv(&w, &first, good, 1, &m, &acks), CC_ERROR_PROTOCOL);
+    assert_null(m.buf);
+    assert_int_equal(acks, 0); /* not one chunk acknowledged */
+    g_rx_max_in = T;           /* exactly the bound: accepted */
+    assert_int_equal(scripted_recv(&w, &first, good, 2, &m, &acks), CC_SUCCESS);
+    assert_int_equal(m.len, T);
+    free(m.buf);
+    g_rx_max_in = 0;
+    win_close(&w);
+}
+
+/* The host's growing buffer: a message several times CG_CHAN_PREALLOC
+ * arrives intact, whatever the number of regrowths. */
+static void test_growing_receive(void **state)
+{
+    (void)state;
+    struct win w;
+    win_open(&w, 1, CG_DEFAULT_SLOT_DATA);
+    uint64_t cap = (uint64_t)w.slot_size - CG_SLOT_HDR_SIZE;
+    uint64_t T = 2 * CG_CHAN_PREALLOC + 3 * cap + 17;
+    size_t n = (size_t)((T - cap + cap - 1) / cap);
+    struct step *steps = calloc(n, sizeof *steps);
+    assert_non_null(steps);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t off = cap * (i + 1), len = T - off < cap ? T - off : cap;
+        steps[i].c = (struct chunk){CG_MSG_ECALL_RET, T, off, len, (size_t)len};
+    }
+    const struct chunk first = {CG_MSG_ECALL_RET, T, 0, cap, cap};
+    cg_msg_t m;
+    int acks = 0;
+    g_rx_grow = true;
+    assert_int_equal(scripted_recv(&w, &first, steps, n, &m, &acks), CC_SUCCESS);
+    g_rx_grow = false;
+    assert_int_equal(m.len, T);
+    for (uint64_t i = 0; i < T; i++)
+        if (m.buf[i] != pat(i, 3))
+            fail_msg("byte %llu differs", (unsigned long long)i);
+    free(m.buf);
+    free(steps);
+    win_close(&w);
+}
+
+/* A receiver that cannot take a request answers, instead of an ACK, with
+ * an empty response carrying the error: the caller gets that status, the
+ * slot is back with it, nothing is lost. A "refusal" claiming success is
+ * a protocol violation. */
+static void test_refused_mid_message(void **state)
+{
+    (void)state;
+    struct win w;
+    win_open(&w, 1, CG_MIN_SLOT_DATA);
+    struct cg_chan tx, peer;
+    chan_open(&tx, &w, 0, CG_TURN_HOST);
+    chan_open(&peer, &w, 0, CG_TURN_ENCLAVE);
+    size_t len = 3 * tx.cap;
+    uint8_t *src = pat_buf(len, 5);
+    cg_iov_t iov = {src, len};
+    const struct {
+        uint32_t status;
+        cc_enclave_result_t want_rc;
+    } cases[] = {{CC_ERROR_OUT_OF_MEMORY, CC_SUCCESS}, {CC_SUCCESS, CC_ERROR_PROTOCOL}};
+    for (size_t i = 0; i < 2; i++) {
+        static struct script sc;
+        memset(&sc, 0, sizeof(sc));
+        struct step st = {{CG_MSG_ECALL_RET, 0, 0, 0, 0}, 0};
+        sc.peer = &peer;
+        sc.rx_turn = CG_TURN_HOST;
+        sc.steps = &st;
+        sc.nsteps = 1;
+        atomic_store(&tx.slot->turn, CG_TURN_HOST);
+        pthread_t th;
+        refusal_status = cases[i].status;
+        assert_int_equal(pthread_create(&th, NULL, script_thread, &sc), 0);
+        cg_msg_t resp = {NULL, 0};
+        uint32_t status = 0;
+        cc_enclave_result_t rc = cg_chan_call(&tx, CG_MSG_ECALL, 1, &iov, 1, &resp, &status, NULL, NULL);
+        assert_int_equal(rc, cases[i].want_rc);
+        if (rc == CC_SUCCESS) {
+            assert_int_equal(status, cases[i].status);
+            assert_null(resp.buf);
+            assert_int_equal(atomic_load(&tx.slot->turn), CG_TURN_HOST);
+        }
+        mark_dead(&tx);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(atomic_load(&sc.done), 1);
+    }
+    refusal_status = 0;
     free(src);
     win_close(&w);
 }
@@ -1427,6 +1542,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_hostile_garbage_turn),
         cmocka_unit_test(test_hostile_follow_up_chunks),
         cmocka_unit_test(test_hostile_no_ack),
+        cmocka_unit_test(test_bound_max_in),
+        cmocka_unit_test(test_growing_receive),
+        cmocka_unit_test(test_refused_mid_message),
         cmocka_unit_test(test_dead_wait_host),
         cmocka_unit_test(test_dead_wait_enclave),
         cmocka_unit_test(test_dead_call_host),

@@ -1,0 +1,178 @@
+/*
+ * monitor_filter.c - the allow-lists cgear-monitor runs under on the kvm
+ * engine (docs/monitor-seccomp.md).
+ *
+ * The monitor is the engine's attack surface: every hypercall of a
+ * possibly hostile enclave is decoded there. Two programs, as TinyKVM and
+ * Firecracker do it:
+ *   setup  installed first thing: what building the VM takes (open
+ *          /dev/kvm, the KVM ioctls, memory, threads), and nothing that
+ *          reaches other processes, the network or exec;
+ *   run    installed after the VM is built, before the guest's first
+ *          instruction: KVM_RUN, futexes, memory for vCPU threads, writes
+ *          to the note pipe and the debug console, getrandom, the clock,
+ *          exit. No call that takes a path exists any more.
+ * Anything else kills the monitor (SIGSYS); the host says so.
+ */
+#define _GNU_SOURCE
+#include "monitor_filter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "monitor.h"
+#include "syscall_policy.h"
+
+/* Calls both programs allow, with any arguments. */
+static const int g_common[] = {
+    SCMP_SYS(futex),       SCMP_SYS(munmap),      SCMP_SYS(brk),          SCMP_SYS(madvise),
+    SCMP_SYS(rt_sigprocmask), SCMP_SYS(set_robust_list), SCMP_SYS(sched_yield), SCMP_SYS(getrandom),
+    SCMP_SYS(clock_gettime), SCMP_SYS(gettid),    SCMP_SYS(getpid),       SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+};
+
+/* Building the VM, beyond the common calls. */
+static const int g_setup_only[] = {
+    SCMP_SYS(open),   SCMP_SYS(openat), SCMP_SYS(close),     SCMP_SYS(read),   SCMP_SYS(pread64),
+    SCMP_SYS(fstat),  SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),  SCMP_SYS(prlimit64),
+    SCMP_SYS(setrlimit), SCMP_SYS(ioctl), SCMP_SYS(set_tid_address), SCMP_SYS(seccomp),
+};
+
+static int add_common(scmp_filter_ctx ctx)
+{
+    for (size_t i = 0; i < sizeof g_common / sizeof g_common[0]; i++)
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, g_common[i], 0) != 0)
+            return -1;
+    /* memory: never executable (the monitor has no code to load) */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, 0)) ||
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                         SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, 0)))
+        return -1;
+    /* threads (one per vCPU), exactly as musl's pthread_create() asks */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, ~(uint64_t)0, CG_CLONE_THREAD_FLAGS)))
+        return -1;
+    /* clone3 answers ENOSYS so that a libc trying it first falls back */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0))
+        return -1;
+    /* writes: the note pipe, and stderr (debug enclaves' console) */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_MON_NOTE_FD)) ||
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, 2)))
+        return -1;
+    return 0;
+}
+
+static scmp_filter_ctx build(bool setup, char *why, size_t why_len)
+{
+    if (seccomp_api_get() < 3) /* see seccomp_filter.c: valgrind */
+        seccomp_api_set(3);
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    if (ctx == NULL) {
+        snprintf(why, why_len, "libseccomp could not initialise a filter");
+        return NULL;
+    }
+    bool ok = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 && add_common(ctx) == 0;
+    if (ok && setup) {
+        for (size_t i = 0; ok && i < sizeof g_setup_only / sizeof g_setup_only[0]; i++)
+            ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, g_setup_only[i], 0) == 0;
+        /* prctl: only what the monitor itself does */
+        ok = ok &&
+             seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS)) == 0 &&
+             seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE)) == 0;
+    } else if (ok) {
+        /* the guest runs: KVM_RUN is the only ioctl */
+        ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, KVM_RUN)) == 0;
+    }
+    if (!ok) {
+        snprintf(why, why_len, "libseccomp refused a rule of the monitor's %s filter", setup ? "setup" : "run");
+        seccomp_release(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int cg_kvm_monitor_filter_export(int fd_setup, int fd_run, char *why, size_t why_len)
+{
+    scmp_filter_ctx s = build(true, why, why_len);
+    scmp_filter_ctx r = s != NULL ? build(false, why, why_len) : NULL;
+    int rc = -1;
+    if (s != NULL && r != NULL) {
+        if (seccomp_export_bpf(s, fd_setup) == 0 && seccomp_export_bpf(r, fd_run) == 0)
+            rc = 0;
+        else
+            snprintf(why, why_len, "cannot export the monitor's seccomp programs");
+    }
+    if (s != NULL)
+        seccomp_release(s);
+    if (r != NULL)
+        seccomp_release(r);
+    return rc;
+}
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_fd = -1;
+static char g_why[160];
+
+/* Bytes of memfd @fd, or -1. */
+static off_t size_of(int fd)
+{
+    off_t n = lseek(fd, 0, SEEK_END);
+    return n >= 0 && lseek(fd, 0, SEEK_SET) == 0 ? n : -1;
+}
+
+static void build_pair(void)
+{
+    int fs = memfd_create("cgear-mon-setup", MFD_CLOEXEC), fr = memfd_create("cgear-mon-run", MFD_CLOEXEC);
+    int out = memfd_create("cgear-mon-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    uint8_t buf[65536];
+    if (fs < 0 || fr < 0 || out < 0) {
+        snprintf(g_why, sizeof g_why, "memfd_create failed: %s", strerror(errno));
+        goto done;
+    }
+    if (cg_kvm_monitor_filter_export(fs, fr, g_why, sizeof g_why) != 0)
+        goto done;
+    off_t ns = size_of(fs), nr = size_of(fr);
+    size_t insn = sizeof(struct cg_sock_filter);
+    if (ns <= 0 || nr <= 0 || ns % (off_t)insn || nr % (off_t)insn || (size_t)(ns + nr) > sizeof buf ||
+        ns / (off_t)insn > 0xffff || nr / (off_t)insn > 0xffff) {
+        snprintf(g_why, sizeof g_why, "the monitor's exported seccomp programs have bad sizes");
+        goto done;
+    }
+    struct cg_filter_pair h = {CG_FILTER_PAIR_MAGIC, (uint16_t)(ns / (off_t)insn), (uint16_t)(nr / (off_t)insn)};
+    if (pread(fs, buf, (size_t)ns, 0) != ns || pread(fr, buf + ns, (size_t)nr, 0) != nr ||
+        write(out, &h, sizeof h) != (ssize_t)sizeof h || write(out, buf, (size_t)(ns + nr)) != ns + nr ||
+        fcntl(out, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+        snprintf(g_why, sizeof g_why, "cannot store the monitor's seccomp programs: %s", strerror(errno));
+        goto done;
+    }
+    g_fd = out;
+    out = -1;
+done:
+    if (fs >= 0)
+        close(fs);
+    if (fr >= 0)
+        close(fr);
+    if (out >= 0)
+        close(out);
+}
+
+int cg_kvm_monitor_filter_fd(char *why, size_t why_len)
+{
+    pthread_once(&g_once, build_pair);
+    if (g_fd < 0)
+        snprintf(why, why_len, "%s", g_why);
+    return g_fd;
+}

@@ -1,0 +1,159 @@
+/*
+ * test_monitor_filter.c - the kvm monitor's two seccomp programs
+ * (src/engines/kvm/monitor_filter.c) hold: installed in a child process,
+ * what the monitor needs still works and everything else is stopped with
+ * SIGSYS. Each probe runs in its own child, which leaves with _exit() so
+ * that no sanitizer exit hook runs under the filter.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "confine.h"
+#include "monitor.h"
+#include "monitor_filter.h"
+
+static struct cg_bpf g_setup, g_run;
+
+static void load(struct cg_bpf *out, int fd)
+{
+    off_t n = lseek(fd, 0, SEEK_END);
+    assert_true(n > 0 && n % 8 == 0);
+    out->insns = malloc((size_t)n);
+    assert_non_null(out->insns);
+    assert_int_equal(pread(fd, out->insns, (size_t)n, 0), n);
+    out->len = (unsigned short)(n / 8);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    char why[200] = "";
+    int fs = memfd_create("setup", MFD_CLOEXEC), fr = memfd_create("run", MFD_CLOEXEC);
+    if (fs < 0 || fr < 0 || cg_kvm_monitor_filter_export(fs, fr, why, sizeof why) != 0) {
+        fprintf(stderr, "cannot build the programs: %s\n", why);
+        return -1;
+    }
+    load(&g_setup, fs);
+    load(&g_run, fr);
+    close(fs);
+    close(fr);
+    return 0;
+}
+
+enum probe {
+    P_FUTEX, P_GETRANDOM, P_CLOCK, P_MMAP_RW, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3,
+    P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1,
+    P_PTRACE, P_KILL, P_CLOSE,
+};
+
+/* Run @p in a child under @prog. Returns the child's wait status. */
+static int run_probe(const struct cg_bpf *prog, enum probe p)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull < 0 || dup2(devnull, CG_MON_NOTE_FD) < 0 || dup2(devnull, 2) < 0)
+            _exit(90);
+        if (cg_confine_install(prog) != 0)
+            _exit(91);
+        long r = 0;
+        uint32_t word = 0;
+        uint8_t buf[16];
+        struct timespec ts;
+        switch (p) {
+        case P_FUTEX: r = syscall(SYS_futex, &word, 1 /* WAKE */, 1, NULL, NULL, 0); break;
+        case P_GETRANDOM: r = syscall(SYS_getrandom, buf, sizeof buf, 0); break;
+        case P_CLOCK: r = syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts); break;
+        case P_MMAP_RW: r = (long)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); break;
+        case P_WRITE_NOTE: r = syscall(SYS_write, CG_MON_NOTE_FD, "x", 1); break;
+        case P_WRITE_STDERR: r = syscall(SYS_write, 2, "x", 1); break;
+        case P_KVM_RUN: r = syscall(SYS_ioctl, 99, KVM_RUN, 0); r = (r == -1 && errno == EBADF) ? 0 : -1; break;
+        case P_THREAD_CLONE_ENOSYS3: r = syscall(SYS_clone3, NULL, 0); r = (r == -1 && errno == ENOSYS) ? 0 : -1; break;
+        case P_OPENAT: r = syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY); break;
+        case P_OPEN: r = syscall(SYS_open, "/", O_RDONLY); break;
+        case P_SOCKET: r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0); break;
+        case P_EXECVE: r = syscall(SYS_execve, "/bin/true", NULL, NULL); break;
+        case P_IOCTL_OTHER: r = syscall(SYS_ioctl, 99, KVM_SET_USER_MEMORY_REGION, 0); r = (r == -1 && errno == EBADF) ? 0 : -1; break;
+        case P_MMAP_EXEC: r = (long)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); break;
+        case P_MPROTECT_EXEC: r = syscall(SYS_mprotect, buf - ((uintptr_t)buf & 4095), 4096, PROT_READ | PROT_EXEC); break;
+        case P_FORK: r = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0); break;
+        case P_WRITE_FD1: r = syscall(SYS_write, 1, "x", 1); break;
+        case P_PTRACE: r = syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0); break;
+        case P_KILL: r = syscall(SYS_kill, getppid(), 0); break;
+        case P_CLOSE: r = syscall(SYS_close, 99); break;
+        }
+        _exit(r < 0 && p != P_CLOSE ? 92 : 0);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return st;
+}
+
+static void expect_allowed(const struct cg_bpf *prog, enum probe p)
+{
+    int st = run_probe(prog, p);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("probe %d: status %#x, expected a clean exit", (int)p, (unsigned)st);
+}
+
+static void expect_killed(const struct cg_bpf *prog, enum probe p)
+{
+    int st = run_probe(prog, p);
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
+        fail_msg("probe %d: status %#x, expected SIGSYS", (int)p, (unsigned)st);
+}
+
+static void test_run_program(void **state)
+{
+    (void)state;
+    const enum probe ok[] = {P_FUTEX, P_GETRANDOM, P_CLOCK, P_MMAP_RW, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN,
+                             P_THREAD_CLONE_ENOSYS3};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        expect_allowed(&g_run, ok[i]);
+    const enum probe bad[] = {P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC,
+                              P_FORK, P_WRITE_FD1, P_PTRACE, P_KILL, P_CLOSE};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_killed(&g_run, bad[i]);
+}
+
+static void test_setup_program(void **state)
+{
+    (void)state;
+    const enum probe ok[] = {P_FUTEX, P_GETRANDOM, P_MMAP_RW, P_WRITE_NOTE, P_KVM_RUN, P_OPENAT, P_OPEN,
+                             P_IOCTL_OTHER, P_CLOSE};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        expect_allowed(&g_setup, ok[i]);
+    const enum probe bad[] = {P_SOCKET, P_EXECVE, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1, P_PTRACE,
+                              P_KILL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_killed(&g_setup, bad[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_program),
+        cmocka_unit_test(test_setup_program),
+    };
+    return cmocka_run_group_tests_name("monitor_filter", tests, group_setup, NULL);
+}
