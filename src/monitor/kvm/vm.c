@@ -299,6 +299,13 @@ static void *vcpu_main(void *arg)
             cg_note("the enclave touched guest-physical address %#llx, outside its memory (vCPU %u)",
                     (unsigned long long)r->mmio.phys_addr, v->index);
             stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_INTERNAL_ERROR:
+            /* At run time this is the guest's doing (an instruction or an
+             * event KVM cannot emulate, e.g. after the enclave overwrote
+             * its shim on PVM): that enclave crashed, the engine is fine. */
+            cg_note("the enclave's VM stopped: KVM cannot continue it (internal error, suberror %u) on vCPU %u",
+                    r->internal.suberror, v->index);
+            stop(CG_MON_EXIT_GUEST_FAULT);
         case KVM_EXIT_HLT:
             cg_note("the enclave halted vCPU %u", v->index);
             stop(CG_MON_EXIT_GUEST_FAULT);

@@ -248,3 +248,81 @@ int hx_ocall_big(size_t len)
     free(p);
     return r;
 }
+
+/* Hostile pointers and lengths in system calls: each must fail with the
+ * same errno Linux gives (EFAULT/EINVAL), on every engine, and nothing
+ * else. Returns a bit mask of the probes that did something else. */
+int hx_bad_pointers(void)
+{
+    static const uintptr_t bad[] = {
+        0,                        /* NULL */
+        1,                        /* misaligned, unmapped */
+        0x0000800000000000ull,    /* first non-canonical address */
+        0xffff800000000000ull,    /* kernel half */
+        0xfffffffffffff000ull,    /* ranges that wrap */
+        0x600000000000ull + 0x200000ull, /* the kvm shim's direct map */
+    };
+    int mask = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        void *p = (void *)bad[i];
+        errno = 0;
+        if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, p) != -1 || errno != EFAULT)
+            mask |= 1;
+        if (syscall(SYS_getrandom, p, (size_t)1 << 40, 0) != -1 || errno != EFAULT)
+            mask |= 2;
+        if (syscall(SYS_futex, p, FUTEX_WAKE, 1, NULL, NULL, 0) != -1 || (errno != EFAULT && errno != EINVAL))
+            mask |= 4;
+        if (syscall(SYS_nanosleep, p, NULL) != -1 || errno != EFAULT)
+            mask |= 8;
+        if (syscall(SYS_sched_getaffinity, 0, 128, p) != -1 || errno != EFAULT)
+            mask |= 16;
+        struct timespec ts = {0, 1};
+        if (syscall(SYS_nanosleep, &ts, p) != 0) /* rem is written only when interrupted */
+            mask |= 32;
+    }
+    return mask;
+}
+
+#define DIRECT_VA 0x600000000000ull /* the kvm shim's map of guest memory */
+
+/* Overwrite the shim's code with int3 and make a system call. On PVM the
+ * page is writable by the enclave (docs/kvm-pvm.md): the guest kernel
+ * dies, only this VM. On VMX/SVM the write itself faults; on the process
+ * engine nothing is mapped there. */
+int hx_overwrite_shim(void)
+{
+    volatile uint8_t *shim = (volatile uint8_t *)(uintptr_t)(DIRECT_VA + 0x200000ull);
+    for (size_t i = 0; i < 64 * 1024; i++)
+        shim[i] = 0xcc;
+    return (int)syscall(SYS_getpid);
+}
+
+/* Point a free entry of the shim's direct-map page table at guest-physical
+ * 256 GiB, far outside the VM's memory, and touch it. Only PVM lets the
+ * enclave write its page tables; the access must then stop at KVM (no
+ * memory slot there), never reach the host. The page directory is a page
+ * of our own, found in the direct map by its contents (2 MiB pages work
+ * everywhere; 1 GiB pages need a CPUID bit the guest may not have). */
+static uint8_t g_pd[4096] __attribute__((aligned(4096)));
+
+int hx_map_outside(void)
+{
+    volatile uint64_t *pml4 = (volatile uint64_t *)(uintptr_t)(DIRECT_VA + 0xC00000ull);
+    uint64_t e = pml4[(DIRECT_VA >> 39) & 511];
+    volatile uint64_t *pdpt = (volatile uint64_t *)(uintptr_t)(DIRECT_VA + (e & 0x000ffffffffff000ull));
+    /* mark our page, then find its guest-physical address */
+    for (size_t i = 0; i < sizeof g_pd; i++)
+        g_pd[i] = (uint8_t)(i * 131 + 7);
+    uint64_t gpa = 0;
+    for (uint64_t a = 16ull << 20; a < (4ull << 30) && gpa == 0; a += 4096) {
+        if (memcmp((const void *)(uintptr_t)(DIRECT_VA + a), g_pd, 64) == 0 &&
+            memcmp((const void *)(uintptr_t)(DIRECT_VA + a), g_pd, sizeof g_pd) == 0)
+            gpa = a;
+    }
+    if (gpa == 0)
+        return -1;
+    memset(g_pd, 0, sizeof g_pd);
+    ((volatile uint64_t *)g_pd)[0] = (256ull << 30) | 0x87; /* 2 MiB page: present, writable, user */
+    pdpt[500] = gpa | 0x07;                                 /* our page directory */
+    return (int)*(volatile uint64_t *)(uintptr_t)(DIRECT_VA + 500ull * (1ull << 30));
+}
