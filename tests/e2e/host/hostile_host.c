@@ -383,6 +383,12 @@ static void test_garbage_turn(void **state)
     int r = 0;
     assert_int_equal(hx_garbage_turn(&ctx, &r), CC_ERROR_ENCLAVE_LOST);
     expect_lost(&ctx, CC_ERROR_PROTOCOL, "protocol");
+    /* a message kind that does not exist, while the host waits */
+    create(&ctx);
+    struct forge_args f = {&ctx, 0x77, 16, 1, CC_FAIL};
+    forge(&f);
+    assert_int_equal(f.rc, CC_ERROR_ENCLAVE_LOST);
+    expect_lost(&ctx, CC_ERROR_PROTOCOL, "protocol");
 }
 
 static void *hang(void *arg)
