@@ -275,7 +275,7 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
         ret = nr == SYS_write ? console(c, a0, a1, a2) : sys_writev(c, a0, a1, a2);
         break;
     case CG_SC_KEYS:
-        if (a0 != CG_KEYS_FD)
+        if ((uint32_t)a0 != CG_KEYS_FD) /* the kernel reads an unsigned int, as the filter does */
             cg_die_forbidden(nr, r->rip);
         if (nr == SYS_close) {
             ret = 0;
