@@ -43,8 +43,6 @@
  * ("/proc/self/fd/6" below spells the same number). */
 #define CG_MON_EXE_FD 6
 
-/* Room above heap + stacks for the runtime's own mappings. */
-#define CG_DATA_SLACK ((uint64_t)64 << 20)
 
 /* Move @fd to @target in the child, even if it is already there. */
 static int place_fd(int fd, int target)
@@ -150,7 +148,7 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, i
         return CC_ERROR_ENGINE_UNAVAILABLE;
     }
     const struct cg_manifest *m = &e->manifest;
-    uint64_t data = m->heap_size + (uint64_t)m->threads * m->stack_size + CG_DATA_SLACK;
+    uint64_t data = m->heap_size + (uint64_t)m->threads * m->stack_size + CG_MON_DATA_SLACK;
     snprintf(a.num[0], sizeof a.num[0], "%" PRIu64, data);
     snprintf(a.num[1], sizeof a.num[1], "%" PRIu64, (uint64_t)m->threads);
     snprintf(a.num[2], sizeof a.num[2], "%" PRIu64, (uint64_t)m->heap_size);

@@ -190,6 +190,17 @@ static int launch(int argc, char **argv)
 
     struct cg_image img;
     uint8_t *buf = load_image(&img, debug, CG_MON_EXIT_LAUNCH);
+    /* The enclave's shape comes from the manifest verified here, not from
+     * the host's command line: a host must not be able to give the
+     * enclave smaller stacks or heap than it was signed with. */
+    const struct cg_image_manifest *m = &img.manifest;
+    char num[4][24], name[sizeof m->name];
+    snprintf(num[0], sizeof num[0], "%llu",
+             (unsigned long long)(m->heap_size + (uint64_t)m->threads * m->stack_size + CG_MON_DATA_SLACK));
+    snprintf(num[1], sizeof num[1], "%u", (unsigned)m->threads);
+    snprintf(num[2], sizeof num[2], "%llu", (unsigned long long)m->heap_size);
+    snprintf(num[3], sizeof num[3], "%llu", (unsigned long long)m->stack_size);
+    snprintf(name, sizeof name, "%s", m->name);
     if (cg_memfd_fill_seal(elf, img.elf, img.elf_len) != 0)
         refuse(CG_MON_EXIT_LAUNCH, "cannot copy the enclave ELF: %s", strerror(errno));
 
@@ -213,8 +224,13 @@ static int launch(int argc, char **argv)
 
     char *margv[9];
     margv[0] = (char *)"cgear-monitor";
-    for (int i = 1; i < 8; i++)
-        margv[i] = argv[i + 1];
+    margv[1] = argv[2];          /* engine */
+    margv[2] = num[0];           /* data limit */
+    margv[3] = argv[4];          /* debug: checked against the image by load_image() */
+    margv[4] = num[1];
+    margv[5] = num[2];
+    margv[6] = num[3];
+    margv[7] = name;
     margv[8] = NULL;
     char *const envp[] = {NULL};
     syscall(SYS_execveat, exe, "", margv, envp, AT_EMPTY_PATH);

@@ -29,6 +29,10 @@
 #define CG_MON_BPF_FD 5
 #define CG_MON_NOTE_FD 7
 
+/* The process engine's RLIMIT_DATA: heap + threads x stack + this, room for
+ * the runtime's own mappings. */
+#define CG_MON_DATA_SLACK ((uint64_t)64 << 20)
+
 enum {
     CG_MON_EXIT_USAGE = 110,   /* bad arguments from the host */
     CG_MON_EXIT_LIMITS = 111,  /* setrlimit failed */

@@ -332,8 +332,10 @@ static int confine(struct cg_vm *vm)
     vm->kvm_fd = -1;
     close(CG_ELF_FD);  /* loaded into guest memory already */
     close(CG_MON_BPF_FD);
-    /* no new descriptors, files, locked memory or message queues */
-    static const int none[] = {RLIMIT_NOFILE, RLIMIT_FSIZE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_CORE};
+    /* no new descriptors, locked memory or message queues (not
+     * RLIMIT_FSIZE: a debug enclave's console may be a log file on fd 2,
+     * and nothing else can be written: the filter opens no file) */
+    static const int none[] = {RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_CORE};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         struct rlimit zero = {0, 0};
         if (setrlimit(none[i], &zero) != 0) {
