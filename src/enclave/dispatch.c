@@ -1,11 +1,13 @@
 /*
  * dispatch.c - the ECALL loop of one enclave thread, and OCALLs out of it.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "cgear_edge_enclave.h"
+#include "futex.h"
 #include "trts.h"
 
 /* The slot of the ECALL this thread is serving; NULL outside an ECALL. */
@@ -42,13 +44,33 @@ static cc_enclave_result_t run_ecall(void *ctx, uint32_t fn, const uint8_t *in, 
     return rc;
 }
 
+/* The host broke the protocol on this slot (a turn value that means
+ * nothing, garbage instead of an acknowledgement). That is the host's own
+ * loss: this thread keeps serving the slot. Returns false once the slot is
+ * dead (the enclave is being stopped). */
+static bool host_broke_protocol(struct cg_chan *ch)
+{
+    static const struct timespec recheck = {1, 0};
+    uint32_t v = atomic_load_explicit(&ch->slot->turn, memory_order_acquire);
+    if (v == CG_TURN_DEAD)
+        return false;
+    if (v != CG_TURN_ENCLAVE && v != CG_TURN_HOST)
+        cg_futex_wait(&ch->slot->turn, v, &recheck); /* until the host writes a real turn */
+    return true;
+}
+
 void cg_trts_serve(struct cg_chan *ch)
 {
     t_chan = ch;
     for (;;) {
         cc_enclave_result_t rc = cg_chan_wait(ch);
-        if (rc != CC_SUCCESS)
+        if (rc == CC_ERROR_ENCLAVE_LOST)
             return;
+        if (rc != CC_SUCCESS) {
+            if (!host_broke_protocol(ch))
+                return;
+            continue;
+        }
         uint32_t kind, fn, status;
         cg_msg_t msg;
         rc = cg_chan_recv(ch, &kind, &fn, &status, &msg);
@@ -57,12 +79,17 @@ void cg_trts_serve(struct cg_chan *ch)
             rc = CC_ERROR_PROTOCOL;
         }
         if (rc != CC_SUCCESS) {
-            /* A malformed request: refuse it and give the slot back. */
-            if (cg_chan_send(ch, CG_MSG_ECALL_RET, 0, (uint32_t)rc, NULL, 0) != CC_SUCCESS)
+            /* A malformed request (or one too big to hold): refuse it and
+             * give the slot back. */
+            if (rc == CC_ERROR_ENCLAVE_LOST)
                 return;
-            continue;
+            rc = cg_chan_send(ch, CG_MSG_ECALL_RET, 0, (uint32_t)rc, NULL, 0);
+        } else {
+            rc = cg_chan_serve(ch, CG_MSG_ECALL_RET, fn, &msg, run_ecall, NULL);
         }
-        if (cg_chan_serve(ch, CG_MSG_ECALL_RET, fn, &msg, run_ecall, NULL) != CC_SUCCESS)
+        if (rc == CC_ERROR_ENCLAVE_LOST)
+            return;
+        if (rc != CC_SUCCESS && !host_broke_protocol(ch))
             return;
     }
 }
