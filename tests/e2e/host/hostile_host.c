@@ -263,7 +263,9 @@ static void test_refusals_rate_limited(void **state)
     assert_true(saved >= 0);
     assert_true(dup2(fd, 2) == 2);
     int r = 0;
+    long t0 = now_ms();
     cc_enclave_result_t rc = hx_unknown_service(&ctx, &r, 1000);
+    long periods = (now_ms() - t0) / 10000 + 1; /* CG_LOG_PERIOD_S: a slow machine may span several */
     dup2(saved, 2);
     close(saved);
     assert_int_equal(rc, CC_SUCCESS);
@@ -277,7 +279,7 @@ static void test_refusals_rate_limited(void **state)
     for (char *p = buf; (p = strstr(p, "unknown runtime service")) != NULL; p++)
         lines++;
     assert_true(lines >= 1);
-    assert_true(lines <= 10);
+    assert_true(lines <= 10 * periods); /* CG_LOG_BURST per period, not 1000 */
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
 }
 
