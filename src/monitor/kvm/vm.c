@@ -97,12 +97,6 @@ static struct cg_hc_layout hc_layout(const struct cg_vm *vm)
     return (struct cg_hc_layout){vm->ram, vm->ram_size, vm->window, vm->window_gpa, vm->window_size};
 }
 
-/* A guest-physical range as a host pointer, or NULL. */
-static inline void *gpa_ptr(struct cg_vm *vm, uint64_t gpa, uint64_t len)
-{
-    struct cg_hc_layout l = hc_layout(vm);
-    return cg_hc_gpa_ptr(&l, gpa, len);
-}
 
 static const char *vector_name(uint64_t v)
 {
