@@ -39,46 +39,43 @@ extern const unsigned char cg_shim_image_end[];
 
 static struct cg_vm g_vm;
 
-void cg_note(const char *fmt, ...)
+/* One line of monitor output: to the note pipe (@note) and, for debug
+ * enclaves, to the host's stderr. */
+static void out_line(bool note, const char *fmt, va_list ap)
 {
     char line[512];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
     if (n < 0)
         return;
     if ((size_t)n > sizeof line - 2)
         n = (int)sizeof line - 2;
     line[n++] = '\n';
-    ssize_t w = write(CG_MON_NOTE_FD, line, (size_t)n);
-    (void)w;
+    ssize_t w = 0;
+    if (note)
+        w = write(CG_MON_NOTE_FD, line, (size_t)n);
     if (g_vm.cfg.debug) {
         w = write(2, "cgear-monitor: ", 15);
         w = write(2, line, (size_t)n);
-        (void)w;
     }
+    (void)w;
+}
+
+void cg_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    out_line(true, fmt, ap);
+    va_end(ap);
 }
 
 /* Debug enclaves: a line on the host's stderr, not on the note pipe (the
  * note is only for why the monitor stopped the enclave). */
 void cg_debug_line(const char *fmt, ...)
 {
-    if (!g_vm.cfg.debug)
-        return;
-    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    out_line(false, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    ssize_t w = write(2, "cgear-monitor: ", 15);
-    w = write(2, line, (size_t)n);
-    (void)w;
 }
 
 static _Noreturn void stop(int status)
@@ -257,8 +254,7 @@ static void hcall(struct cg_vcpu *v)
         break;
     }
     case CG_HC_OOM:
-        if (vm->cfg.debug)
-            cg_debug_line("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
+        cg_debug_line("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
         break;
     default:
         ret = -ENOSYS;

@@ -248,33 +248,51 @@ static void test_exit_status_not_monitor_status(void **state)
 
 /* ---- the host's log ---- */
 
+/* Send stderr (the host runtime's log) to a scratch file until
+ * stderr_end(). Returns what stderr_end() needs. */
+struct captured {
+    int fd, saved;
+};
+
+static struct captured stderr_begin(void)
+{
+    char path[] = "/tmp/cgear-hostile-log-XXXXXX";
+    struct captured c = {mkstemp(path), -1};
+    assert_true(c.fd >= 0);
+    unlink(path);
+    fflush(stderr);
+    c.saved = dup(2);
+    assert_true(c.saved >= 0);
+    assert_true(dup2(c.fd, 2) == 2);
+    return c;
+}
+
+/* Restore stderr; the captured text, NUL-terminated, in @buf. */
+static void stderr_end(struct captured c, char *buf, size_t len)
+{
+    dup2(c.saved, 2);
+    close(c.saved);
+    ssize_t n = pread(c.fd, buf, len - 1, 0);
+    close(c.fd);
+    assert_true(n > 0);
+    buf[n] = '\0';
+}
+
 /* 1,000 refused requests write at most a burst of lines, not 1,000. */
 static void test_refusals_rate_limited(void **state)
 {
     (void)state;
     cc_enclave_t ctx;
     create(&ctx);
-    char path[] = "/tmp/cgear-hostile-log-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    fflush(stderr);
-    int saved = dup(2);
-    assert_true(saved >= 0);
-    assert_true(dup2(fd, 2) == 2);
+    struct captured log = stderr_begin();
     int r = 0;
     long t0 = now_ms();
     cc_enclave_result_t rc = hx_unknown_service(&ctx, &r, 1000);
     long periods = (now_ms() - t0) / 10000 + 1; /* CG_LOG_PERIOD_S: a slow machine may span several */
-    dup2(saved, 2);
-    close(saved);
+    char buf[65536];
+    stderr_end(log, buf, sizeof buf);
     assert_int_equal(rc, CC_SUCCESS);
     assert_int_equal(r, 1000);
-    char buf[65536];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    close(fd);
-    assert_true(n > 0);
-    buf[n] = '\0';
     int lines = 0;
     for (char *p = buf; (p = strstr(p, "unknown runtime service")) != NULL; p++)
         lines++;
@@ -475,28 +493,17 @@ static void test_monitor_filter_holds(void **state)
     (void)state;
     if (!g_kvm)
         skip(); /* the process engine's monitor becomes the enclave: its filter is the enclave's */
-    char path[] = "/tmp/cgear-hostile-log-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    fflush(stderr);
-    int saved = dup(2);
-    assert_true(dup2(fd, 2) == 2);
+    struct captured log = stderr_begin();
     setenv("CGEAR_MONITOR_SELFTEST", "seccomp", 1);
     cc_enclave_t ctx;
     memset(&ctx, 0, sizeof ctx);
     cc_enclave_result_t rc = cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &ctx);
     unsetenv("CGEAR_MONITOR_SELFTEST");
-    dup2(saved, 2);
-    close(saved);
+    char buf[8192];
+    stderr_end(log, buf, sizeof buf);
     if (rc == CC_SUCCESS)
         cc_enclave_destroy(&ctx);
     assert_int_not_equal(rc, CC_SUCCESS);
-    char buf[8192];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    close(fd);
-    assert_true(n > 0);
-    buf[n] = '\0';
     if (strstr(buf, "cgear-monitor made a system call outside its own allow-list") == NULL)
         fail_msg("the host did not say the monitor was stopped by its filter: %s", buf);
     bystander_ok();
