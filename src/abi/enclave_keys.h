@@ -21,7 +21,8 @@
 
 #include <stdint.h>
 
-#define CG_KEYS_FD 8
+#include "monitor_abi.h" /* CG_KEYS_FD */
+
 #define CG_KEYS_MAGIC 0x7379654b72616567ull /* "gearKeys" */
 #define CG_KEYS_VERSION 2u
 

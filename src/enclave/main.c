@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "futex.h"
+#include "monitor_abi.h"
 #include "keys.h"
 #include "trts.h"
 #include "window.h"

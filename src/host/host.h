@@ -120,7 +120,7 @@ cc_enclave_result_t cg_report_make(struct cg_enclave *e, const uint8_t *nonce, u
                                    const uint8_t *user_data, uint32_t user_data_len, const uint8_t *pubkey,
                                    uint32_t pubkey_len, uint8_t **out, size_t *out_len);
 
-/* launcher.c: the system install's cgear-launcher (src/launcher/launcher.h),
+/* launcher.c: the system install's cgear-launcher (src/abi/launcher_abi.h),
  * or NULL when this process uses the per-user development platform. */
 const char *cg_launcher(void);
 

@@ -1,6 +1,6 @@
 /*
  * launcher.c - the host runtime's side of a system install: find
- * cgear-launcher, and ask it for reports (src/launcher/launcher.h).
+ * cgear-launcher, and ask it for reports (src/abi/launcher_abi.h).
  *
  * A system install is a set-user-ID-root launcher at CGEAR_LAUNCHER_PATH
  * together with the system platform folder: then the host runtime never
@@ -27,7 +27,7 @@
 #include "attest.h"
 #include "fd_util.h"
 #include "host.h"
-#include "launcher.h"
+#include "launcher_abi.h"
 #include "log.h"
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;

@@ -21,8 +21,8 @@
 #include "futex.h"
 #include "host.h"
 #include "log.h"
-#include "launcher.h"
-#include "monitor.h"
+#include "launcher_abi.h"
+#include "monitor_abi.h"
 
 static const char *engine_label(const struct cg_enclave *e)
 {

@@ -10,10 +10,10 @@
  *     as fds 1 and 2 for debug enclaves,
  *   - exec's cgear-monitor (embedded in this library) with an empty
  *     environment and the manifest's numbers on its command line
- *     (src/monitor/monitor.h); on a system install it exec's
+ *     (src/abi/monitor_abi.h); on a system install it exec's
  *     cgear-launcher instead, with the image on fd 9 and no key block:
  *     the launcher verifies, derives the keys and exec's its own monitor
- *     (src/launcher/launcher.h).
+ *     (src/abi/launcher_abi.h).
  * The parent keeps the read end of the note pipe: the monitor writes one
  * line there when it stops an enclave (a guest fault, a forbidden call),
  * which the reaper puts in its log line.
@@ -34,14 +34,10 @@
 
 #include "host.h"
 #include "log.h"
-#include "monitor.h"
+#include "monitor_abi.h"
 #include "enclave_keys.h"
-#include "launcher.h"
+#include "launcher_abi.h"
 #include "window.h"
-
-/* Where the child keeps the monitor executable until it exec's it
- * ("/proc/self/fd/6" below spells the same number). */
-#define CG_MON_EXE_FD 6
 
 
 /* Move @fd to @target in the child, even if it is already there. */

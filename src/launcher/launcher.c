@@ -32,8 +32,8 @@
 #include "enclave_keys.h"
 #include "fd_util.h"
 #include "image.h"
-#include "launcher.h"
-#include "monitor.h"
+#include "launcher_abi.h"
+#include "monitor_abi.h"
 #include "platform.h"
 #include "sys_ocall.h"
 

@@ -4,7 +4,7 @@
  *
  * The process engine's descriptor holds one program (the enclave's
  * allow-list, src/abi/syscall_policy.h). The kvm engine's holds two, after
- * a struct cg_filter_pair header: the setup program, installed first thing,
+ * a struct cg_filter_pair header (monitor_abi.h): the setup program, installed first thing,
  * and the tighter run program, installed once the VM is built and before
  * the guest runs (docs/monitor-seccomp.md lists both).
  */
@@ -14,13 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CG_FILTER_PAIR_MAGIC 0x464d4743u /* "CGMF" */
-
-struct cg_filter_pair {
-    uint32_t magic;
-    uint16_t n_setup; /* instructions (struct sock_filter, 8 bytes each) */
-    uint16_t n_run;
-};
+#include "monitor_abi.h" /* struct cg_filter_pair */
 
 /* Kernel ABI for seccomp(2) (musl ships no linux/ headers). */
 struct cg_sock_filter {
@@ -28,6 +22,8 @@ struct cg_sock_filter {
     uint8_t jt, jf;
     uint32_t k;
 };
+
+_Static_assert(sizeof(struct cg_sock_filter) == CG_BPF_INSN_SIZE, "one classic-BPF instruction");
 
 struct cg_bpf {
     struct cg_sock_filter *insns;

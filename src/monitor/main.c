@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "monitor.h"
+#include "monitor_abi.h"
 #ifdef CGEAR_MONITOR_KVM
 #include <sys/mman.h>
 #include "vm.h"

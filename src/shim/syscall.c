@@ -244,7 +244,7 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
     case CG_SC_MMAP:
         /* The same two shapes the process engine's filter lets through. */
         if ((a3 & CG_MMAP_ANON_MASK) != CG_MMAP_ANON_OK &&
-            ((uint32_t)a4 != 3 /* CG_WINDOW_FD, window.h */ || (a3 & CG_MMAP_WINDOW_MASK) != CG_MMAP_WINDOW_OK))
+            ((uint32_t)a4 != CG_WINDOW_FD || (a3 & CG_MMAP_WINDOW_MASK) != CG_MMAP_WINDOW_OK))
             cg_die_forbidden(nr, r->rip);
         ret = (a2 & CG_PROT_EXEC) ? -EACCES : cg_mm_mmap(a0, a1, a2, a3, (int64_t)a4, a5);
         break;

@@ -20,9 +20,6 @@
 #define CG_WINDOW_VERSION 2u
 #define CG_PAGE_SIZE 4096u
 
-/* The process engine hands the window to the enclave on this descriptor. */
-#define CG_WINDOW_FD 3
-
 /* Limits the enclave enforces on what the host puts in the header. */
 #define CG_MAX_SLOTS 64u
 #define CG_MIN_SLOT_DATA 4096u

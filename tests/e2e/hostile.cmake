@@ -8,7 +8,7 @@ cgear_add_enclave(hostile_enclave EDL hostile.edl SOURCES enclave/hostile_enclav
 add_executable(hostile_host host/hostile_host.c)
 cgear_add_untrusted(hostile_host EDL hostile.edl)
 target_link_libraries(hostile_host PRIVATE cgear_host_flags PkgConfig::CMOCKA Threads::Threads)
-target_include_directories(hostile_host PRIVATE ${CGEAR_SOURCE_DIR}/src/window ${CGEAR_SOURCE_DIR}/src/monitor/kvm)
+target_include_directories(hostile_host PRIVATE ${CGEAR_SOURCE_DIR}/src/window ${CGEAR_SOURCE_DIR}/src/abi)
 add_dependencies(hostile_host hostile_enclave)
 foreach(engine IN LISTS CGEAR_TEST_ENGINES)
   add_test(NAME e2e_hostile_${engine} COMMAND hostile_host $<TARGET_FILE:hostile_enclave>)

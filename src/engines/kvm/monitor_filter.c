@@ -30,8 +30,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "confine.h"
-#include "monitor.h"
+#include "monitor_abi.h"
+#include "monitor_abi.h"
 #include "syscall_policy.h"
 
 /* Calls both programs allow, with any arguments. */
@@ -145,7 +145,7 @@ static void build_pair(void)
     if (cg_kvm_monitor_filter_export(fs, fr, g_why, sizeof g_why) != 0)
         goto done;
     off_t ns = size_of(fs), nr = size_of(fr);
-    size_t insn = sizeof(struct cg_sock_filter);
+    size_t insn = CG_BPF_INSN_SIZE;
     if (ns <= 0 || nr <= 0 || ns % (off_t)insn || nr % (off_t)insn || (size_t)(ns + nr) > sizeof buf ||
         ns / (off_t)insn > 0xffff || nr / (off_t)insn > 0xffff) {
         snprintf(g_why, sizeof g_why, "the monitor's exported seccomp programs have bad sizes");

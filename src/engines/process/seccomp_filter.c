@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "enclave_keys.h"
-#include "monitor.h"
+#include "monitor_abi.h"
 #include "syscall_policy.h"
 #include "window.h"
 

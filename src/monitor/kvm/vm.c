@@ -27,7 +27,7 @@
 
 #include "enclave_keys.h"
 #include "hc_decode.h"
-#include "monitor.h"
+#include "monitor_abi.h"
 #include "pvm_detect.h"
 #include "vm.h"
 

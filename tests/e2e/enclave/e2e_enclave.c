@@ -195,7 +195,7 @@ int ecall_crash(int how)
         ((void (*)(void))(uintptr_t)code)();
         break;
     }
-    /* The kvm engine's supervisor memory (src/monitor/kvm/kvm_abi.h): on
+    /* The kvm engine's supervisor memory (src/abi/kvm_abi.h): on
      * VMX/SVM each is a fault naming the address; on the PVM variant every
      * page is user-accessible (docs/kvm-pvm.md) and the call returns. Not
      * mapped at all in the process engine. */

@@ -235,7 +235,7 @@ static void test_threads_beyond_limit(void **state)
 static void test_exit_status_not_monitor_status(void **state)
 {
     (void)state;
-    /* 110-121 are the monitor's own statuses (src/monitor/monitor.h) */
+    /* 110-121 are the monitor's own statuses (src/abi/monitor_abi.h) */
     for (int status = 110; status <= 121; status += 6) {
         cc_enclave_t ctx;
         create(&ctx);

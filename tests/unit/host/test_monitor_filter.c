@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "confine.h"
-#include "monitor.h"
+#include "monitor_abi.h"
 #include "monitor_filter.h"
 
 static struct cg_bpf g_setup, g_run;

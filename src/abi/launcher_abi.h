@@ -1,5 +1,5 @@
 /*
- * launcher.h - the contract between the host runtime and cgear-launcher,
+ * launcher_abi.h - the contract between the host runtime and cgear-launcher,
  * the privileged helper of a system-wide install.
  *
  * On a system install the platform (root secret, attestation key) lives in
@@ -11,7 +11,7 @@
  * before it parses anything the host gave it.
  *
  *   cgear-launcher launch <engine> <data-limit> <debug 0|1> <threads> <heap> <stack> <name>
- *       Descriptors as for cgear-monitor (monitor.h) plus the image on
+ *       Descriptors as for cgear-monitor (monitor_abi.h) plus the image on
  *       CG_LAUNCHER_IMAGE_FD. Verifies the image, writes its ELF to
  *       descriptor 4 and the enclave's key block to 8, drops root, and
  *       exec's the cgear-monitor it carries (execute-only, so the monitor
@@ -27,18 +27,15 @@
  *   cgear-launcher check
  *       Exit 0 if the system platform can be opened, else 1 and why.
  */
-#ifndef CGEAR_LAUNCHER_H
-#define CGEAR_LAUNCHER_H
+#ifndef CGEAR_LAUNCHER_ABI_H
+#define CGEAR_LAUNCHER_ABI_H
 
-#define CG_LAUNCHER_IMAGE_FD 9
+#include "monitor_abi.h" /* CG_LAUNCHER_IMAGE_FD, CG_MON_EXIT_LAUNCH */
 
 /* Where a system install keeps the platform (root-only, 0700). */
 #ifndef CG_SYSTEM_PLATFORM_DIR
 #define CG_SYSTEM_PLATFORM_DIR "/var/lib/cgear/platform"
 #endif
-
-/* Exit status of `launch` when it refused (the note says why). */
-#define CG_MON_EXIT_LAUNCH 121
 
 /* Largest image the launcher reads (as the host: CG_MAX_ENCLAVE_FILE). */
 #define CG_LAUNCHER_IMAGE_MAX ((unsigned long long)1 << 31)
