@@ -255,41 +255,6 @@ static void free_enclave(struct cg_enclave *e)
     free(e);
 }
 
-static uint32_t engine_bit(enclave_type_t type)
-{
-    return type == PROCESS_ENCLAVE_TYPE ? CG_IMAGE_ENGINE_PROCESS : type == KVM_ENCLAVE_TYPE ? CG_IMAGE_ENGINE_KVM : 0;
-}
-
-/* The image manifest names the engines the developer accepts. AUTO picks
- * the strongest usable engine among those; an engine demanded by the caller
- * or by CGEAR_ENGINE is never silently replaced. */
-static cc_enclave_result_t check_engine_allowed(struct cg_enclave *e, enclave_type_t type)
-{
-    if (engine_bit(e->engine->type) & e->allowed_engines)
-        return CC_SUCCESS;
-    const char *forced = getenv("CGEAR_ENGINE");
-    bool is_auto = type == AUTO_ENCLAVE_TYPE && (forced == NULL || *forced == '\0' || strcmp(forced, "auto") == 0);
-    if (is_auto) {
-        const struct cg_engine *best = NULL;
-        char why[256];
-        for (size_t i = 0; i < cg_engine_count(); i++) {
-            const struct cg_engine *g = cg_engine_at(i);
-            if ((engine_bit(g->type) & e->allowed_engines) && (best == NULL || g->strength > best->strength) &&
-                g->probe(why, sizeof(why)))
-                best = g;
-        }
-        if (best != NULL) {
-            e->engine = best;
-            return CC_SUCCESS;
-        }
-    }
-    char allowed[32];
-    cg_image_engines_str(e->allowed_engines, allowed, sizeof(allowed));
-    cg_log_error("enclave '%s' may run only on the %s engine(s) (its manifest's `engines`), not on %s",
-                 e->manifest.name, allowed, e->engine->name);
-    return CC_ERROR_ENGINE_UNAVAILABLE;
-}
-
 static cc_enclave_result_t check_features(const enclave_features_t *features, uint32_t count)
 {
     if (count > 0 && features == NULL) {
@@ -374,11 +339,6 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     if (cg_attach_is_path(path))
         return cg_attach_create(path, type, flags, enclave);
 
-    const struct cg_engine *engine;
-    rc = cg_engine_select(type, &engine);
-    if (rc != CC_SUCCESS)
-        return rc;
-
     struct cg_enclave *e = calloc(1, sizeof(*e));
     char *path_copy = strdup(path);
     if (e == NULL || path_copy == NULL) {
@@ -386,7 +346,6 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         free(path_copy);
         return CC_ERROR_OUT_OF_MEMORY;
     }
-    e->engine = engine;
     e->flags = flags;
     e->elf_fd = e->image_fd = e->window_fd = e->pidfd = e->note_fd = e->keys_fd = -1;
     e->pid = -1;
@@ -397,8 +356,9 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     rc = load_file(e, path);
     if (rc == CC_SUCCESS)
         rc = apply_resources(e, features, features_count);
+    /* Chosen once, knowing which engines the verified manifest allows. */
     if (rc == CC_SUCCESS)
-        rc = check_engine_allowed(e, type);
+        rc = cg_engine_select(type, e->allowed_engines, e->manifest.name, false, &e->engine);
     if (rc == CC_SUCCESS && (e->manifest.flags & CG_MANIFEST_F_DEBUG_ONLY) && !(flags & SECGEAR_DEBUG_FLAG)) {
         cg_log_error("enclave '%s' is marked debug-only; create it with SECGEAR_DEBUG_FLAG", e->manifest.name);
         rc = CC_ERROR_NDEBUG_ENCLAVE;

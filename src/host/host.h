@@ -15,8 +15,8 @@
 #include "channel.h"
 #include "log.h"
 #include "enclave.h"
-
-struct cg_engine;
+#include "engine.h"
+#include "lifecycle.h"
 
 /* One live enclave, behind cc_enclave_t.private_data. */
 struct cg_enclave {
@@ -73,26 +73,6 @@ struct cg_enclave {
     struct cg_sl *sl;
 };
 
-/* An engine: how the enclave side is run. */
-struct cg_engine {
-    const char *name;
-    enclave_type_t type;
-    int strength; /* AUTO picks the usable engine with the highest strength */
-    /* Can this engine run here? If not, write why into @why. */
-    bool (*probe)(char *why, size_t why_len);
-    /* Start the enclave's monitor process for @e (window and ELF ready).
-     * Runs on the enclave's reaper thread. Sets e->pid and e->pidfd (-1 if pidfds are unsupported). */
-    cc_enclave_result_t (*spawn)(struct cg_enclave *e);
-};
-
-/* engine registry (registry.c) */
-size_t cg_engine_count(void);
-const struct cg_engine *cg_engine_at(size_t i);
-const struct cg_engine *cg_engine_by_type(enclave_type_t type);
-const struct cg_engine *cg_engine_by_name(const char *name);
-cc_enclave_result_t cg_engine_select(enclave_type_t type, const struct cg_engine **out);
-cc_enclave_result_t cg_engine_select_quiet(enclave_type_t type, const struct cg_engine **out);
-
 /* ELF checks (elf.c): validate @buf as a cgear enclave ELF and extract its
  * manifest. On failure writes a reason into @why. */
 cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, char *why,
@@ -102,10 +82,6 @@ cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct 
  * manifest). */
 cc_enclave_result_t cg_elf_find_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, uint64_t *offset,
                                          char *why, size_t why_len);
-
-/* The embedded cgear-monitor executable (monitor_image.c): a sealed,
- * close-on-exec memfd created on first use, or -1 with a reason in @why. */
-int cg_monitor_exe_fd(char *why, size_t why_len);
 
 /* Add (@add) or remove @e from the enclaves cc_get_ra_report() can name
  * (report.c). */
@@ -149,20 +125,5 @@ cc_enclave_result_t cg_host_sys_ocall(struct cg_enclave *e, uint32_t fn, const u
 /* The enclave's key block in a sealed memfd, positioned at 0 (keys.c);
  * -1 on failure (logged). */
 int cg_make_keys_fd(const struct cg_enclave *e);
-
-/* Start cgear-monitor for @e as @engine ("process", "kvm"), passing
- * @extra_fd (or -1) as its fd 5 (spawn.c). Runs on the reaper thread;
- * sets e->pid, e->pidfd, e->note_fd. */
-cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, int extra_fd);
-
-/* lifecycle (reaper.c) */
-cc_enclave_result_t cg_monitor_start(struct cg_enclave *e);
-void cg_monitor_stop(struct cg_enclave *e);
-/* Declare the enclave lost: wake every waiter; kill the monitor. */
-void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, const char *what);
-
-/* engines */
-extern const struct cg_engine cg_engine_process;
-extern const struct cg_engine cg_engine_kvm;
 
 #endif

@@ -21,7 +21,7 @@
 #include "futex.h"
 #include "host.h"
 #include "log.h"
-#include "launcher_abi.h"
+#include "lifecycle.h"
 #include "monitor_abi.h"
 
 static const char *engine_label(const struct cg_enclave *e)
@@ -69,7 +69,8 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
     pthread_mutex_unlock(&e->lock);
 }
 
-/* Describe how the child ended, and map it to a result code. The
+/* Describe how the child ended, and map it to a result code: the engine's
+ * reading first (engine.h), then what means the same on every engine. The
  * monitor's own statuses (110-121) count only when the monitor also wrote
  * its note (@noted): every monitor failure does, and the enclave cannot
  * write there (the process engine's enclave never has the pipe, the kvm
@@ -78,6 +79,11 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
 static cc_enclave_result_t describe_exit(const struct cg_enclave *e, const siginfo_t *si, bool noted, char *buf,
                                          size_t len)
 {
+    if (e->engine != NULL && e->engine->describe_exit != NULL) {
+        cc_enclave_result_t rc = e->engine->describe_exit(si, noted, buf, len);
+        if (rc != CC_SUCCESS)
+            return rc;
+    }
     if (si->si_code == CLD_EXITED) {
         switch (noted ? si->si_status : 0) {
         case CG_MON_EXIT_USAGE:
@@ -89,21 +95,6 @@ static cc_enclave_result_t describe_exit(const struct cg_enclave *e, const sigin
         case CG_MON_EXIT_FILTER:
             snprintf(buf, len, "cgear-monitor could not install the seccomp allow-list");
             return CC_ERROR_ENGINE_UNAVAILABLE;
-        case CG_MON_EXIT_EXEC:
-            snprintf(buf, len, "cgear-monitor could not exec the enclave ELF");
-            return CC_ERROR_INVALID_ENCLAVE;
-        case CG_MON_EXIT_GUEST_FAULT:
-            snprintf(buf, len, "the enclave crashed inside its VM");
-            return CC_ERROR_ENCLAVE_CRASHED;
-        case CG_MON_EXIT_GUEST_SYSCALL:
-            snprintf(buf, len, "the enclave made a system call outside the allow-list (docs/syscalls.md)");
-            return CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL;
-        case CG_MON_EXIT_KVM:
-            snprintf(buf, len, "cgear-monitor could not build or run the VM");
-            return CC_ERROR_ENGINE_UNAVAILABLE;
-        case CG_MON_EXIT_LOAD:
-            snprintf(buf, len, "cgear-monitor could not load the enclave into its VM");
-            return CC_ERROR_INVALID_ENCLAVE;
         case CG_MON_EXIT_LAUNCH:
             snprintf(buf, len, "cgear-launcher (system install) refused to start the enclave");
             return CC_ERROR_ACCESS_DENIED;
@@ -116,18 +107,7 @@ static cc_enclave_result_t describe_exit(const struct cg_enclave *e, const sigin
         }
     }
     int sig = si->si_status;
-    if (sig == SIGSYS && e->engine != NULL && strcmp(e->engine->name, "kvm") == 0) {
-        /* The enclave's system calls never reach the kernel on kvm: this is
-         * cgear-monitor stopped by its own filter (docs/monitor-seccomp.md). */
-        snprintf(buf, len, "killed by SIGSYS: cgear-monitor made a system call outside its own allow-list "
-                           "(docs/monitor-seccomp.md); please report this");
-        return CC_ERROR_ENGINE_UNAVAILABLE;
-    }
     switch (sig) {
-    case SIGSYS:
-        snprintf(buf, len, "killed by SIGSYS: the enclave made a system call outside the allow-list "
-                           "(docs/syscalls.md)");
-        return CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL;
     case SIGSEGV:
     case SIGBUS:
     case SIGILL:
@@ -175,7 +155,12 @@ static void read_note(struct cg_enclave *e, char *buf, size_t len)
 static void *reaper_main(void *arg)
 {
     struct cg_enclave *e = arg;
-    cc_enclave_result_t rc = e->engine->spawn(e);
+    struct cg_monitor_plan plan = {.bpf_fd = -1, .extra_arg = NULL};
+    cc_enclave_result_t rc = e->engine->prepare != NULL
+                                 ? e->engine->prepare((e->flags & SECGEAR_DEBUG_FLAG) != 0, &plan)
+                                 : CC_ERROR_ENGINE_UNAVAILABLE;
+    if (rc == CC_SUCCESS)
+        rc = cg_monitor_spawn(e, &plan);
 
     pthread_mutex_lock(&e->lock);
     e->spawn_rc = rc;

@@ -1,9 +1,10 @@
 /*
  * registry.c - the engines cgear knows, and how one is chosen.
  *
- * AUTO_ENCLAVE_TYPE picks the usable engine with the highest strength.
- * CGEAR_ENGINE=<name> demands one engine: if it cannot run, creation fails
- * instead of falling back to a weaker one.
+ * AUTO_ENCLAVE_TYPE picks the usable engine with the highest strength
+ * among those the image's manifest allows. CGEAR_ENGINE=<name> demands one
+ * engine: if it cannot run, creation fails instead of falling back to a
+ * weaker one.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "engine.h"
+#include "image.h"
+#include "lifecycle.h"
 #include "log.h"
 
 /* Hardware TEEs: cgear recognises them so that secGear code asking for them
@@ -31,17 +34,10 @@ static bool probe_gp(char *why, size_t n) { return probe_device("/dev/teelog", "
 static bool probe_penglai(char *why, size_t n) { return probe_device("/dev/penglai_enclave_dev", "RISC-V Penglai", why, n); }
 static bool probe_qingtian(char *why, size_t n) { return probe_device("/dev/qtbox_service0", "QingTian Enclave", why, n); }
 
-static cc_enclave_result_t spawn_unsupported(struct cg_enclave *e)
-{
-    (void)e;
-    return CC_ERROR_ENGINE_UNAVAILABLE;
-}
-
-static const struct cg_engine engine_sgx = {"sgx", SGX_ENCLAVE_TYPE, 0, probe_sgx, spawn_unsupported};
-static const struct cg_engine engine_gp = {"itrustee", GP_ENCLAVE_TYPE, 0, probe_gp, spawn_unsupported};
-static const struct cg_engine engine_penglai = {"penglai", PENGLAI_ENCLAVE_TYPE, 0, probe_penglai, spawn_unsupported};
-static const struct cg_engine engine_qingtian = {"qingtian", QINGTIAN_ENCLAVE_TYPE, 0, probe_qingtian,
-                                                 spawn_unsupported};
+static const struct cg_engine engine_sgx = {"sgx", SGX_ENCLAVE_TYPE, 0, 0, probe_sgx, NULL, NULL};
+static const struct cg_engine engine_gp = {"itrustee", GP_ENCLAVE_TYPE, 0, 0, probe_gp, NULL, NULL};
+static const struct cg_engine engine_penglai = {"penglai", PENGLAI_ENCLAVE_TYPE, 0, 0, probe_penglai, NULL, NULL};
+static const struct cg_engine engine_qingtian = {"qingtian", QINGTIAN_ENCLAVE_TYPE, 0, 0, probe_qingtian, NULL, NULL};
 
 static const struct cg_engine *const engines[] = {
     &cg_engine_kvm, &cg_engine_process, &engine_sgx, &engine_gp, &engine_penglai, &engine_qingtian,
@@ -81,16 +77,18 @@ const char *cgear_engine_name(enclave_type_t type)
     return e ? e->name : "unknown";
 }
 
-static cc_enclave_result_t select_engine(enclave_type_t type, const struct cg_engine **out, bool quiet);
-
-cc_enclave_result_t cg_engine_select(enclave_type_t type, const struct cg_engine **out)
+/* Every engine that runs starts the embedded cgear-monitor: without it,
+ * none is usable. */
+static bool usable(const struct cg_engine *g, char *why, size_t why_len)
 {
-    return select_engine(type, out, false);
-}
-
-cc_enclave_result_t cg_engine_select_quiet(enclave_type_t type, const struct cg_engine **out)
-{
-    return select_engine(type, out, true);
+    if (!g->probe(why, why_len))
+        return false;
+    char tmp[200];
+    if (g->strength > 0 && cg_monitor_exe_fd(tmp, sizeof tmp) < 0) {
+        snprintf(why, why_len, "%s", tmp);
+        return false;
+    }
+    return true;
 }
 
 #define SAY(...)                                                                                             \
@@ -99,11 +97,23 @@ cc_enclave_result_t cg_engine_select_quiet(enclave_type_t type, const struct cg_
             cg_log_error(__VA_ARGS__);                                                                       \
     } while (0)
 
-static cc_enclave_result_t select_engine(enclave_type_t type, const struct cg_engine **out, bool quiet)
+static cc_enclave_result_t not_allowed(const struct cg_engine *g, uint32_t allowed, const char *name, bool quiet)
+{
+    char list[32];
+    cg_image_engines_str(allowed, list, sizeof(list));
+    SAY("enclave '%s' may run only on the %s engine(s) (its manifest's `engines`), not on %s", name, list,
+        g->name);
+    return CC_ERROR_ENGINE_UNAVAILABLE;
+}
+
+cc_enclave_result_t cg_engine_select(enclave_type_t type, uint32_t allowed, const char *name, bool quiet,
+                                     const struct cg_engine **out)
 {
     char why[256];
     const char *forced = getenv("CGEAR_ENGINE");
     const struct cg_engine *want = NULL;
+    if (name == NULL)
+        name = "enclave";
 
     if (forced != NULL && *forced != '\0' && strcmp(forced, "auto") != 0) {
         want = cg_engine_by_name(forced);
@@ -113,7 +123,7 @@ static cc_enclave_result_t select_engine(enclave_type_t type, const struct cg_en
         }
         if (type != AUTO_ENCLAVE_TYPE && type != want->type) {
             SAY("CGEAR_ENGINE=%s conflicts with the %s engine the program asked for", forced,
-                         cgear_engine_name(type));
+                cgear_engine_name(type));
             return CC_ERROR_INVALID_TYPE;
         }
     } else if (type != AUTO_ENCLAVE_TYPE) {
@@ -125,21 +135,30 @@ static cc_enclave_result_t select_engine(enclave_type_t type, const struct cg_en
     }
 
     if (want != NULL) {
-        if (!want->probe(why, sizeof(why))) {
+        if (!usable(want, why, sizeof(why))) {
             SAY("the %s engine cannot run here: %s", want->name, why);
             return want->strength == 0 ? CC_ERROR_NO_DEVICE : CC_ERROR_ENGINE_UNAVAILABLE;
         }
+        if (!(want->image_bit & allowed))
+            return not_allowed(want, allowed, name, quiet);
         *out = want;
         return CC_SUCCESS;
     }
 
-    const struct cg_engine *best = NULL;
+    /* AUTO: the strongest usable engine the manifest allows. */
+    const struct cg_engine *best = NULL, *best_any = NULL;
     for (size_t i = 0; i < cg_engine_count(); i++) {
-        const struct cg_engine *e = engines[i];
-        if (e->strength > 0 && (best == NULL || e->strength > best->strength) && e->probe(why, sizeof(why)))
-            best = e;
+        const struct cg_engine *g = engines[i];
+        if (g->strength <= 0 || !usable(g, why, sizeof(why)))
+            continue;
+        if (best_any == NULL || g->strength > best_any->strength)
+            best_any = g;
+        if ((g->image_bit & allowed) && (best == NULL || g->strength > best->strength))
+            best = g;
     }
     if (best == NULL) {
+        if (best_any != NULL)
+            return not_allowed(best_any, allowed, name, quiet);
         SAY("no engine can run enclaves here; run `cgear doctor` to see why");
         return CC_ERROR_ENGINE_UNAVAILABLE;
     }
@@ -160,14 +179,14 @@ bool cgear_engine_usable(enclave_type_t type, char *why, size_t why_len)
         return false;
     }
     why[0] = '\0';
-    return e->probe(why, why_len);
+    return usable(e, why, why_len);
 }
 
 enclave_type_t cgear_engine_auto(void)
 {
     const struct cg_engine *e;
     /* Selection logs its own reasons; doctor-style callers want silence. */
-    if (cg_engine_select_quiet(AUTO_ENCLAVE_TYPE, &e) != CC_SUCCESS)
+    if (cg_engine_select(AUTO_ENCLAVE_TYPE, CG_IMAGE_ENGINE_ALL, NULL, true, &e) != CC_SUCCESS)
         return ENCLAVE_TYPE_MAX;
     return e->type;
 }

@@ -4,8 +4,8 @@
  * The reaper thread forks; the child, making only async-signal-safe calls:
  *   - dies with its parent thread (PR_SET_PDEATHSIG),
  *   - keeps only the call window (fd 3), the sealed ELF copy (fd 4), the
- *     engine's extra descriptor if any (fd 5: the seccomp program of the
- *     process engine), the write end of the note pipe (fd 7), the enclave's
+ *     engine's seccomp program(s) if any (fd 5, struct cg_monitor_plan),
+ *     the write end of the note pipe (fd 7), the enclave's
  *     key block (fd 8, src/abi/enclave_keys.h), plus stderr
  *     as fds 1 and 2 for debug enclaves,
  *   - exec's cgear-monitor (embedded in this library) with an empty
@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "monitor_abi.h"
 #include "enclave_keys.h"
@@ -132,12 +133,13 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     child_fail(CG_MON_NOTE_FD, "cannot exec cgear-monitor\n");
 }
 
-cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, int extra_fd)
+cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monitor_plan *plan)
 {
     char why[200];
+    const char *engine = e->engine->name;
     struct spawn_args a;
     memset(&a, 0, sizeof a);
-    a.extra_fd = extra_fd;
+    a.extra_fd = plan->bpf_fd;
     a.exe_fd = cg_monitor_exe_fd(why, sizeof(why));
     if (a.exe_fd < 0) {
         cg_log_error("%s engine: %s", engine, why);
@@ -152,16 +154,12 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const char *engine, i
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     char *argv[] = {(char *)"cgear-monitor", (char *)engine, a.num[0], debug ? (char *)"1" : (char *)"0",
                     a.num[1], a.num[2], a.num[3], (char *)(m->name[0] ? m->name : "enclave"), NULL, NULL};
-    /* Tests: a debug kvm enclave's monitor proves its seccomp filter holds
-     * (docs/monitor-seccomp.md). Only the host can ask for it. */
-    const char *selftest = getenv("CGEAR_MONITOR_SELFTEST");
-    if (debug && strcmp(engine, "kvm") == 0 && selftest != NULL && strcmp(selftest, "seccomp") == 0)
-        argv[8] = (char *)"seccomp-selftest";
+    argv[8] = (char *)plan->extra_arg; /* the engine's own, if any (engine.h) */
     a.launcher = cg_launcher();
     if (a.launcher != NULL) {
         a.argv[0] = (char *)"cgear-launcher";
         a.argv[1] = (char *)"launch";
-        memcpy(a.argv + 2, argv + 1, 7 * sizeof argv[0]); /* the launcher takes no self-test */
+        memcpy(a.argv + 2, argv + 1, 7 * sizeof argv[0]); /* the launcher takes no extra argument */
     } else {
         memcpy(a.argv, argv, sizeof argv);
     }

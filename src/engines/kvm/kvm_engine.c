@@ -6,12 +6,17 @@
  * the KVM it found: PVM (paravirtual), Intel VMX or AMD SVM. One shim and
  * one monitor serve all three (docs/engines.md says what differs).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "host.h"
+#include "engine.h"
+#include "image.h"
 #include "log.h"
+#include "monitor_abi.h"
 #include "monitor_filter.h"
 #include "pvm_detect.h"
 
@@ -37,21 +42,58 @@ static bool kvm_probe(char *why, size_t why_len)
     return true;
 }
 
-static cc_enclave_result_t kvm_spawn(struct cg_enclave *e)
+static cc_enclave_result_t kvm_prepare(bool debug, struct cg_monitor_plan *plan)
 {
     char why[200];
-    int bpf = cg_kvm_monitor_filter_fd(why, sizeof why);
-    if (bpf < 0) {
+    plan->bpf_fd = cg_kvm_monitor_filter_fd(why, sizeof why);
+    if (plan->bpf_fd < 0) {
         cg_log_error("kvm engine: cannot confine cgear-monitor: %s", why);
         return CC_ERROR_ENGINE_UNAVAILABLE;
     }
-    return cg_monitor_spawn(e, "kvm", bpf);
+    /* Tests: a debug enclave's monitor proves its seccomp filter holds
+     * (docs/monitor-seccomp.md). Only the host can ask for it. */
+    const char *selftest = getenv("CGEAR_MONITOR_SELFTEST");
+    if (debug && selftest != NULL && strcmp(selftest, "seccomp") == 0)
+        plan->extra_arg = "seccomp-selftest";
+    return CC_SUCCESS;
+}
+
+/* The monitor runs the guest: its statuses 114-117 are about the VM, and
+ * the enclave's system calls never reach the kernel, so a SIGSYS is the
+ * monitor stopped by its own filter. */
+static cc_enclave_result_t kvm_describe_exit(const siginfo_t *si, bool noted, char *buf, size_t len)
+{
+    if (si->si_code != CLD_EXITED) {
+        if (si->si_status != SIGSYS)
+            return CC_SUCCESS;
+        snprintf(buf, len, "killed by SIGSYS: cgear-monitor made a system call outside its own allow-list "
+                           "(docs/monitor-seccomp.md); please report this");
+        return CC_ERROR_ENGINE_UNAVAILABLE;
+    }
+    switch (noted ? si->si_status : 0) {
+    case CG_MON_EXIT_GUEST_FAULT:
+        snprintf(buf, len, "the enclave crashed inside its VM");
+        return CC_ERROR_ENCLAVE_CRASHED;
+    case CG_MON_EXIT_GUEST_SYSCALL:
+        snprintf(buf, len, "the enclave made a system call outside the allow-list (docs/syscalls.md)");
+        return CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL;
+    case CG_MON_EXIT_KVM:
+        snprintf(buf, len, "cgear-monitor could not build or run the VM");
+        return CC_ERROR_ENGINE_UNAVAILABLE;
+    case CG_MON_EXIT_LOAD:
+        snprintf(buf, len, "cgear-monitor could not load the enclave into its VM");
+        return CC_ERROR_INVALID_ENCLAVE;
+    default:
+        return CC_SUCCESS;
+    }
 }
 
 const struct cg_engine cg_engine_kvm = {
     .name = "kvm",
     .type = KVM_ENCLAVE_TYPE,
+    .image_bit = CG_IMAGE_ENGINE_KVM,
     .strength = 2,
     .probe = kvm_probe,
-    .spawn = kvm_spawn,
+    .prepare = kvm_prepare,
+    .describe_exit = kvm_describe_exit,
 };
