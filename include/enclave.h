@@ -303,6 +303,70 @@ CC_API_SPEC cc_enclave_result_t cc_sl_get_async_result(cc_enclave_t *enclave, in
  */
 CC_API_SPEC cc_enclave_result_t cgear_sl_stats(const cc_enclave_t *enclave, cgear_sl_stats_t *stats);
 
+/**
+ * cgear_enclave_info_t - what cgear_enclave_info() reports about an enclave.
+ */
+typedef struct {
+    enclave_type_t engine;     /* the engine it runs on */
+    int pid;                   /* its monitor process (see cgear_enclave_pid()) */
+    bool debug;                /* created with SECGEAR_DEBUG_FLAG */
+    bool is_signed;            /* signer is valid (unsigned images run only as debug) */
+    bool attached;             /* a standalone enclave another process holds (CGEAR_ATTACH_PREFIX) */
+    uint32_t threads;          /* enclave threads = call-window slots */
+    uint32_t security_version; /* from the signed manifest */
+    uint64_t heap_size;        /* bytes, as it runs (CGEAR_FEATURE_RESOURCES may lower it) */
+    uint64_t stack_size;       /* bytes per thread */
+    uint8_t measurement[48];   /* SHA-384 measurement (CGEAR_MEASUREMENT_SIZE) */
+    uint8_t signer[48];        /* SHA-384 of the signing key; zero if unsigned */
+    char name[64];             /* the manifest's name, NUL-terminated */
+} cgear_enclave_info_t;
+
+/**
+ * cgear_enclave_info() - describe a created (or attached) enclave.
+ * @enclave: a context filled by cc_enclave_create().
+ * @info:    receives the description; zeroed first.
+ *
+ * The values are fixed at creation: the call takes no lock and works on a
+ * lost enclave too.
+ * Return: CC_SUCCESS; CC_ERROR_INVALID_ENCLAVE_ID for a context not in
+ * use; CC_ERROR_BAD_PARAMETERS for a NULL @info.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_info(const cc_enclave_t *enclave, cgear_enclave_info_t *info);
+
+/**
+ * cgear_hold_config_t - where cgear_enclave_hold() serves.
+ */
+typedef struct {
+    const char *id;    /* the standalone enclave's id, for log lines */
+    const char *image; /* absolute image path, reported to `cgear enclave list` */
+    int64_t started;   /* unix time the enclave started */
+    int listen_fd;     /* a bound, listening AF_UNIX SOCK_SEQPACKET socket */
+    int stop_fd;       /* readable = stop (e.g. a signalfd for SIGTERM), or -1 */
+} cgear_hold_config_t;
+
+/**
+ * cgear_enclave_hold() - keep an enclave available to other processes of
+ * the same user: serve the standalone-enclave protocol (docs/cli.md,
+ * "Standalone enclaves") on @cfg->listen_fd until the enclave is stopped
+ * or dies. This is what `cgear enclave start` runs; a service can run it
+ * on an enclave it created with its own features.
+ * @enclave: a context filled by cc_enclave_create() in this process (not
+ *           an attached one).
+ * @cfg:     the socket, stop descriptor and what to report.
+ *
+ * Answers describe and stop requests, and hands the call window to one
+ * attached host at a time (cc_enclave_create() with "cgear-enclave:ID");
+ * others get CC_ERROR_BUSY. Only peers with this process's uid are
+ * served. When an attached host goes away with a call in flight, the
+ * enclave's state is unknown and it is stopped. Does not destroy
+ * @enclave; the caller does.
+ * Return: CC_SUCCESS when stopped on request (a stop request or @stop_fd);
+ * else why the enclave died (its cgear_enclave_status());
+ * CC_ERROR_BAD_PARAMETERS for a NULL argument, a context not in use or an
+ * attached one; CC_ERROR_GENERIC if polling the sockets failed.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_hold(cc_enclave_t *enclave, const cgear_hold_config_t *cfg);
+
 #ifdef __cplusplus
 }
 #endif

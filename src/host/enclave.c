@@ -513,3 +513,27 @@ cc_enclave_result_t cgear_enclave_security_version(const cc_enclave_t *enclave, 
     *svn = e->security_version;
     return CC_SUCCESS;
 }
+
+cc_enclave_result_t cgear_enclave_info(const cc_enclave_t *enclave, cgear_enclave_info_t *info)
+{
+    const struct cg_enclave *e = live(enclave);
+    if (e == NULL)
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    if (info == NULL)
+        return CC_ERROR_BAD_PARAMETERS;
+    memset(info, 0, sizeof *info);
+    info->engine = e->engine->type;
+    info->pid = (int)e->pid;
+    info->debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
+    info->is_signed = e->is_signed;
+    info->attached = e->attach != NULL;
+    info->threads = e->nslots;
+    info->security_version = e->security_version;
+    info->heap_size = e->manifest.heap_size;
+    info->stack_size = e->manifest.stack_size;
+    memcpy(info->measurement, e->measurement, sizeof info->measurement);
+    if (e->is_signed)
+        memcpy(info->signer, e->signer, sizeof info->signer);
+    snprintf(info->name, sizeof info->name, "%s", e->manifest.name);
+    return CC_SUCCESS;
+}

@@ -278,3 +278,16 @@ cc_enclave_result_t cg_chan_call(struct cg_chan *ch, uint32_t req_kind, uint32_t
     }
     return rc;
 }
+
+bool cg_chan_at_rest(const struct cg_chan *ch)
+{
+    const volatile struct cg_slot_hdr *s = ch->slot;
+    uint32_t turn = atomic_load(&ch->slot->turn);
+    uint32_t kind = s->kind;
+    uint64_t total = s->total, offset = s->offset, len = s->len;
+    if (turn != CG_TURN_HOST)
+        return false;
+    if (kind == 0)
+        return true;
+    return kind == CG_MSG_ECALL_RET && offset <= total && len == total - offset;
+}

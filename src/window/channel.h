@@ -85,6 +85,11 @@ cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *f
 cc_enclave_result_t cg_chan_call(struct cg_chan *ch, uint32_t req_kind, uint32_t fn, const cg_iov_t *iov,
                                  size_t niov, cg_msg_t *resp, uint32_t *status, cg_dispatch_fn dispatch, void *ctx);
 
+/* Is the slot at rest: the host's turn, after a complete response (or
+ * never used)? False means a call is in flight (or the peer left garbage).
+ * Reads the shared header once per field; for a host-side channel. */
+bool cg_chan_at_rest(const struct cg_chan *ch);
+
 /* Serve one received request with @dispatch and send the response of kind
  * @ret_kind. Frees @in. */
 cc_enclave_result_t cg_chan_serve(struct cg_chan *ch, uint32_t ret_kind, uint32_t fn, cg_msg_t *in,

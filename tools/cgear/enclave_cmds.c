@@ -4,7 +4,7 @@
  * `start` forks a detached holder process (double fork, setsid) that
  * creates the enclave with cc_enclave_create(), publishes it in the
  * per-user runtime directory (socket, record, log) and serves attach, info
- * and stop requests with cgear_hold_serve() (src/host/attach.c). The
+ * and stop requests with cgear_enclave_hold() (src/host/attach.c). The
  * enclave's monitor process is the holder's child and dies with it. The
  * other commands talk to holders through their sockets; a record whose
  * socket no longer answers belongs to a dead enclave and `list` removes it.
@@ -30,10 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attach.h"
+#include "cgear_manifest.h"
 #include "enclave.h"
 #include "enclave_cmds.h"
-#include "host.h"
+#include "standalone.h"
 
 #define ID_BYTES 6 /* 12 hex digits */
 
@@ -111,7 +111,7 @@ static void remove_files(const char *dir, const char *id)
 static int runtime_dir(char *dir, size_t len, bool create, const char *cmd)
 {
     char why[512];
-    if (cgear_rt_dir(dir, len, create, why, sizeof why) == 0)
+    if (cg_rt_dir(dir, len, create, why, sizeof why) == 0)
         return 0;
     if (!create && errno == ENOENT)
         return -2;
@@ -288,18 +288,17 @@ static int holder_main(const char *dir, const char *id, const char *image, encla
     char mhex[2 * CGEAR_MEASUREMENT_SIZE + 1];
     cgear_enclave_measurement(&ctx, meas, sizeof meas);
     hex(meas, sizeof meas, mhex);
-    /* The enclave's numbers, from the runtime's own state (the tool is
-     * built with the runtime, so the layout is the same). */
-    const struct cg_enclave *e = ctx.private_data;
-    struct cg_hold_config cfg = {id, image, (int64_t)time(NULL), lfd, sfd};
+    cgear_enclave_info_t ei;
+    cgear_enclave_info(&ctx, &ei);
+    cgear_hold_config_t cfg = {id, image, (int64_t)time(NULL), lfd, sfd};
     /* The record carries what `list` shows of an enclave whose holder is
      * gone; for live ones the holder's own answer is used. */
     char body[PATH_MAX + 1024];
     int bn = snprintf(body, sizeof body,
              "id=%s\nholder_pid=%d\nengine=%s\nname=%s\nimage=%s\nmeasurement=%s\nthreads=%u\nmemory=%llu\n"
              "debug=%d\nstarted=%lld\n",
-             id, (int)getpid(), cgear_engine_name(ctx.type), e->manifest.name, image, mhex, e->nslots,
-             (unsigned long long)e->manifest.heap_size, (ctx.flags & SECGEAR_DEBUG_FLAG) ? 1 : 0,
+             id, (int)getpid(), cgear_engine_name(ctx.type), ei.name, image, mhex, ei.threads,
+             (unsigned long long)ei.heap_size, (ctx.flags & SECGEAR_DEBUG_FLAG) ? 1 : 0,
              (long long)cfg.started);
     if (bn < 0 || (size_t)bn >= sizeof body - 300 || write_record(dir, id, body) != 0) {
         fprintf(stderr, "cgear: error: cannot write the record of enclave %s in %s: %s\n", id, dir,
@@ -316,7 +315,7 @@ static int holder_main(const char *dir, const char *id, const char *image, encla
     report(status_fd, &st);
     close(status_fd);
 
-    rc = cgear_hold_serve(&ctx, &cfg);
+    rc = cgear_enclave_hold(&ctx, &cfg);
     unlink(sock);
     cc_enclave_result_t why = cgear_enclave_status(&ctx);
     cc_enclave_destroy(&ctx);
@@ -556,7 +555,7 @@ static int cmd_list(int argc, char **argv)
                 break;
             }
             ids = grown;
-            if (cgear_rt_id_valid(id))
+            if (cg_rt_id_valid(id))
                 ids[count++] = id;
             else
                 free(id);
@@ -574,7 +573,7 @@ static int cmd_list(int argc, char **argv)
         const char *id = ids[k];
         struct record r;
         struct cg_hold_info info;
-        int q = cgear_hold_request(dir, id, CG_HOLD_INFO, &info, NULL);
+        int q = cg_hold_request(dir, id, CG_HOLD_INFO, &info, NULL);
         int err = errno;
         bool removed = false;
         if (q == 0) {
@@ -687,7 +686,7 @@ static int get_id(int argc, char **argv, const char *cmd, const char *extra, boo
         fprintf(stderr, "cgear enclave %s: the enclave id is required (`cgear enclave list` shows them)\n", cmd);
         return 2;
     }
-    if (!cgear_rt_id_valid(*id)) {
+    if (!cg_rt_id_valid(*id)) {
         fprintf(stderr, "cgear enclave %s: '%s' is not an enclave id (up to %u characters from a-z, 0-9, - and _, "
                         "as printed by `cgear enclave start`)\n",
                 cmd, *id, CG_ID_MAX);
@@ -730,7 +729,7 @@ static int cmd_stop(int argc, char **argv)
         return 1;
     struct cg_hold_info info;
     int pidfd = -1;
-    int q = d == 0 ? cgear_hold_request(dir, id, CG_HOLD_STOP, &info, &pidfd) : -1;
+    int q = d == 0 ? cg_hold_request(dir, id, CG_HOLD_STOP, &info, &pidfd) : -1;
     if (d != 0)
         errno = ENOENT;
     if (q != 0)
@@ -770,7 +769,7 @@ static int cmd_console(int argc, char **argv)
         return 1;
     struct cg_hold_info info;
     int pidfd = -1;
-    int q = d == 0 ? cgear_hold_request(dir, id, CG_HOLD_INFO, &info, &pidfd) : -1;
+    int q = d == 0 ? cg_hold_request(dir, id, CG_HOLD_INFO, &info, &pidfd) : -1;
     if (d != 0)
         errno = ENOENT;
     if (q != 0)
