@@ -19,8 +19,8 @@
 
 #include "attest.h"
 #include "sys_ocall.h"
+#include "text.h"
 
-#define WHY(code, ...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0, (code))
 #define SAY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
 
 /* The protected header {1: -35} is small; anything longer is not ours. */
@@ -143,22 +143,22 @@ static cc_enclave_result_t sig_structure(const uint8_t *prot, size_t prot_len, c
 static cc_enclave_result_t check_fields(const struct cg_report *f, char *why, size_t why_len)
 {
     if (!name_ok(f->module_id, strnlen(f->module_id, sizeof(f->module_id)), CG_REPORT_MODULE_ID_MAX))
-        return WHY(CC_ERROR_BAD_PARAMETERS, "module_id must be 1..63 of [A-Za-z0-9_.-]");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "module_id must be 1..63 of [A-Za-z0-9_.-]");
     if (!name_ok(f->engine, strnlen(f->engine, sizeof(f->engine)), CG_REPORT_ENGINE_MAX))
-        return WHY(CC_ERROR_BAD_PARAMETERS, "engine must be 1..31 of [A-Za-z0-9_.-]");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "engine must be 1..31 of [A-Za-z0-9_.-]");
     if ((f->nonce == NULL && f->nonce_len != 0) || f->nonce_len > CG_REPORT_NONCE_MAX)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "nonce longer than %u bytes", CG_REPORT_NONCE_MAX);
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "nonce longer than %u bytes", CG_REPORT_NONCE_MAX);
     if ((f->user_data == NULL && f->user_data_len != 0) || f->user_data_len > CG_REPORT_USER_DATA_MAX)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "user_data longer than %u bytes", CG_REPORT_USER_DATA_MAX);
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "user_data longer than %u bytes", CG_REPORT_USER_DATA_MAX);
     if ((f->public_key == NULL && f->public_key_len != 0) || f->public_key_len > CG_REPORT_PUBKEY_MAX)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "public_key longer than %u bytes", CG_REPORT_PUBKEY_MAX);
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "public_key longer than %u bytes", CG_REPORT_PUBKEY_MAX);
     if (f->certificate == NULL || f->certificate_len == 0 || f->certificate_len > CG_REPORT_CERT_MAX)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "certificate must be 1..%u bytes", CG_REPORT_CERT_MAX);
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "certificate must be 1..%u bytes", CG_REPORT_CERT_MAX);
     if (f->cabundle_count > CG_REPORT_CABUNDLE_MAX)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "more than %u cabundle certificates", CG_REPORT_CABUNDLE_MAX);
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "more than %u cabundle certificates", CG_REPORT_CABUNDLE_MAX);
     for (size_t i = 0; i < f->cabundle_count; i++)
         if (f->cabundle[i] == NULL || f->cabundle_len[i] == 0 || f->cabundle_len[i] > CG_REPORT_CERT_MAX)
-            return WHY(CC_ERROR_BAD_PARAMETERS, "cabundle certificate %zu must be 1..%u bytes", i,
+            return CG_WHY(CC_ERROR_BAD_PARAMETERS, "cabundle certificate %zu must be 1..%u bytes", i,
                        CG_REPORT_CERT_MAX);
     return CC_SUCCESS;
 }
@@ -202,9 +202,9 @@ cc_enclave_result_t cg_report_build(const struct cg_report *f, EVP_PKEY *key, ui
                                     char *why, size_t why_len)
 {
     if (f == NULL || out == NULL || out_len == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "NULL argument");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "NULL argument");
     if (!cg_key_is_p384(key))
-        return WHY(CC_ERROR_BAD_PARAMETERS, "the signing key is not an EC P-384 key");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "the signing key is not an EC P-384 key");
     cc_enclave_result_t rc = check_fields(f, why, why_len);
     if (rc != CC_SUCCESS)
         return rc;
@@ -216,7 +216,7 @@ cc_enclave_result_t cg_report_build(const struct cg_report *f, EVP_PKEY *key, ui
     if (ph == NULL || !put(ph, build_uint(1), cbor_build_negint8((uint8_t)(-1 - CG_REPORT_COSE_ALG_ES384)))) {
         if (ph != NULL)
             cbor_decref(&ph);
-        return WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
+        return CG_WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
     }
     rc = serialise(ph, &prot, &prot_len);
     if (rc == CC_SUCCESS)
@@ -239,7 +239,7 @@ cc_enclave_result_t cg_report_build(const struct cg_report *f, EVP_PKEY *key, ui
         if (!ok) {
             if (doc != NULL)
                 cbor_decref(&doc);
-            rc = WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory encoding the report");
+            rc = CG_WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory encoding the report");
         } else {
             rc = serialise(doc, out, out_len);
             if (rc != CC_SUCCESS)
@@ -247,7 +247,7 @@ cc_enclave_result_t cg_report_build(const struct cg_report *f, EVP_PKEY *key, ui
             else if (*out_len > CG_REPORT_MAX) {
                 free(*out);
                 *out = NULL;
-                rc = WHY(CC_ERROR_BAD_PARAMETERS, "the report would exceed %u bytes", CG_REPORT_MAX);
+                rc = CG_WHY(CC_ERROR_BAD_PARAMETERS, "the report would exceed %u bytes", CG_REPORT_MAX);
             }
         }
     }
@@ -274,13 +274,13 @@ cc_enclave_result_t cg_report_build_platform(const struct cg_report *f, const st
                                              size_t *out_len, char *why, size_t why_len)
 {
     if (f == NULL || p == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "NULL argument");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "NULL argument");
     struct cg_report g = *f;
     uint8_t *der = NULL;
     size_t der_len = 0;
     cc_enclave_result_t rc = cg_platform_cert_der(p, &der, &der_len);
     if (rc != CC_SUCCESS)
-        return WHY(rc, "cannot encode the platform certificate");
+        return CG_WHY(rc, "cannot encode the platform certificate");
     g.certificate = der;
     g.certificate_len = der_len;
     g.cabundle_count = 0;
@@ -370,7 +370,7 @@ static bool text_is(const struct tok *t, const char *s)
     return t->len == strlen(s) && memcmp(t->p, s, t->len) == 0;
 }
 
-#define BAD(...) WHY(CC_ERROR_RA_REPORT_VERIFY_FAILED, __VA_ARGS__)
+#define BAD(...) CG_WHY(CC_ERROR_RA_REPORT_VERIFY_FAILED, __VA_ARGS__)
 
 static cc_enclave_result_t read_name(struct reader *r, char *out, size_t max, const char *field, char *why,
                                      size_t why_len)
@@ -524,7 +524,7 @@ static cc_enclave_result_t parse_payload(const uint8_t *buf, size_t len, const s
 cc_enclave_result_t cg_report_parse(const uint8_t *buf, size_t len, struct cg_report *out, char *why, size_t why_len)
 {
     if (buf == NULL || out == NULL)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_INPUT, "NULL argument");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_INPUT, "NULL argument");
     memset(out, 0, sizeof(*out));
     if (len == 0 || len > CG_REPORT_MAX)
         return BAD("a report is 1..%u bytes, not %zu", CG_REPORT_MAX, len);
@@ -585,7 +585,7 @@ static X509 *der_cert(const uint8_t *p, size_t len)
 cc_enclave_result_t cg_report_check_signature(const struct cg_report *r, char *why, size_t why_len)
 {
     if (r == NULL || r->payload == NULL || r->protected_hdr == NULL || r->signature == NULL)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_INPUT, "not a parsed report");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_INPUT, "not a parsed report");
     X509 *cert = der_cert(r->certificate, r->certificate_len);
     if (cert == NULL)
         return BAD("the report's certificate is not one DER X.509 certificate");
@@ -598,14 +598,14 @@ cc_enclave_result_t cg_report_check_signature(const struct cg_report *r, char *w
         size_t tbs_len = 0;
         rc = sig_structure(r->protected_hdr, r->protected_len, r->payload, r->payload_len, &tbs, &tbs_len);
         if (rc != CC_SUCCESS) {
-            rc = WHY(CC_ERROR_RA_MEMORY, "out of memory");
+            rc = CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
         } else {
             rc = cg_es384_verify(key, tbs, tbs_len, r->signature);
             if (rc == CC_ERROR_SIGNATURE_INVALID)
-                rc = WHY(CC_ERROR_RA_REPORT_VERIFY_SIGNATURE,
+                rc = CG_WHY(CC_ERROR_RA_REPORT_VERIFY_SIGNATURE,
                          "the report's signature does not verify with its certificate (forged or altered)");
             else if (rc != CC_SUCCESS)
-                rc = WHY(CC_ERROR_RA_MEMORY, "OpenSSL failed checking the signature");
+                rc = CG_WHY(CC_ERROR_RA_MEMORY, "OpenSSL failed checking the signature");
         }
         free(tbs);
     }
@@ -617,26 +617,26 @@ cc_enclave_result_t cg_report_check_chain(const struct cg_report *r, STACK_OF(X5
                                           size_t why_len)
 {
     if (r == NULL || trusted == NULL || sk_X509_num(trusted) == 0)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "no trusted platform certificate");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "no trusted platform certificate");
     X509 *leaf = der_cert(r->certificate, r->certificate_len);
     if (leaf == NULL)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "the report's certificate does not parse");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "the report's certificate does not parse");
     X509_STORE *store = X509_STORE_new();
     STACK_OF(X509) *chain = sk_X509_new_null();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     cc_enclave_result_t rc = CC_SUCCESS;
     if (store == NULL || chain == NULL || ctx == NULL)
-        rc = WHY(CC_ERROR_RA_MEMORY, "out of memory");
+        rc = CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
     for (int i = 0; rc == CC_SUCCESS && i < sk_X509_num(trusted); i++)
         if (X509_STORE_add_cert(store, sk_X509_value(trusted, i)) != 1)
-            rc = WHY(CC_ERROR_RA_MEMORY, "out of memory");
+            rc = CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
     for (size_t i = 0; rc == CC_SUCCESS && i < r->cabundle_count; i++) {
         X509 *x = der_cert(r->cabundle[i], r->cabundle_len[i]);
         if (x == NULL)
-            rc = WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "cabundle entry %zu does not parse", i);
+            rc = CG_WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "cabundle entry %zu does not parse", i);
         else if (!sk_X509_push(chain, x)) {
             X509_free(x);
-            rc = WHY(CC_ERROR_RA_MEMORY, "out of memory");
+            rc = CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
         }
     }
     if (rc == CC_SUCCESS) {
@@ -644,10 +644,10 @@ cc_enclave_result_t cg_report_check_chain(const struct cg_report *r, STACK_OF(X5
          * (self-signed dev platform) or any CA above it. */
         X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
         if (X509_STORE_CTX_init(ctx, store, leaf, chain) != 1) {
-            rc = WHY(CC_ERROR_RA_MEMORY, "out of memory");
+            rc = CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
         } else if (X509_verify_cert(ctx) != 1) {
             int err = X509_STORE_CTX_get_error(ctx);
-            rc = WHY(CC_ERROR_RA_REPORT_VERIFY_CERT,
+            rc = CG_WHY(CC_ERROR_RA_REPORT_VERIFY_CERT,
                      "the report's platform certificate is not trusted: %s", X509_verify_cert_error_string(err));
         }
     }

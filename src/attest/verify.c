@@ -17,9 +17,9 @@
 #include <openssl/pem.h>
 
 #include "attest.h"
+#include "text.h"
 
-#define WHY(code, ...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0, (code))
-#define BADPOL(...) WHY(CC_ERROR_RA_REPORT_VERIFY_INPUT, __VA_ARGS__)
+#define BADPOL(...) CG_WHY(CC_ERROR_RA_REPORT_VERIFY_INPUT, __VA_ARGS__)
 
 #define POLICY_FILE_MAX 65536
 #define POLICY_LINE_MAX 4096
@@ -264,7 +264,7 @@ cc_enclave_result_t cg_policy_load(const char *path, struct cg_attest_policy *p,
     char *buf = malloc(n + 1);
     if (buf == NULL) {
         close(fd);
-        return WHY(CC_ERROR_RA_MEMORY, "out of memory");
+        return CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
     }
     while (got < n) {
         ssize_t r = read(fd, buf + got, n - got);
@@ -297,10 +297,10 @@ static cc_enclave_result_t load_trusted(const char *path, STACK_OF(X509) *out, c
         X509 *x = NULL;
         char inner[200] = "";
         if (cg_platform_read_cert(NULL, &x, inner, sizeof(inner)) != CC_SUCCESS)
-            return WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "no trusted platform certificate: %s", inner);
+            return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_CERT, "no trusted platform certificate: %s", inner);
         if (!sk_X509_push(out, x)) {
             X509_free(x);
-            return WHY(CC_ERROR_RA_MEMORY, "out of memory");
+            return CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
         }
         return CC_SUCCESS;
     }
@@ -346,29 +346,29 @@ static cc_enclave_result_t check_identity(const struct cg_report *r, const struc
                 return CC_SUCCESS;
         }
         if (!named)
-            return WHY(CC_ERROR_RA_REPORT_VERIFY_BASEVALUE, "no base value for enclave '%s'", r->module_id);
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "enclave '%s': %s not the base value", r->module_id,
+            return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_BASEVALUE, "no base value for enclave '%s'", r->module_id);
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "enclave '%s': %s not the base value", r->module_id,
                    type == CC_RA_VERIFY_TYPE_LOOSE ? "the image measurement (PCR 0) is"
                                                    : "the image measurement (PCR 0) or ELF hash (PCR 2) is");
     }
     if (p->module_id[0] != '\0' && strcmp(p->module_id, r->module_id) != 0)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_BASEVALUE, "the policy is for enclave '%s', the report is from '%s'",
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_BASEVALUE, "the policy is for enclave '%s', the report is from '%s'",
                    p->module_id, r->module_id);
     if (p->nmeasurements > 0) {
         bool any = false;
         for (size_t i = 0; i < p->nmeasurements; i++)
             any = any || hash_eq(p->measurements[i], r->measurement);
         if (!any)
-            return WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the image measurement (PCR 0) is not one the policy accepts");
+            return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the image measurement (PCR 0) is not one the policy accepts");
     }
     if (p->has_signer && !hash_eq(p->signer, r->signer))
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the enclave is signed by another key (PCR 8)");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the enclave is signed by another key (PCR 8)");
     if (p->has_elf_hash && !hash_eq(p->elf_hash, r->elf_hash))
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the enclave ELF hash (PCR 2) differs");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the enclave ELF hash (PCR 2) differs");
     if (p->has_runtime && !hash_eq(p->runtime, r->runtime))
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the runtime measurement (PCR 1) differs");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_HASH, "the runtime measurement (PCR 1) differs");
     if (r->security_version < p->min_security_version)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_BASEVALUE, "security version %u is below the policy's minimum %u",
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_BASEVALUE, "security version %u is below the policy's minimum %u",
                    r->security_version, p->min_security_version);
     return CC_SUCCESS;
 }
@@ -392,7 +392,7 @@ cc_enclave_result_t cg_attest_verify(const uint8_t *buf, size_t len, const uint8
 
     STACK_OF(X509) *trusted = sk_X509_new_null();
     if (trusted == NULL)
-        return WHY(CC_ERROR_RA_MEMORY, "out of memory");
+        return CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
     rc = load_trusted(p->platform_cert, trusted, why, why_len);
     if (rc == CC_SUCCESS)
         rc = cg_report_check_chain(r, trusted, why, why_len);
@@ -406,17 +406,17 @@ cc_enclave_result_t cg_attest_verify(const uint8_t *buf, size_t len, const uint8
                                   : r->nonce != NULL && r->nonce_len == nonce_len &&
                                         (nonce_len == 0 || CRYPTO_memcmp(r->nonce, nonce, nonce_len) == 0);
     if (!nonce_ok)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_NONCE, "the report's nonce is not this verifier's (a replayed report?)");
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_NONCE, "the report's nonce is not this verifier's (a replayed report?)");
 
     if (r->timestamp_ms > now_ms && r->timestamp_ms - now_ms > CG_REPORT_FUTURE_SKEW_MS)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_STALE, "the report is dated %llu s in the future",
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_STALE, "the report is dated %llu s in the future",
                    (unsigned long long)((r->timestamp_ms - now_ms) / 1000));
     if (p->max_age_s != 0 && now_ms > r->timestamp_ms && now_ms - r->timestamp_ms > p->max_age_s * 1000)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_STALE, "the report is %llu s old, more than the %llu s allowed",
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_STALE, "the report is %llu s old, more than the %llu s allowed",
                    (unsigned long long)((now_ms - r->timestamp_ms) / 1000), (unsigned long long)p->max_age_s);
 
     if (r->debug && !p->debug_allowed)
-        return WHY(CC_ERROR_RA_REPORT_VERIFY_DEBUG,
+        return CG_WHY(CC_ERROR_RA_REPORT_VERIFY_DEBUG,
                    "the enclave runs in debug mode (its memory is readable by the host); the policy wants production");
     return check_identity(r, p, type, why, why_len);
 }
@@ -435,7 +435,7 @@ __attribute__((visibility("default"))) cc_enclave_result_t cc_verify_report(cc_r
         nonce->len == 0 || basevalue == NULL) {
         rc = BADPOL("a report, a nonce and a base-value file are all needed");
     } else if ((pol = malloc(sizeof(*pol))) == NULL) {
-        rc = WHY(CC_ERROR_RA_MEMORY, "out of memory");
+        rc = CG_WHY(CC_ERROR_RA_MEMORY, "out of memory");
     } else if ((rc = cg_policy_load(basevalue, pol, why, why_len)) == CC_SUCCESS) {
         rc = cg_attest_verify(report->buf, report->len, nonce->buf, nonce->len, type, pol, cg_now_ms(), NULL, why,
                               why_len);

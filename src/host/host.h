@@ -73,16 +73,6 @@ struct cg_enclave {
     struct cg_sl *sl;
 };
 
-/* ELF checks (elf.c): validate @buf as a cgear enclave ELF and extract its
- * manifest. On failure writes a reason into @why. */
-cc_enclave_result_t cg_elf_read_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, char *why,
-                                         size_t why_len);
-/* The same, also giving the file offset of the manifest section in @offset
- * (cgear sign rewrites it so that the enclave runtime agrees with the image
- * manifest). */
-cc_enclave_result_t cg_elf_find_manifest(const uint8_t *buf, size_t len, struct cg_manifest *m, uint64_t *offset,
-                                         char *why, size_t why_len);
-
 /* Add (@add) or remove @e from the enclaves cc_get_ra_report() can name
  * (report.c). */
 void cg_report_register(struct cg_enclave *e, bool add);

@@ -13,11 +13,11 @@
 #include <openssl/ec.h>
 #include <openssl/x509.h>
 
-#include "host.h"
+#include "elf_manifest.h"
 #include "image.h"
+#include "text.h"
 
-#define WHY(code, ...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0, (code))
-#define BAD(...) WHY(CC_ERROR_INVALID_ENCLAVE, __VA_ARGS__)
+#define BAD(...) CG_WHY(CC_ERROR_INVALID_ENCLAVE, __VA_ARGS__)
 
 /* Domain separation: the measurement of a cgear image can never collide
  * with a SHA-384 computed for another purpose over the same bytes. */
@@ -54,16 +54,6 @@ static uint32_t get32(const uint8_t *p)
 static uint64_t get64(const uint8_t *p)
 {
     return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-void cg_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 const char *cg_image_debug_name(uint32_t debug)
@@ -119,7 +109,7 @@ static cc_enclave_result_t check_name(const char *name, size_t n, char *why, siz
 cc_enclave_result_t cg_manifest_check(const struct cg_image_manifest *m, char *why, size_t why_len)
 {
     if (m == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "no manifest");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "no manifest");
     size_t n = strnlen(m->name, sizeof(m->name));
     if (n == sizeof(m->name))
         return BAD("manifest name is not NUL-terminated");
@@ -149,7 +139,7 @@ cc_enclave_result_t cg_manifest_encode(const struct cg_image_manifest *m, uint8_
     size_t n = strlen(m->name);
     size_t total = MANIFEST_FIXED + n;
     if (out == NULL || out_len == NULL || cap < total)
-        return WHY(CC_ERROR_SHORT_BUFFER, "manifest needs %zu bytes", total);
+        return CG_WHY(CC_ERROR_SHORT_BUFFER, "manifest needs %zu bytes", total);
     put32(out + 0, CG_IMAGE_MANIFEST_FORMAT);
     put32(out + 4, m->threads);
     put64(out + 8, m->heap_size);
@@ -168,7 +158,7 @@ cc_enclave_result_t cg_manifest_decode(const uint8_t *buf, size_t len, struct cg
                                        size_t why_len)
 {
     if (buf == NULL || m == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "no manifest buffer");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "no manifest buffer");
     if (len < MANIFEST_FIXED)
         return BAD("manifest is %zu bytes; at least %u needed", len, MANIFEST_FIXED);
     if (get32(buf) != CG_IMAGE_MANIFEST_FORMAT)
@@ -348,7 +338,7 @@ static cc_enclave_result_t check_elf(struct cg_image *img, char *why, size_t why
 cc_enclave_result_t cg_image_parse(const uint8_t *buf, size_t len, struct cg_image *img, char *why, size_t why_len)
 {
     if (buf == NULL || img == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "no image buffer");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "no image buffer");
     memset(img, 0, sizeof(*img));
     cc_enclave_result_t rc;
 
@@ -424,20 +414,20 @@ cc_enclave_result_t cg_image_parse(const uint8_t *buf, size_t len, struct cg_ima
         EVP_PKEY_free(pk);
         rc = sha384(img->pubkey, img->pubkey_len, NULL, 0, img->signer);
         if (rc != CC_SUCCESS)
-            return WHY(rc, "SHA-384 failed");
+            return CG_WHY(rc, "SHA-384 failed");
     }
     rc = measure_encoded(img->manifest_bytes, img->manifest_len, img->elf, img->elf_len, img->measurement);
     if (rc != CC_SUCCESS)
-        return WHY(rc, "SHA-384 failed");
+        return CG_WHY(rc, "SHA-384 failed");
     return CC_SUCCESS;
 }
 
 cc_enclave_result_t cg_image_verify(const struct cg_image *img, char *why, size_t why_len)
 {
     if (img == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "no image");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "no image");
     if (!img->is_signed)
-        return WHY(CC_ERROR_SIGNATURE_INVALID, "the image is not signed");
+        return CG_WHY(CC_ERROR_SIGNATURE_INVALID, "the image is not signed");
     EVP_PKEY *pk = parse_pubkey(img->pubkey, img->pubkey_len, why, why_len);
     if (pk == NULL)
         return CC_ERROR_SIGNATURE_INVALID;
@@ -448,13 +438,13 @@ cc_enclave_result_t cg_image_verify(const struct cg_image *img, char *why, size_
      * non-DER (malleable) encodings of the signature. */
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
     if (ctx == NULL || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha384()) != 1) {
-        rc = WHY(CC_ERROR_GENERIC, "OpenSSL could not set up ECDSA verification");
+        rc = CG_WHY(CC_ERROR_GENERIC, "OpenSSL could not set up ECDSA verification");
     } else if (EVP_PKEY_verify(ctx, img->sig, img->sig_len, img->measurement, CG_IMAGE_HASH_LEN) == 1) {
         rc = CC_SUCCESS;
     } else {
         char hex[2 * CG_IMAGE_HASH_LEN + 1];
         cg_hex(img->signer, 16, hex);
-        rc = WHY(CC_ERROR_SIGNATURE_INVALID,
+        rc = CG_WHY(CC_ERROR_SIGNATURE_INVALID,
                  "the signature by signer %s... does not match the measurement (image modified?)", hex);
     }
     EVP_PKEY_CTX_free(ctx);
@@ -486,9 +476,9 @@ cc_enclave_result_t cg_image_build(const struct cg_image_manifest *m, const uint
                                    EVP_PKEY *key, uint8_t **out, size_t *out_len, char *why, size_t why_len)
 {
     if (m == NULL || elf == NULL || out == NULL || out_len == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "missing argument");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "missing argument");
     if (key != NULL && !is_p384(key))
-        return WHY(CC_ERROR_BAD_PARAMETERS, "the signing key is not an EC P-384 key");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "the signing key is not an EC P-384 key");
     if (elf_len == 0 || elf_len > CG_IMAGE_ELF_MAX)
         return BAD("enclave ELF size %zu is outside 1 byte..1 GiB", elf_len);
     uint8_t man[CG_IMAGE_MANIFEST_MAX];
@@ -508,7 +498,7 @@ cc_enclave_result_t cg_image_build(const struct cg_image_manifest *m, const uint
         der_len = i2d_PUBKEY(key, &der);
         if (der_len <= 0 || (size_t)der_len > CG_IMAGE_PUBKEY_MAX) {
             OPENSSL_free(der);
-            return WHY(CC_ERROR_GENERIC, "cannot encode the public key");
+            return CG_WHY(CC_ERROR_GENERIC, "cannot encode the public key");
         }
     }
     /* ECDSA P-384 DER signatures are at most 104 bytes; reserve the bound. */
@@ -517,7 +507,7 @@ cc_enclave_result_t cg_image_build(const struct cg_image_manifest *m, const uint
     uint8_t *img = calloc(1, cap);
     if (img == NULL) {
         OPENSSL_free(der);
-        return WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
+        return CG_WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
     }
     memcpy(img, CG_IMAGE_MAGIC, CG_IMAGE_MAGIC_LEN);
     put32(img + 8, CG_IMAGE_FORMAT_VERSION);
@@ -552,7 +542,7 @@ cc_enclave_result_t cg_image_build(const struct cg_image_manifest *m, const uint
         if (rc != CC_SUCCESS) {
             OPENSSL_free(der);
             free(img);
-            return WHY(CC_ERROR_GENERIC, "signing the measurement failed");
+            return CG_WHY(CC_ERROR_GENERIC, "signing the measurement failed");
         }
         put32(s, CG_IMAGE_SIG_FORMAT);
         put16(s + 4, (uint16_t)der_len);

@@ -230,8 +230,6 @@ cc_enclave_result_t cg_key_read_pem(const char *path, EVP_PKEY **out, char *why,
  */
 cc_enclave_result_t cg_key_signer_id(EVP_PKEY *key, uint8_t out[CG_IMAGE_HASH_LEN]);
 
-/** cg_hex() - lower-case hex of @n bytes into @out (2n+1 bytes). */
-void cg_hex(const uint8_t *p, size_t n, char *out);
 
 /** cg_image_debug_name() / cg_image_engines_str() - text forms used by the tool and the docs. */
 const char *cg_image_debug_name(uint32_t debug);

@@ -24,8 +24,8 @@
 #include <openssl/x509v3.h>
 
 #include "platform.h"
+#include "text.h"
 
-#define WHY(code, ...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0, (code))
 
 /* A platform file is small; anything larger is not one of ours. */
 #define PLATFORM_FILE_MAX 65536
@@ -55,12 +55,12 @@ cc_enclave_result_t cg_platform_default_dir(char *out, size_t cap, char *why, si
                 home = pw != NULL ? pw->pw_dir : NULL;
             }
             if (home == NULL || home[0] != '/')
-                return WHY(CC_ERROR_INVALID_PATH, "no home folder for the platform keys: set %s", CG_PLATFORM_ENV);
+                return CG_WHY(CC_ERROR_INVALID_PATH, "no home folder for the platform keys: set %s", CG_PLATFORM_ENV);
             n = snprintf(out, cap, "%s/.local/share/cgear/platform", home);
         }
     }
     if (n < 0 || (size_t)n >= cap)
-        return WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
+        return CG_WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
     return CC_SUCCESS;
 }
 
@@ -79,13 +79,13 @@ static cc_enclave_result_t make_dirs(const char *dir, char *why, size_t why_len)
 {
     char path[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-        return WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
+        return CG_WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
     for (char *p = path + 1;; p++) {
         bool end = *p == '\0';
         if (*p == '/' || end) {
             *p = '\0';
             if (mkdir(path, 0700) != 0 && errno != EEXIST)
-                return WHY(CC_ERROR_INVALID_PATH, "cannot create %s: %s", path, strerror(errno));
+                return CG_WHY(CC_ERROR_INVALID_PATH, "cannot create %s: %s", path, strerror(errno));
             if (end)
                 break;
             *p = '/';
@@ -100,13 +100,13 @@ static cc_enclave_result_t check_dir(const char *dir, char *why, size_t why_len)
 {
     struct stat st;
     if (lstat(dir, &st) != 0)
-        return WHY(CC_ERROR_INVALID_PATH, "no platform at %s: %s (run `cgear platform init`)", dir, strerror(errno));
+        return CG_WHY(CC_ERROR_INVALID_PATH, "no platform at %s: %s (run `cgear platform init`)", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return WHY(CC_ERROR_INVALID_PATH, "%s is not a folder", dir);
+        return CG_WHY(CC_ERROR_INVALID_PATH, "%s is not a folder", dir);
     if (st.st_uid != geteuid())
-        return WHY(CC_ERROR_ACCESS_DENIED, "%s belongs to another user (uid %u)", dir, (unsigned)st.st_uid);
+        return CG_WHY(CC_ERROR_ACCESS_DENIED, "%s belongs to another user (uid %u)", dir, (unsigned)st.st_uid);
     if (st.st_mode & 022)
-        return WHY(CC_ERROR_ACCESS_DENIED, "%s is writable by others (mode %04o): chmod 700 it", dir,
+        return CG_WHY(CC_ERROR_ACCESS_DENIED, "%s is writable by others (mode %04o): chmod 700 it", dir,
                    (unsigned)(st.st_mode & 07777));
     return CC_SUCCESS;
 }
@@ -118,31 +118,31 @@ static cc_enclave_result_t read_file(const char *dir, const char *name, bool sec
 {
     char path[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-        return WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
+        return CG_WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
-        return WHY(CC_ERROR_INVALID_PATH, "cannot open %s: %s", path, strerror(errno));
+        return CG_WHY(CC_ERROR_INVALID_PATH, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
     cc_enclave_result_t rc = CC_SUCCESS;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        rc = WHY(CC_ERROR_BAD_FORMAT, "%s is not a regular file", path);
+        rc = CG_WHY(CC_ERROR_BAD_FORMAT, "%s is not a regular file", path);
     else if (secret && st.st_uid != geteuid())
-        rc = WHY(CC_ERROR_ACCESS_DENIED, "%s belongs to another user (uid %u)", path, (unsigned)st.st_uid);
+        rc = CG_WHY(CC_ERROR_ACCESS_DENIED, "%s belongs to another user (uid %u)", path, (unsigned)st.st_uid);
     else if (secret && (st.st_mode & 077))
-        rc = WHY(CC_ERROR_ACCESS_DENIED, "%s is accessible by others (mode %04o): chmod 600 it", path,
+        rc = CG_WHY(CC_ERROR_ACCESS_DENIED, "%s is accessible by others (mode %04o): chmod 600 it", path,
                  (unsigned)(st.st_mode & 07777));
     else if (st.st_size <= 0 || st.st_size > PLATFORM_FILE_MAX)
-        rc = WHY(CC_ERROR_BAD_FORMAT, "%s has an impossible size (%lld bytes)", path, (long long)st.st_size);
+        rc = CG_WHY(CC_ERROR_BAD_FORMAT, "%s has an impossible size (%lld bytes)", path, (long long)st.st_size);
     uint8_t *buf = NULL;
     size_t n = rc == CC_SUCCESS ? (size_t)st.st_size : 0, got = 0;
     if (rc == CC_SUCCESS && (buf = malloc(n)) == NULL)
-        rc = WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
+        rc = CG_WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
     while (rc == CC_SUCCESS && got < n) {
         ssize_t r = read(fd, buf + got, n - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
-            rc = WHY(CC_ERROR_INVALID_PATH, "cannot read %s", path);
+            rc = CG_WHY(CC_ERROR_INVALID_PATH, "cannot read %s", path);
         else
             got += (size_t)r;
     }
@@ -165,11 +165,11 @@ static cc_enclave_result_t write_file(const char *dir, const char *name, const u
     char path[PATH_MAX], tmp[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
         snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= (int)sizeof(tmp))
-        return WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
+        return CG_WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
     unlink(tmp); /* a leftover of an interrupted creation; we hold the lock */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
-        return WHY(CC_ERROR_INVALID_PATH, "cannot create %s: %s", tmp, strerror(errno));
+        return CG_WHY(CC_ERROR_INVALID_PATH, "cannot create %s: %s", tmp, strerror(errno));
     size_t done = 0;
     while (done < len) {
         ssize_t w = write(fd, p + done, len - done);
@@ -185,7 +185,7 @@ static cc_enclave_result_t write_file(const char *dir, const char *name, const u
     if (!ok || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return WHY(CC_ERROR_INVALID_PATH, "cannot write %s: %s", path, strerror(e));
+        return CG_WHY(CC_ERROR_INVALID_PATH, "cannot write %s: %s", path, strerror(e));
     }
     return CC_SUCCESS;
 }
@@ -255,18 +255,18 @@ static uint8_t *pem_of(EVP_PKEY *key, X509 *cert, size_t *len)
 static cc_enclave_result_t create_platform(struct cg_platform *p, char *why, size_t why_len)
 {
     if (RAND_priv_bytes(p->root, sizeof(p->root)) != 1)
-        return WHY(CC_ERROR_GENERIC, "no random bytes for the root secret");
+        return CG_WHY(CC_ERROR_GENERIC, "no random bytes for the root secret");
     p->key = EVP_EC_gen("P-384");
     if (p->key == NULL)
-        return WHY(CC_ERROR_GENERIC, "OpenSSL could not generate an EC P-384 key");
+        return CG_WHY(CC_ERROR_GENERIC, "OpenSSL could not generate an EC P-384 key");
     p->cert = make_cert(p->key);
     if (p->cert == NULL)
-        return WHY(CC_ERROR_GENERIC, "OpenSSL could not make the platform certificate");
+        return CG_WHY(CC_ERROR_GENERIC, "OpenSSL could not make the platform certificate");
     size_t klen = 0, clen = 0;
     uint8_t *kpem = pem_of(p->key, NULL, &klen), *cpem = pem_of(NULL, p->cert, &clen);
     cc_enclave_result_t rc = CC_SUCCESS;
     if (kpem == NULL || cpem == NULL)
-        rc = WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
+        rc = CG_WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
     /* The certificate last: its presence marks a complete platform. */
     if (rc == CC_SUCCESS)
         rc = write_file(p->dir, CG_PLATFORM_ROOT_FILE, p->root, sizeof(p->root), why, why_len);
@@ -297,7 +297,7 @@ static cc_enclave_result_t load_platform(struct cg_platform *p, char *why, size_
         return rc;
     if (len != CG_PLATFORM_ROOT_LEN) {
         OPENSSL_clear_free(buf, len);
-        return WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not %u bytes long", p->dir, CG_PLATFORM_ROOT_FILE,
+        return CG_WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not %u bytes long", p->dir, CG_PLATFORM_ROOT_FILE,
                    CG_PLATFORM_ROOT_LEN);
     }
     memcpy(p->root, buf, len);
@@ -310,16 +310,16 @@ static cc_enclave_result_t load_platform(struct cg_platform *p, char *why, size_
     BIO_free(b);
     OPENSSL_clear_free(buf, len);
     if (!cg_key_is_p384(p->key))
-        return WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not an EC P-384 private key", p->dir, CG_PLATFORM_KEY_FILE);
+        return CG_WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not an EC P-384 private key", p->dir, CG_PLATFORM_KEY_FILE);
 
     if ((rc = read_file(p->dir, CG_PLATFORM_CERT_FILE, true, &buf, &len, why, why_len)) != CC_SUCCESS)
         return rc;
     p->cert = cert_from_pem(buf, len);
     free(buf);
     if (p->cert == NULL)
-        return WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not a PEM certificate", p->dir, CG_PLATFORM_CERT_FILE);
+        return CG_WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not a PEM certificate", p->dir, CG_PLATFORM_CERT_FILE);
     if (EVP_PKEY_eq(X509_get0_pubkey(p->cert), p->key) != 1)
-        return WHY(CC_ERROR_BAD_FORMAT, "the platform certificate in %s is not for its key", p->dir);
+        return CG_WHY(CC_ERROR_BAD_FORMAT, "the platform certificate in %s is not for its key", p->dir);
     return CC_SUCCESS;
 }
 
@@ -334,17 +334,17 @@ cc_enclave_result_t cg_platform_open(const char *dir, bool create, struct cg_pla
                                      size_t why_len)
 {
     if (out == NULL)
-        return WHY(CC_ERROR_BAD_PARAMETERS, "no output pointer");
+        return CG_WHY(CC_ERROR_BAD_PARAMETERS, "no output pointer");
     *out = NULL;
     if (created != NULL)
         *created = false;
     struct cg_platform *p = calloc(1, sizeof(*p));
     if (p == NULL)
-        return WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
+        return CG_WHY(CC_ERROR_OUT_OF_MEMORY, "out of memory");
     cc_enclave_result_t rc = CC_SUCCESS;
     if (dir != NULL) {
         if (dir[0] == '\0' || snprintf(p->dir, sizeof(p->dir), "%s", dir) >= (int)sizeof(p->dir))
-            rc = WHY(CC_ERROR_INVALID_PATH, "bad platform folder path");
+            rc = CG_WHY(CC_ERROR_INVALID_PATH, "bad platform folder path");
     } else {
         rc = cg_platform_default_dir(p->dir, sizeof(p->dir), why, why_len);
     }
@@ -367,10 +367,10 @@ cc_enclave_result_t cg_platform_open(const char *dir, bool create, struct cg_pla
          * root secrets, one of which would be overwritten. */
         char lpath[PATH_MAX];
         if (snprintf(lpath, sizeof(lpath), "%s/.lock", p->dir) >= (int)sizeof(lpath))
-            rc = WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
+            rc = CG_WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
         else if ((lock = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 ||
                  flock(lock, LOCK_EX) != 0)
-            rc = WHY(CC_ERROR_INVALID_PATH, "cannot lock %s: %s", lpath, strerror(errno));
+            rc = CG_WHY(CC_ERROR_INVALID_PATH, "cannot lock %s: %s", lpath, strerror(errno));
     }
     if (rc == CC_SUCCESS) {
         int present = file_exists(p->dir, CG_PLATFORM_ROOT_FILE) + file_exists(p->dir, CG_PLATFORM_KEY_FILE) +
@@ -382,11 +382,11 @@ cc_enclave_result_t cg_platform_open(const char *dir, bool create, struct cg_pla
             if (rc == CC_SUCCESS && created != NULL)
                 *created = true;
         } else if (present == 0) {
-            rc = WHY(CC_ERROR_INVALID_PATH, "no platform keys in %s (run `cgear platform init`)", p->dir);
+            rc = CG_WHY(CC_ERROR_INVALID_PATH, "no platform keys in %s (run `cgear platform init`)", p->dir);
         } else {
             /* Never regenerate over a partial platform: a new root secret
              * silently orphans every sealed blob. A person decides. */
-            rc = WHY(CC_ERROR_BAD_FORMAT,
+            rc = CG_WHY(CC_ERROR_BAD_FORMAT,
                      "incomplete platform in %s (%d of 3 files): restore it, or delete the folder to make a new "
                      "platform (data sealed with the old one is then lost)",
                      p->dir, present);
@@ -451,7 +451,7 @@ cc_enclave_result_t cg_platform_read_cert(const char *dir, X509 **out, char *why
     if (dir == NULL)
         rc = cg_platform_default_dir(d, sizeof(d), why, why_len);
     else if (snprintf(d, sizeof(d), "%s", dir) >= (int)sizeof(d))
-        rc = WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
+        rc = CG_WHY(CC_ERROR_INVALID_PATH, "the platform folder path is too long");
     if (rc != CC_SUCCESS)
         return rc;
     uint8_t *buf = NULL;
@@ -462,7 +462,7 @@ cc_enclave_result_t cg_platform_read_cert(const char *dir, X509 **out, char *why
     *out = cert_from_pem(buf, len);
     free(buf);
     if (*out == NULL)
-        return WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not a PEM certificate", d, CG_PLATFORM_CERT_FILE);
+        return CG_WHY(CC_ERROR_BAD_FORMAT, "%s/%s is not a PEM certificate", d, CG_PLATFORM_CERT_FILE);
     return CC_SUCCESS;
 }
 

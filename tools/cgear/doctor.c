@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "doctor.h"
+#include "image_cmds.h"
 #include "enclave.h"
 #include "pvm_detect.h"
 
@@ -14,20 +15,6 @@ static const enclave_type_t engines[] = {
     QINGTIAN_ENCLAVE_TYPE,
 };
 #define NENGINES (sizeof(engines) / sizeof(engines[0]))
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
 
 /* `--kvm-kind`: one word for scripts (the test summary): pvm, vmx or svm
  * when the kvm engine can run here, none otherwise. */
@@ -78,9 +65,9 @@ int cgear_doctor_main(int argc, char **argv)
         const char *name = cgear_engine_name(engines[i]);
         if (json) {
             printf("%s{\"name\":", i ? "," : "");
-            json_string(name);
+            cgt_json_str(stdout, name);
             printf(",\"usable\":%s,\"details\":", ok ? "true" : "false");
-            json_string(why);
+            cgt_json_str(stdout, why);
             printf("}");
         } else {
             printf("%-10s %-5s %s\n", name, ok ? "yes" : "no", why);
@@ -89,7 +76,7 @@ int cgear_doctor_main(int argc, char **argv)
     const char *auto_name = pick == ENCLAVE_TYPE_MAX ? "none" : cgear_engine_name(pick);
     if (json) {
         printf("],\"auto\":");
-        json_string(auto_name);
+        cgt_json_str(stdout, auto_name);
         printf("}\n");
     } else {
         printf("\nAUTO_ENCLAVE_TYPE runs enclaves on: %s\n", auto_name);

@@ -33,7 +33,9 @@
 #include "cgear_manifest.h"
 #include "enclave.h"
 #include "enclave_cmds.h"
+#include "image_cmds.h"
 #include "standalone.h"
+#include "text.h"
 
 #define ID_BYTES 6 /* 12 hex digits */
 
@@ -65,30 +67,6 @@ struct record {
 static const char *engine_of(uint32_t type)
 {
     return cgear_engine_name((enclave_type_t)type);
-}
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
 }
 
 static void path_of(char *buf, size_t len, const char *dir, const char *id, const char *ext)
@@ -201,7 +179,7 @@ static void record_from_info(struct record *r, const char *id, const struct cg_h
     snprintf(r->engine, sizeof r->engine, "%s", engine_of(i->engine_type));
     snprintf(r->image, sizeof r->image, "%s", i->image);
     snprintf(r->name, sizeof r->name, "%s", i->name);
-    hex(i->measurement, sizeof i->measurement, r->measurement);
+    cg_hex(i->measurement, sizeof i->measurement, r->measurement);
     snprintf(r->state, sizeof r->state, "%s", i->attached_pid ? "attached" : "running");
     r->threads = i->nslots;
     r->memory = i->heap_size;
@@ -287,7 +265,7 @@ static int holder_main(const char *dir, const char *id, const char *image, encla
     uint8_t meas[CGEAR_MEASUREMENT_SIZE];
     char mhex[2 * CGEAR_MEASUREMENT_SIZE + 1];
     cgear_enclave_measurement(&ctx, meas, sizeof meas);
-    hex(meas, sizeof meas, mhex);
+    cg_hex(meas, sizeof meas, mhex);
     cgear_enclave_info_t ei;
     cgear_enclave_info(&ctx, &ei);
     cgear_hold_config_t cfg = {id, image, (int64_t)time(NULL), lfd, sfd};
@@ -433,7 +411,7 @@ static int cmd_start(int argc, char **argv)
             fprintf(stderr, "cgear enclave start: getrandom failed: %s\n", strerror(errno));
             return 1;
         }
-        hex(rnd, sizeof rnd, id);
+        cg_hex(rnd, sizeof rnd, id);
         path_of(rec, sizeof rec, dir, id, "log");
         if (access(rec, F_OK) != 0 || tries > 10)
             break;
@@ -593,17 +571,17 @@ static int cmd_list(int argc, char **argv)
         fmt_uptime(removed ? 0 : r.started, up, sizeof up);
         if (json) {
             printf("%s{\"id\":", k ? "," : "");
-            json_str(id);
+            cgt_json_str(stdout, id);
             printf(",\"engine\":");
-            json_str(r.engine);
+            cgt_json_str(stdout, r.engine);
             printf(",\"state\":");
-            json_str(r.state);
+            cgt_json_str(stdout, r.state);
             printf(",\"name\":");
-            json_str(r.name);
+            cgt_json_str(stdout, r.name);
             printf(",\"image\":");
-            json_str(r.image);
+            cgt_json_str(stdout, r.image);
             printf(",\"measurement\":");
-            json_str(r.measurement);
+            cgt_json_str(stdout, r.measurement);
             printf(",\"threads\":%u,\"memory\":%llu,\"debug\":%s,\"started\":%lld,\"uptime_s\":%lld",
                    r.threads, r.memory, r.debug ? "true" : "false", r.started,
                    removed || r.started <= 0 ? 0 : (long long)time(NULL) - r.started);
@@ -612,7 +590,7 @@ static int cmd_list(int argc, char **argv)
                        info.monitor_pid, info.attached_pid);
             if (removed) {
                 printf(",\"reason\":");
-                json_str(r.reason[0] ? r.reason : "its holder process is gone");
+                cgt_json_str(stdout, r.reason[0] ? r.reason : "its holder process is gone");
                 printf(",\"removed\":true");
             }
             printf("}");

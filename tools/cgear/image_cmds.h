@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "image.h"
+#include "text.h"
 
 int cgear_keygen_main(int argc, char **argv);
 int cgear_sign_main(int argc, char **argv);

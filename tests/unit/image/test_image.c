@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "image.h"
+#include "text.h"
 
 static uint8_t *g_elf;
 static size_t g_elf_len;

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "cgear_manifest.h"
-#include "host.h"
+#include "elf_manifest.h"
 
 static const char *g_fixture;
 static const char *g_nomanifest;

@@ -5,12 +5,15 @@
  * against the buffer before use.
  */
 #include <elf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "host.h"
+#include "elf_manifest.h"
+#include "text.h"
 
-#define WHY(...) (snprintf(why, why_len, __VA_ARGS__), CC_ERROR_INVALID_ENCLAVE)
+/* Every ELF failure is the same result; only the reason differs. */
+#define WHY(...) CG_WHY(CC_ERROR_INVALID_ENCLAVE, __VA_ARGS__)
 
 static bool in_bounds(size_t len, uint64_t off, uint64_t size)
 {
