@@ -31,7 +31,9 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "engine.h"
 #include "host.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "standalone.h"
 
@@ -73,13 +75,13 @@ static void *watcher_main(void *arg)
 
 cc_enclave_result_t cg_attach_status(struct cg_enclave *e)
 {
-    if (atomic_load(&e->window->state) != CG_STATE_DEAD)
+    if (atomic_load(&e->win.hdr->state) != CG_STATE_DEAD)
         return CC_SUCCESS;
-    for (int waited = 0; waited < 1000 && !atomic_load(&e->lost); waited += 10) {
+    for (int waited = 0; waited < 1000 && !atomic_load(&e->fate.lost); waited += 10) {
         struct timespec t = {0, 10 * 1000 * 1000};
         nanosleep(&t, NULL);
     }
-    return atomic_load(&e->lost) ? e->lost_reason : CC_ERROR_ENCLAVE_LOST;
+    return atomic_load(&e->fate.lost) ? e->fate.reason : CC_ERROR_ENCLAVE_LOST;
 }
 
 bool cg_attach_is_path(const char *path)
@@ -92,23 +94,23 @@ static cc_enclave_result_t map_window(struct cg_enclave *e, const struct cg_hold
 {
     struct stat st;
     if (info->nslots < 1 || info->nslots > CG_MAX_SLOTS || info->window_size < CG_PAGE_SIZE ||
-        fstat(e->window_fd, &st) != 0 || (uint64_t)st.st_size != info->window_size)
+        fstat(e->win.fd, &st) != 0 || (uint64_t)st.st_size != info->window_size)
         return CC_ERROR_PROTOCOL;
-    void *w = mmap(NULL, (size_t)info->window_size, PROT_READ | PROT_WRITE, MAP_SHARED, e->window_fd, 0);
+    void *w = mmap(NULL, (size_t)info->window_size, PROT_READ | PROT_WRITE, MAP_SHARED, e->win.fd, 0);
     if (w == MAP_FAILED)
         return CC_ERROR_MEMORY_MAP_FAIL;
-    e->window = w;
-    e->window_size = (size_t)info->window_size;
+    e->win.hdr = w;
+    e->win.size = (size_t)info->window_size;
     const struct cg_window_hdr *h = w;
     if (h->magic != CG_WINDOW_MAGIC || h->version != CG_WINDOW_VERSION || h->nslots != info->nslots ||
         h->total_size != info->window_size)
         return CC_ERROR_PROTOCOL;
-    e->nslots = info->nslots;
-    e->chans = calloc(e->nslots, sizeof(*e->chans));
-    if (e->chans == NULL)
+    e->win.nslots = info->nslots;
+    e->win.chans = calloc(e->win.nslots, sizeof(*e->win.chans));
+    if (e->win.chans == NULL)
         return CC_ERROR_OUT_OF_MEMORY;
-    for (uint32_t i = 0; i < e->nslots; i++)
-        if (cg_chan_init(&e->chans[i], w, e->window_size, i, CG_TURN_HOST) != 0)
+    for (uint32_t i = 0; i < e->win.nslots; i++)
+        if (cg_chan_init(&e->win.chans[i], w, e->win.size, i, CG_TURN_HOST) != 0)
             return CC_ERROR_PROTOCOL;
     return atomic_load(&h->state) == CG_STATE_READY ? CC_SUCCESS : CC_ERROR_ENCLAVE_LOST;
 }
@@ -117,7 +119,7 @@ void cg_attach_release(struct cg_enclave *e)
 {
     struct cg_attach *a = e->attach;
     if (a != NULL) {
-        atomic_store(&e->destroying, true);
+        atomic_store(&e->fate.destroying, true);
         if (a->watcher_started) {
             uint64_t one = 1;
             ssize_t w = write(a->stop_efd, &one, sizeof one);
@@ -130,14 +132,12 @@ void cg_attach_release(struct cg_enclave *e)
             close(a->stop_efd);
         free(a);
     }
-    if (e->window != NULL)
-        munmap(e->window, e->window_size);
-    if (e->window_fd >= 0)
-        close(e->window_fd);
-    pthread_mutex_destroy(&e->lock);
-    pthread_mutex_destroy(&e->refusals.lock);
-    pthread_cond_destroy(&e->slot_free);
-    free(e->chans);
+    if (e->win.hdr != NULL)
+        munmap(e->win.hdr, e->win.size);
+    if (e->win.fd >= 0)
+        close(e->win.fd);
+    cg_enclave_sync_fini(e);
+    free(e->win.chans);
     free(e);
 }
 
@@ -189,18 +189,16 @@ cc_enclave_result_t cg_attach_create(const char *path, enclave_type_t type, uint
         free(path_copy);
         return CC_ERROR_OUT_OF_MEMORY;
     }
-    e->elf_fd = e->window_fd = e->pidfd = e->note_fd = -1;
-    e->reaped = true; /* not our child: never signal it */
-    pthread_mutex_init(&e->lock, NULL);
-    pthread_mutex_init(&e->refusals.lock, NULL);
-    pthread_cond_init(&e->slot_free, NULL);
+    e->mon.elf_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = -1;
+    e->mon.reaped = true; /* not our child: never signal it */
+    cg_enclave_sync_init(e);
     a->sock = sock;
     a->stop_efd = -1;
     e->attach = a;
 
     struct cg_hold_req req = {CG_HOLD_MAGIC, CG_HOLD_VERSION, CG_HOLD_ATTACH, 0};
     struct cg_hold_info info;
-    int r = cg_hold_send(sock, &req, sizeof req, -1) == 0 ? cg_hold_recv_info(sock, &info, &e->window_fd, CG_HOLD_ANSWER_MS)
+    int r = cg_hold_send(sock, &req, sizeof req, -1) == 0 ? cg_hold_recv_info(sock, &info, &e->win.fd, CG_HOLD_ANSWER_MS)
                                                       : -1;
     if (r != 0) {
         cg_log_error("the holder of standalone enclave '%s' did not answer (%s)", id,
@@ -215,7 +213,7 @@ cc_enclave_result_t cg_attach_create(const char *path, enclave_type_t type, uint
         return attach_fail(e, (cc_enclave_result_t)info.status);
     }
     e->engine = cg_engine_by_type((enclave_type_t)info.engine_type);
-    if (e->engine == NULL || e->window_fd < 0) {
+    if (e->engine == NULL || e->win.fd < 0) {
         cg_log_error("the holder of standalone enclave '%s' sent a malformed answer", id);
         free(path_copy);
         return attach_fail(e, CC_ERROR_PROTOCOL);
@@ -235,17 +233,17 @@ cc_enclave_result_t cg_attach_create(const char *path, enclave_type_t type, uint
         return attach_fail(e, rc);
     }
     e->flags = info.flags & SECGEAR_DEBUG_FLAG;
-    e->manifest.magic = CG_MANIFEST_MAGIC;
-    e->manifest.version = CG_MANIFEST_VERSION;
-    e->manifest.threads = info.nslots;
-    e->manifest.heap_size = info.heap_size;
-    e->manifest.stack_size = info.stack_size;
-    snprintf(e->manifest.name, sizeof e->manifest.name, "%s", info.name);
-    memcpy(e->measurement, info.measurement, sizeof e->measurement);
-    memcpy(e->signer, info.signer, sizeof e->signer);
-    e->is_signed = info.is_signed != 0;
-    e->security_version = info.security_version;
-    e->pid = info.monitor_pid;
+    e->ident.manifest.magic = CG_MANIFEST_MAGIC;
+    e->ident.manifest.version = CG_MANIFEST_VERSION;
+    e->ident.manifest.threads = info.nslots;
+    e->ident.manifest.heap_size = info.heap_size;
+    e->ident.manifest.stack_size = info.stack_size;
+    snprintf(e->ident.manifest.name, sizeof e->ident.manifest.name, "%s", info.name);
+    memcpy(e->ident.measurement, info.measurement, sizeof e->ident.measurement);
+    memcpy(e->ident.signer, info.signer, sizeof e->ident.signer);
+    e->ident.is_signed = info.is_signed != 0;
+    e->ident.security_version = info.security_version;
+    e->mon.pid = info.monitor_pid;
 
     a->stop_efd = eventfd(0, EFD_CLOEXEC);
     if (a->stop_efd < 0) {
@@ -263,8 +261,8 @@ cc_enclave_result_t cg_attach_create(const char *path, enclave_type_t type, uint
         return attach_fail(e, CC_ERROR_OUT_OF_MEMORY);
     }
     a->watcher_started = true;
-    cg_log_info("attached to standalone enclave %s ('%s', %s engine, pid %d)", id, e->manifest.name,
-                e->engine->name, (int)e->pid);
+    cg_log_info("attached to standalone enclave %s ('%s', %s engine, pid %d)", id, e->ident.manifest.name,
+                e->engine->name, (int)e->mon.pid);
 
     enclave->type = e->engine->type;
     enclave->path = path_copy;

@@ -11,6 +11,8 @@
 
 #include "cgear_edge_host.h"
 #include "host.h"
+#include "lifecycle.h"
+#include "report.h"
 #include "sys_ocall.h"
 #include "log.h"
 #include "switchless.h"
@@ -32,14 +34,13 @@ static struct cg_chan *find_held(struct cg_enclave *e)
     return NULL;
 }
 
-/* One fewer caller inside (lock held): a destroy waiting for the last
- * one to unwind is woken with everybody else. */
+/* One fewer caller inside (lock held): the next thread waiting for a slot
+ * may go, and a destroy waits for the last one to unwind. */
 static void leave_locked(struct cg_enclave *e)
 {
-    if (--e->callers == 0)
-        pthread_cond_broadcast(&e->slot_free);
-    else
-        pthread_cond_signal(&e->slot_free);
+    pthread_cond_signal(&e->calls.slot_free);
+    if (--e->calls.callers == 0)
+        pthread_cond_broadcast(&e->calls.idle);
 }
 
 /* Take a free slot, waiting while all are busy. The caller is counted from
@@ -49,16 +50,16 @@ static cc_enclave_result_t take_slot(struct cg_enclave *e, uint32_t *index)
 {
     uint64_t all = cg_sl_ordinary_mask(e); /* switchless workers have their own slots */
     pthread_mutex_lock(&e->lock);
-    e->callers++;
-    while ((e->busy & all) == all && !atomic_load(&e->lost))
-        pthread_cond_wait(&e->slot_free, &e->lock);
-    if (atomic_load(&e->lost)) {
+    e->calls.callers++;
+    while ((e->calls.busy & all) == all && !atomic_load(&e->fate.lost))
+        pthread_cond_wait(&e->calls.slot_free, &e->lock);
+    if (atomic_load(&e->fate.lost)) {
         leave_locked(e);
         pthread_mutex_unlock(&e->lock);
         return CC_ERROR_ENCLAVE_LOST;
     }
-    uint32_t i = (uint32_t)__builtin_ctzll(~e->busy & all);
-    e->busy |= (uint64_t)1 << i;
+    uint32_t i = (uint32_t)__builtin_ctzll(~e->calls.busy & all);
+    e->calls.busy |= (uint64_t)1 << i;
     pthread_mutex_unlock(&e->lock);
     *index = i;
     return CC_SUCCESS;
@@ -67,7 +68,7 @@ static cc_enclave_result_t take_slot(struct cg_enclave *e, uint32_t *index)
 static void give_slot(struct cg_enclave *e, uint32_t index)
 {
     pthread_mutex_lock(&e->lock);
-    e->busy &= ~((uint64_t)1 << index);
+    e->calls.busy &= ~((uint64_t)1 << index);
     leave_locked(e);
     pthread_mutex_unlock(&e->lock);
 }
@@ -94,7 +95,7 @@ static cc_enclave_result_t host_ecall(cc_enclave_t *enclave, uint32_t fn, const 
     if (!enclave->used_flag || enclave->private_data == NULL)
         return CC_ERROR_INVALID_ENCLAVE_ID;
     struct cg_enclave *e = enclave->private_data;
-    if (atomic_load(&e->lost))
+    if (atomic_load(&e->fate.lost))
         return CC_ERROR_ENCLAVE_LOST;
 
     struct frame f = {e, find_held(e), ocalls, t_top};
@@ -109,7 +110,7 @@ static cc_enclave_result_t host_ecall(cc_enclave_t *enclave, uint32_t fn, const 
             return rc;
     }
     if (owned)
-        f.ch = &e->chans[index];
+        f.ch = &e->win.chans[index];
     t_top = &f;
     uint32_t status = CC_FAIL;
     cc_enclave_result_t rc = cg_chan_call(f.ch, CG_MSG_ECALL, fn, req, nreq, resp, &status, run_ocall, &f);

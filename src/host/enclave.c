@@ -14,7 +14,11 @@
 
 #include "attach.h"
 #include "futex.h"
+#include "engine.h"
 #include "host.h"
+#include "lifecycle.h"
+#include "launcher_client.h"
+#include "report.h"
 #include "image.h"
 #include "log.h"
 #include "fd_util.h"
@@ -50,12 +54,12 @@ static cc_enclave_result_t accept_image(struct cg_enclave *e, const char *path, 
                      img->manifest.name);
         return CC_ERROR_NDEBUG_ENCLAVE;
     }
-    cg_manifest_to_cg(&img->manifest, &e->manifest);
-    memcpy(e->measurement, img->measurement, sizeof(e->measurement));
-    memcpy(e->signer, img->signer, sizeof(e->signer));
-    e->is_signed = img->is_signed;
-    e->security_version = img->manifest.security_version;
-    e->allowed_engines = img->manifest.engines;
+    cg_manifest_to_cg(&img->manifest, &e->ident.manifest);
+    memcpy(e->ident.measurement, img->measurement, sizeof(e->ident.measurement));
+    memcpy(e->ident.signer, img->signer, sizeof(e->ident.signer));
+    e->ident.is_signed = img->is_signed;
+    e->ident.security_version = img->manifest.security_version;
+    e->ident.allowed_engines = img->manifest.engines;
     return CC_SUCCESS;
 }
 
@@ -114,7 +118,7 @@ static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
         goto out;
     /* System install: the launcher gets the whole image and checks it
      * again itself (src/launcher). */
-    if (cg_launcher() != NULL && (e->image_fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+    if (cg_launcher() != NULL && (e->mon.image_fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0) {
         cg_log_error("cannot keep the enclave image of %s: %s", path, strerror(errno));
         rc = CC_ERROR_OUT_OF_MEMORY;
         goto out;
@@ -131,8 +135,8 @@ static cc_enclave_result_t load_file(struct cg_enclave *e, const char *path)
         close(mfd);
         mfd = efd;
     }
-    e->elf_fd = mfd;
-    e->elf_size = img.elf_len;
+    e->mon.elf_fd = mfd;
+    e->mon.elf_size = img.elf_len;
     mfd = -1;
 out:
     if (buf != NULL)
@@ -148,7 +152,7 @@ out:
 
 static cc_enclave_result_t make_window(struct cg_enclave *e)
 {
-    uint32_t nslots = e->manifest.threads;
+    uint32_t nslots = e->ident.manifest.threads;
     uint32_t data = CG_DEFAULT_SLOT_DATA;
     size_t size = (size_t)cg_window_size(nslots, data);
     uint64_t slot_size = (size - CG_PAGE_SIZE) / nslots;
@@ -177,22 +181,22 @@ static cc_enclave_result_t make_window(struct cg_enclave *e)
     h->total_size = size;
     atomic_store(&h->state, CG_STATE_BOOT);
 
-    e->window_fd = fd;
-    e->window = h;
-    e->window_size = size;
-    e->nslots = nslots;
-    e->chans = calloc(nslots, sizeof(*e->chans));
-    if (e->chans == NULL)
+    e->win.fd = fd;
+    e->win.hdr = h;
+    e->win.size = size;
+    e->win.nslots = nslots;
+    e->win.chans = calloc(nslots, sizeof(*e->win.chans));
+    if (e->win.chans == NULL)
         return CC_ERROR_OUT_OF_MEMORY;
     /* No message from the enclave may be larger than all the memory it has
      * (its image, heap and stacks): an honest one cannot build it. */
-    const struct cg_manifest *m = &e->manifest;
-    uint64_t bound = CG_MSG_BOUND_SLACK + (uint64_t)e->elf_size + m->heap_size + (uint64_t)m->threads * m->stack_size;
+    const struct cg_manifest *m = &e->ident.manifest;
+    uint64_t bound = CG_MSG_BOUND_SLACK + (uint64_t)e->mon.elf_size + m->heap_size + (uint64_t)m->threads * m->stack_size;
     for (uint32_t i = 0; i < nslots; i++) {
-        if (cg_chan_init(&e->chans[i], w, size, i, CG_TURN_HOST) != 0)
+        if (cg_chan_init(&e->win.chans[i], w, size, i, CG_TURN_HOST) != 0)
             return CC_ERROR_GENERIC;
-        e->chans[i].max_in = bound;
-        atomic_store(&e->chans[i].slot->turn, CG_TURN_HOST);
+        e->win.chans[i].max_in = bound;
+        atomic_store(&e->win.chans[i].slot->turn, CG_TURN_HOST);
     }
     return CC_SUCCESS;
 }
@@ -203,24 +207,42 @@ static cc_enclave_result_t wait_ready(struct cg_enclave *e)
     struct timespec start, now, tick = {0, 50 * 1000 * 1000};
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        uint32_t s = atomic_load(&e->window->state);
+        uint32_t s = atomic_load(&e->win.hdr->state);
         if (s == CG_STATE_READY)
             return CC_SUCCESS;
         if (s == CG_STATE_FAILED) {
-            cc_enclave_result_t why = (cc_enclave_result_t)e->window->enclave_status;
+            cc_enclave_result_t why = (cc_enclave_result_t)e->win.hdr->enclave_status;
             cg_enclave_mark_lost(e, CC_ERROR_INVALID_METADATA, NULL);
-            cg_log_error("enclave '%s' refused to start: %s", e->manifest.name, cc_enclave_res2_str(why));
+            cg_log_error("enclave '%s' refused to start: %s", e->ident.manifest.name, cc_enclave_res2_str(why));
             return CC_ERROR_INVALID_ENCLAVE;
         }
-        if (s == CG_STATE_DEAD || atomic_load(&e->lost))
+        if (s == CG_STATE_DEAD || atomic_load(&e->fate.lost))
             return CC_ERROR_ENCLAVE_LOST;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec > CG_START_TIMEOUT_S) {
             cg_enclave_mark_lost(e, CC_ERROR_TIMEOUT, "it did not start serving within the start timeout");
             return CC_ERROR_TIMEOUT;
         }
-        cg_futex_wait(&e->window->state, s, &tick);
+        cg_futex_wait(&e->win.hdr->state, s, &tick);
     }
+}
+
+void cg_enclave_sync_init(struct cg_enclave *e)
+{
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->refusals.lock, NULL);
+    pthread_cond_init(&e->calls.slot_free, NULL);
+    pthread_cond_init(&e->calls.idle, NULL);
+    pthread_cond_init(&e->mon.started, NULL);
+}
+
+void cg_enclave_sync_fini(struct cg_enclave *e)
+{
+    pthread_mutex_destroy(&e->lock);
+    pthread_mutex_destroy(&e->refusals.lock);
+    pthread_cond_destroy(&e->calls.slot_free);
+    pthread_cond_destroy(&e->calls.idle);
+    pthread_cond_destroy(&e->mon.started);
 }
 
 static void free_enclave(struct cg_enclave *e)
@@ -230,28 +252,26 @@ static void free_enclave(struct cg_enclave *e)
     /* Calls still inside (another thread's ECALL at the moment of destroy)
      * have been woken with ENCLAVE_LOST by the stop; wait for them to
      * unwind before the memory they use goes away. */
-    if (e->reaper_started || e->chans != NULL) {
+    if (e->mon.reaper_started || e->win.chans != NULL) {
         pthread_mutex_lock(&e->lock);
-        while (e->callers > 0)
-            pthread_cond_wait(&e->slot_free, &e->lock);
+        while (e->calls.callers > 0)
+            pthread_cond_wait(&e->calls.idle, &e->lock);
         pthread_mutex_unlock(&e->lock);
     }
-    if (e->window != NULL)
-        munmap(e->window, e->window_size);
-    if (e->window_fd >= 0)
-        close(e->window_fd);
-    if (e->elf_fd >= 0)
-        close(e->elf_fd);
-    if (e->image_fd >= 0)
-        close(e->image_fd);
-    if (e->pidfd >= 0)
-        close(e->pidfd);
-    if (e->note_fd >= 0)
-        close(e->note_fd);
-    pthread_mutex_destroy(&e->lock);
-    pthread_mutex_destroy(&e->refusals.lock);
-    pthread_cond_destroy(&e->slot_free);
-    free(e->chans);
+    if (e->win.hdr != NULL)
+        munmap(e->win.hdr, e->win.size);
+    if (e->win.fd >= 0)
+        close(e->win.fd);
+    if (e->mon.elf_fd >= 0)
+        close(e->mon.elf_fd);
+    if (e->mon.image_fd >= 0)
+        close(e->mon.image_fd);
+    if (e->mon.pidfd >= 0)
+        close(e->mon.pidfd);
+    if (e->mon.note_fd >= 0)
+        close(e->mon.note_fd);
+    cg_enclave_sync_fini(e);
+    free(e->win.chans);
     free(e);
 }
 
@@ -296,18 +316,18 @@ static cc_enclave_result_t apply_resources(struct cg_enclave *e, const enclave_f
             cg_log_error("cc_enclave_create: cgear_resources_t.reserved must be 0");
             return CC_ERROR_BAD_PARAMETERS;
         }
-        if (r->threads > e->manifest.threads || (r->heap_size != 0 && r->heap_size < ((uint64_t)1 << 20)) ||
-            r->heap_size > e->manifest.heap_size) {
+        if (r->threads > e->ident.manifest.threads || (r->heap_size != 0 && r->heap_size < ((uint64_t)1 << 20)) ||
+            r->heap_size > e->ident.manifest.heap_size) {
             cg_log_error("enclave '%s' may use at most %u threads and %llu MiB of heap (its signed manifest), and "
                          "at least 1 MiB; asked for %u threads and %llu MiB",
-                         e->manifest.name, e->manifest.threads, (unsigned long long)(e->manifest.heap_size >> 20),
+                         e->ident.manifest.name, e->ident.manifest.threads, (unsigned long long)(e->ident.manifest.heap_size >> 20),
                          r->threads, (unsigned long long)(r->heap_size >> 20));
             return CC_ERROR_BAD_PARAMETERS;
         }
         if (r->threads != 0)
-            e->manifest.threads = r->threads;
+            e->ident.manifest.threads = r->threads;
         if (r->heap_size != 0)
-            e->manifest.heap_size = r->heap_size;
+            e->ident.manifest.heap_size = r->heap_size;
     }
     return CC_SUCCESS;
 }
@@ -347,20 +367,18 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         return CC_ERROR_OUT_OF_MEMORY;
     }
     e->flags = flags;
-    e->elf_fd = e->image_fd = e->window_fd = e->pidfd = e->note_fd = e->keys_fd = -1;
-    e->pid = -1;
-    pthread_mutex_init(&e->lock, NULL);
-    pthread_mutex_init(&e->refusals.lock, NULL);
-    pthread_cond_init(&e->slot_free, NULL);
+    e->mon.elf_fd = e->mon.image_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.keys_fd = -1;
+    e->mon.pid = -1;
+    cg_enclave_sync_init(e);
 
     rc = load_file(e, path);
     if (rc == CC_SUCCESS)
         rc = apply_resources(e, features, features_count);
     /* Chosen once, knowing which engines the verified manifest allows. */
     if (rc == CC_SUCCESS)
-        rc = cg_engine_select(type, e->allowed_engines, e->manifest.name, false, &e->engine);
-    if (rc == CC_SUCCESS && (e->manifest.flags & CG_MANIFEST_F_DEBUG_ONLY) && !(flags & SECGEAR_DEBUG_FLAG)) {
-        cg_log_error("enclave '%s' is marked debug-only; create it with SECGEAR_DEBUG_FLAG", e->manifest.name);
+        rc = cg_engine_select(type, e->ident.allowed_engines, e->ident.manifest.name, false, &e->engine);
+    if (rc == CC_SUCCESS && (e->ident.manifest.flags & CG_MANIFEST_F_DEBUG_ONLY) && !(flags & SECGEAR_DEBUG_FLAG)) {
+        cg_log_error("enclave '%s' is marked debug-only; create it with SECGEAR_DEBUG_FLAG", e->ident.manifest.name);
         rc = CC_ERROR_NDEBUG_ENCLAVE;
     }
     if (rc == CC_SUCCESS)
@@ -369,14 +387,14 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         rc = cg_sl_setup(e, features, features_count);
     /* On a system install the launcher makes the key block; the host never
      * sees it. */
-    if (rc == CC_SUCCESS && cg_launcher() == NULL && (e->keys_fd = cg_make_keys_fd(e)) < 0)
+    if (rc == CC_SUCCESS && cg_launcher() == NULL && (e->mon.keys_fd = cg_make_keys_fd(e)) < 0)
         rc = CC_ERROR_OUT_OF_MEMORY;
     if (rc == CC_SUCCESS)
         rc = cg_monitor_start(e);
     /* The monitor holds its own copy now: the host keeps none. */
-    if (e->keys_fd >= 0) {
-        close(e->keys_fd);
-        e->keys_fd = -1;
+    if (e->mon.keys_fd >= 0) {
+        close(e->mon.keys_fd);
+        e->mon.keys_fd = -1;
     }
     if (rc == CC_SUCCESS)
         rc = wait_ready(e);
@@ -386,8 +404,8 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         return rc;
     }
     cg_report_register(e, true);
-    cg_log_info("enclave '%s' runs on the %s engine (pid %d%s)", e->manifest.name, e->engine->name, (int)e->pid,
-                e->is_signed ? "" : ", UNSIGNED: debug only");
+    cg_log_info("enclave '%s' runs on the %s engine (pid %d%s)", e->ident.manifest.name, e->engine->name, (int)e->mon.pid,
+                e->ident.is_signed ? "" : ", UNSIGNED: debug only");
 
     enclave->type = e->engine->type;
     enclave->path = path_copy;
@@ -432,7 +450,7 @@ int cgear_enclave_pid(const cc_enclave_t *enclave)
 {
     if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
         return -1;
-    return ((const struct cg_enclave *)enclave->private_data)->pid;
+    return ((const struct cg_enclave *)enclave->private_data)->mon.pid;
 }
 
 cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave)
@@ -440,9 +458,9 @@ cc_enclave_result_t cgear_enclave_status(const cc_enclave_t *enclave)
     if (enclave == NULL || !enclave->used_flag || enclave->private_data == NULL)
         return CC_ERROR_INVALID_ENCLAVE_ID;
     struct cg_enclave *e = enclave->private_data;
-    if (e->attach != NULL && !atomic_load(&e->lost))
+    if (e->attach != NULL && !atomic_load(&e->fate.lost))
         return cg_attach_status(e); /* the holder tells why it died */
-    return atomic_load(&e->lost) ? e->lost_reason : CC_SUCCESS;
+    return atomic_load(&e->fate.lost) ? e->fate.reason : CC_SUCCESS;
 }
 
 cc_enclave_result_t cgear_enclave_lost_reason(const cc_enclave_t *enclave, char *buf, size_t len)
@@ -453,15 +471,15 @@ cc_enclave_result_t cgear_enclave_lost_reason(const cc_enclave_t *enclave, char 
         return CC_ERROR_BAD_PARAMETERS;
     struct cg_enclave *e = enclave->private_data;
     buf[0] = '\0';
-    if (!atomic_load(&e->lost))
+    if (!atomic_load(&e->fate.lost))
         return CC_SUCCESS;
     pthread_mutex_lock(&e->lock);
-    size_t n = strlen(e->lost_what);
+    size_t n = strlen(e->fate.what);
     if (n >= len) {
         pthread_mutex_unlock(&e->lock);
         return CC_ERROR_SHORT_BUFFER;
     }
-    memcpy(buf, e->lost_what, n + 1);
+    memcpy(buf, e->fate.what, n + 1);
     pthread_mutex_unlock(&e->lock);
     return CC_SUCCESS;
 }
@@ -483,7 +501,7 @@ cc_enclave_result_t cgear_enclave_measurement(const cc_enclave_t *enclave, uint8
         return CC_ERROR_BAD_PARAMETERS;
     if (len < CGEAR_MEASUREMENT_SIZE)
         return CC_ERROR_SHORT_BUFFER;
-    memcpy(buf, e->measurement, CGEAR_MEASUREMENT_SIZE);
+    memcpy(buf, e->ident.measurement, CGEAR_MEASUREMENT_SIZE);
     return CC_SUCCESS;
 }
 
@@ -497,9 +515,9 @@ cc_enclave_result_t cgear_enclave_signer(const cc_enclave_t *enclave, uint8_t *b
     if (len < CGEAR_SIGNER_SIZE)
         return CC_ERROR_SHORT_BUFFER;
     memset(buf, 0, CGEAR_SIGNER_SIZE);
-    if (!e->is_signed)
+    if (!e->ident.is_signed)
         return CC_ERROR_ITEM_NOT_FOUND;
-    memcpy(buf, e->signer, CGEAR_SIGNER_SIZE);
+    memcpy(buf, e->ident.signer, CGEAR_SIGNER_SIZE);
     return CC_SUCCESS;
 }
 
@@ -510,7 +528,7 @@ cc_enclave_result_t cgear_enclave_security_version(const cc_enclave_t *enclave, 
         return CC_ERROR_INVALID_ENCLAVE_ID;
     if (svn == NULL)
         return CC_ERROR_BAD_PARAMETERS;
-    *svn = e->security_version;
+    *svn = e->ident.security_version;
     return CC_SUCCESS;
 }
 
@@ -523,17 +541,17 @@ cc_enclave_result_t cgear_enclave_info(const cc_enclave_t *enclave, cgear_enclav
         return CC_ERROR_BAD_PARAMETERS;
     memset(info, 0, sizeof *info);
     info->engine = e->engine->type;
-    info->pid = (int)e->pid;
+    info->pid = (int)e->mon.pid;
     info->debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
-    info->is_signed = e->is_signed;
+    info->is_signed = e->ident.is_signed;
     info->attached = e->attach != NULL;
-    info->threads = e->nslots;
-    info->security_version = e->security_version;
-    info->heap_size = e->manifest.heap_size;
-    info->stack_size = e->manifest.stack_size;
-    memcpy(info->measurement, e->measurement, sizeof info->measurement);
-    if (e->is_signed)
-        memcpy(info->signer, e->signer, sizeof info->signer);
-    snprintf(info->name, sizeof info->name, "%s", e->manifest.name);
+    info->threads = e->win.nslots;
+    info->security_version = e->ident.security_version;
+    info->heap_size = e->ident.manifest.heap_size;
+    info->stack_size = e->ident.manifest.stack_size;
+    memcpy(info->measurement, e->ident.measurement, sizeof info->measurement);
+    if (e->ident.is_signed)
+        memcpy(info->signer, e->ident.signer, sizeof info->signer);
+    snprintf(info->name, sizeof info->name, "%s", e->ident.manifest.name);
     return CC_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "host.h"
 #include "log.h"
 #include "standalone.h"
@@ -42,19 +43,19 @@ static void fill_info(const struct holder *h, struct cg_hold_info *i, uint32_t o
     i->status = (uint32_t)status;
     i->engine_type = (uint32_t)e->engine->type;
     i->flags = e->flags & SECGEAR_DEBUG_FLAG;
-    i->nslots = e->nslots;
-    i->security_version = e->security_version;
-    i->window_size = e->window_size;
-    i->heap_size = e->manifest.heap_size;
-    i->stack_size = e->manifest.stack_size;
+    i->nslots = e->win.nslots;
+    i->security_version = e->ident.security_version;
+    i->window_size = e->win.size;
+    i->heap_size = e->ident.manifest.heap_size;
+    i->stack_size = e->ident.manifest.stack_size;
     i->started = h->cfg->started;
     i->holder_pid = (int32_t)getpid();
-    i->monitor_pid = (int32_t)e->pid;
+    i->monitor_pid = (int32_t)e->mon.pid;
     i->attached_pid = (int32_t)h->att_pid;
-    i->is_signed = e->is_signed;
-    memcpy(i->measurement, e->measurement, sizeof i->measurement);
-    memcpy(i->signer, e->signer, sizeof i->signer);
-    snprintf(i->name, sizeof i->name, "%s", e->manifest.name);
+    i->is_signed = e->ident.is_signed;
+    memcpy(i->measurement, e->ident.measurement, sizeof i->measurement);
+    memcpy(i->signer, e->ident.signer, sizeof i->signer);
+    snprintf(i->name, sizeof i->name, "%s", e->ident.manifest.name);
     snprintf(i->image, sizeof i->image, "%s", h->cfg->image ? h->cfg->image : "");
     if (message != NULL)
         snprintf(i->message, sizeof i->message, "%s", message);
@@ -63,8 +64,8 @@ static void fill_info(const struct holder *h, struct cg_hold_info *i, uint32_t o
 /* Is every slot at rest? Anything else means a call was in flight. */
 static bool slots_at_rest(const struct cg_enclave *e)
 {
-    for (uint32_t i = 0; i < e->nslots; i++)
-        if (!cg_chan_at_rest(&e->chans[i]))
+    for (uint32_t i = 0; i < e->win.nslots; i++)
+        if (!cg_chan_at_rest(&e->win.chans[i]))
             return false;
     return true;
 }
@@ -74,7 +75,7 @@ static bool slots_at_rest(const struct cg_enclave *e)
 static bool wait_at_rest(const struct cg_enclave *e)
 {
     for (int waited = 0; waited < CG_QUIESCE_MS; waited += 20) {
-        if (atomic_load(&e->lost) || slots_at_rest(e))
+        if (atomic_load(&e->fate.lost) || slots_at_rest(e))
             return true;
         struct timespec t = {0, 20 * 1000 * 1000};
         nanosleep(&t, NULL);
@@ -154,7 +155,7 @@ static void serve_conn(struct holder *h, int fd)
         } else {
             fill_info(h, &info, req.op, CC_SUCCESS, NULL);
             info.attached_pid = (int32_t)cr.pid;
-            if (cg_hold_send(fd, &info, sizeof info, h->e->window_fd) == 0) {
+            if (cg_hold_send(fd, &info, sizeof info, h->e->win.fd) == 0) {
                 h->att_fd = fd;
                 h->att_pid = cr.pid;
                 cg_log_info("standalone enclave %s: host pid %d attached", h->cfg->id, (int)cr.pid);
@@ -181,8 +182,8 @@ cc_enclave_result_t cgear_enclave_hold(cc_enclave_t *enclave, const cgear_hold_c
     }
     struct holder h = {enclave, e, cfg, -1, 0, false, CC_SUCCESS};
     while (!h.stop) {
-        if (atomic_load(&e->lost)) {
-            h.result = e->lost_reason;
+        if (atomic_load(&e->fate.lost)) {
+            h.result = e->fate.reason;
             break;
         }
         struct pollfd p[4];
@@ -196,9 +197,9 @@ cc_enclave_result_t cgear_enclave_hold(cc_enclave_t *enclave, const cgear_hold_c
             i_stop = n;
             p[n++] = (struct pollfd){cfg->stop_fd, POLLIN, 0};
         }
-        if (e->pidfd >= 0) {
+        if (e->mon.pidfd >= 0) {
             i_pid = n;
-            p[n++] = (struct pollfd){e->pidfd, POLLIN, 0};
+            p[n++] = (struct pollfd){e->mon.pidfd, POLLIN, 0};
         }
         int r = poll(p, (nfds_t)n, 200);
         if (r < 0 && errno != EINTR) {
@@ -228,8 +229,8 @@ cc_enclave_result_t cgear_enclave_hold(cc_enclave_t *enclave, const cgear_hold_c
     }
     if (h.att_fd >= 0) {
         struct cg_hold_info info;
-        bool died = atomic_load(&e->lost);
-        fill_info(&h, &info, CG_HOLD_DEAD, died ? e->lost_reason : CC_ERROR_ENCLAVE_LOST,
+        bool died = atomic_load(&e->fate.lost);
+        fill_info(&h, &info, CG_HOLD_DEAD, died ? e->fate.reason : CC_ERROR_ENCLAVE_LOST,
                   died ? "the enclave died (its holder's log says why)" : "the enclave was stopped");
         cg_hold_send(h.att_fd, &info, sizeof info, -1);
         close(h.att_fd);

@@ -26,12 +26,12 @@ int cg_make_keys_fd(const struct cg_enclave *e)
     struct cg_platform *p = NULL;
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     if (cg_platform_open(NULL, true, &p, NULL, why, sizeof why) != CC_SUCCESS ||
-        cg_platform_key_block(p, e->measurement, e->is_signed ? e->signer : NULL, e->security_version, debug, &k) !=
+        cg_platform_key_block(p, e->ident.measurement, e->ident.is_signed ? e->ident.signer : NULL, e->ident.security_version, debug, &k) !=
             CC_SUCCESS) {
         /* The enclave still runs; only sealing will say it cannot. */
-        cg_log_info("enclave '%s': no platform keys (%s); sealing is unavailable", e->manifest.name,
+        cg_log_info("enclave '%s': no platform keys (%s); sealing is unavailable", e->ident.manifest.name,
                     why[0] ? why : "key derivation failed");
-        cg_platform_key_block(NULL, e->measurement, e->is_signed ? e->signer : NULL, e->security_version, debug, &k);
+        cg_platform_key_block(NULL, e->ident.measurement, e->ident.is_signed ? e->ident.signer : NULL, e->ident.security_version, debug, &k);
     }
     cg_platform_close(p);
     int fd = cg_sealed_memfd("cgear-keys", &k, sizeof k);

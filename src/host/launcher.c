@@ -26,7 +26,9 @@
 
 #include "attest.h"
 #include "fd_util.h"
+#include "engine.h"
 #include "host.h"
+#include "launcher_client.h"
 #include "launcher_abi.h"
 #include "log.h"
 
@@ -173,9 +175,9 @@ cc_enclave_result_t cg_launcher_report(const struct cg_enclave *e, const uint8_t
     char *args[] = {(char *)"cgear-launcher", (char *)"report", (char *)e->engine->name,
                     (char *)((e->flags & SECGEAR_DEBUG_FLAG) ? "1" : "0"), NULL};
     char err[512];
-    cc_enclave_result_t rc = run(args, e->image_fd, req, req_len, CG_REPORT_MAX, out, out_len, err, sizeof err);
+    cc_enclave_result_t rc = run(args, e->mon.image_fd, req, req_len, CG_REPORT_MAX, out, out_len, err, sizeof err);
     if (rc != CC_SUCCESS)
-        cg_log_error("cannot attest enclave '%s' on the system platform: %s", e->manifest.name, err);
+        cg_log_error("cannot attest enclave '%s' on the system platform: %s", e->ident.manifest.name, err);
     return rc;
 }
 

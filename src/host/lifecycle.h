@@ -55,4 +55,8 @@ void cg_monitor_stop(struct cg_enclave *e);
  */
 void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, const char *what);
 
+/* The enclave's key block in a sealed memfd, positioned at 0 (keys.c);
+ * -1 on failure (logged). */
+int cg_make_keys_fd(const struct cg_enclave *e);
+
 #endif

@@ -33,39 +33,39 @@ static const char *engine_label(const struct cg_enclave *e)
  * it is known not to be reaped (so never a recycled pid). */
 static void kill_child(struct cg_enclave *e)
 {
-    if (e->pidfd >= 0) {
-        syscall(SYS_pidfd_send_signal, e->pidfd, SIGKILL, NULL, 0);
+    if (e->mon.pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, e->mon.pidfd, SIGKILL, NULL, 0);
         return;
     }
     pthread_mutex_lock(&e->lock);
-    if (e->pid > 0 && !e->reaped)
-        kill(e->pid, SIGKILL);
+    if (e->mon.pid > 0 && !e->mon.reaped)
+        kill(e->mon.pid, SIGKILL);
     pthread_mutex_unlock(&e->lock);
 }
 
 void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, const char *what)
 {
-    bool was = atomic_exchange(&e->lost, true);
+    bool was = atomic_exchange(&e->fate.lost, true);
     if (!was) {
-        e->lost_reason = reason;
+        e->fate.reason = reason;
         pthread_mutex_lock(&e->lock);
-        snprintf(e->lost_what, sizeof e->lost_what, "%s", what != NULL ? what : cc_enclave_res2_str(reason));
+        snprintf(e->fate.what, sizeof e->fate.what, "%s", what != NULL ? what : cc_enclave_res2_str(reason));
         pthread_mutex_unlock(&e->lock);
-        if (!atomic_load(&e->destroying) && what != NULL)
-            cg_log_error("enclave '%s' (pid %d, %s engine) lost: %s", e->manifest.name, (int)e->pid,
+        if (!atomic_load(&e->fate.destroying) && what != NULL)
+            cg_log_error("enclave '%s' (pid %d, %s engine) lost: %s", e->ident.manifest.name, (int)e->mon.pid,
                          engine_label(e), what);
     }
     kill_child(e);
     /* Wake the creator and every call waiting on a slot. The exchange makes
      * the host's compare-and-swap fail, so nobody goes back to sleep. */
-    atomic_store(&e->window->state, CG_STATE_DEAD);
-    cg_futex_wake(&e->window->state, 1 << 30);
-    for (uint32_t i = 0; i < e->nslots; i++) {
-        atomic_store(&e->chans[i].slot->turn, CG_TURN_DEAD);
-        cg_futex_wake(&e->chans[i].slot->turn, 1 << 30);
+    atomic_store(&e->win.hdr->state, CG_STATE_DEAD);
+    cg_futex_wake(&e->win.hdr->state, 1 << 30);
+    for (uint32_t i = 0; i < e->win.nslots; i++) {
+        atomic_store(&e->win.chans[i].slot->turn, CG_TURN_DEAD);
+        cg_futex_wake(&e->win.chans[i].slot->turn, 1 << 30);
     }
     pthread_mutex_lock(&e->lock);
-    pthread_cond_broadcast(&e->slot_free);
+    pthread_cond_broadcast(&e->calls.slot_free);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -130,11 +130,11 @@ static cc_enclave_result_t describe_exit(const struct cg_enclave *e, const sigin
 static void read_note(struct cg_enclave *e, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (e->note_fd < 0 || len < 2)
+    if (e->mon.note_fd < 0 || len < 2)
         return;
     size_t got = 0;
     while (got < len - 1) {
-        ssize_t n = read(e->note_fd, buf + got, len - 1 - got);
+        ssize_t n = read(e->mon.note_fd, buf + got, len - 1 - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -163,9 +163,9 @@ static void *reaper_main(void *arg)
         rc = cg_monitor_spawn(e, &plan);
 
     pthread_mutex_lock(&e->lock);
-    e->spawn_rc = rc;
-    e->spawn_done = true;
-    pthread_cond_broadcast(&e->slot_free);
+    e->mon.spawn_rc = rc;
+    e->mon.spawn_done = true;
+    pthread_cond_broadcast(&e->mon.started);
     pthread_mutex_unlock(&e->lock);
     if (rc != CC_SUCCESS)
         return NULL;
@@ -174,8 +174,8 @@ static void *reaper_main(void *arg)
      * below, its pid cannot be recycled, so kill_child() stays safe. */
     siginfo_t si;
     memset(&si, 0, sizeof(si));
-    idtype_t idtype = e->pidfd >= 0 ? P_PIDFD : P_PID;
-    id_t id = e->pidfd >= 0 ? (id_t)e->pidfd : (id_t)e->pid;
+    idtype_t idtype = e->mon.pidfd >= 0 ? P_PIDFD : P_PID;
+    id_t id = e->mon.pidfd >= 0 ? (id_t)e->mon.pidfd : (id_t)e->mon.pid;
     while (waitid(idtype, id, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
         ;
     char what[200], note[300];
@@ -185,7 +185,7 @@ static void *reaper_main(void *arg)
      * faulted, which call); the status alone when it said nothing. */
     cg_enclave_mark_lost(e, reason, note[0] != '\0' && si.si_code == CLD_EXITED ? note : what);
     pthread_mutex_lock(&e->lock);
-    e->reaped = true;
+    e->mon.reaped = true;
     pthread_mutex_unlock(&e->lock);
     while (waitid(idtype, id, &si, WEXITED) < 0 && errno == EINTR)
         ;
@@ -198,28 +198,28 @@ cc_enclave_result_t cg_monitor_start(struct cg_enclave *e)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    int err = pthread_create(&e->reaper, NULL, reaper_main, e);
+    int err = pthread_create(&e->mon.reaper, NULL, reaper_main, e);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err != 0) {
         cg_log_error("cannot start the enclave monitor thread: %s", strerror(err));
         return CC_ERROR_OUT_OF_MEMORY;
     }
-    e->reaper_started = true;
+    e->mon.reaper_started = true;
 
     pthread_mutex_lock(&e->lock);
-    while (!e->spawn_done)
-        pthread_cond_wait(&e->slot_free, &e->lock);
-    cc_enclave_result_t rc = e->spawn_rc;
+    while (!e->mon.spawn_done)
+        pthread_cond_wait(&e->mon.started, &e->lock);
+    cc_enclave_result_t rc = e->mon.spawn_rc;
     pthread_mutex_unlock(&e->lock);
     return rc;
 }
 
 void cg_monitor_stop(struct cg_enclave *e)
 {
-    if (!e->reaper_started)
+    if (!e->mon.reaper_started)
         return;
-    atomic_store(&e->destroying, true);
+    atomic_store(&e->fate.destroying, true);
     kill_child(e);
-    pthread_join(e->reaper, NULL);
-    e->reaper_started = false;
+    pthread_join(e->mon.reaper, NULL);
+    e->mon.reaper_started = false;
 }

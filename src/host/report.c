@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include "attest.h"
+#include "engine.h"
 #include "host.h"
+#include "launcher_client.h"
+#include "report.h"
 #include "log.h"
 #include "platform.h"
 #include "sg_ra_report.h"
@@ -50,14 +53,14 @@ void cg_report_register(struct cg_enclave *e, bool add)
 
 static int elf_hash(const struct cg_enclave *e, uint8_t out[48])
 {
-    if (e->elf_fd < 0 || e->elf_size == 0)
+    if (e->mon.elf_fd < 0 || e->mon.elf_size == 0)
         return -1;
-    void *p = mmap(NULL, e->elf_size, PROT_READ, MAP_PRIVATE, e->elf_fd, 0);
+    void *p = mmap(NULL, e->mon.elf_size, PROT_READ, MAP_PRIVATE, e->mon.elf_fd, 0);
     if (p == MAP_FAILED)
         return -1;
     unsigned int n = 0;
-    int ok = EVP_Digest(p, e->elf_size, out, &n, EVP_sha384(), NULL) == 1 && n == 48;
-    munmap(p, e->elf_size);
+    int ok = EVP_Digest(p, e->mon.elf_size, out, &n, EVP_sha384(), NULL) == 1 && n == 48;
+    munmap(p, e->mon.elf_size);
     return ok ? 0 : -1;
 }
 
@@ -66,11 +69,11 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
 {
     *out = NULL;
     *out_len = 0;
-    if (atomic_load(&e->lost))
+    if (atomic_load(&e->fate.lost))
         return CC_ERROR_ENCLAVE_LOST;
     if (e->attach != NULL) {
         cg_log_error_limited(&e->refusals, "cannot attest enclave '%s': it is a standalone enclave; its holder has the image "
-                     "(docs/cli.md)", e->manifest.name);
+                     "(docs/cli.md)", e->ident.manifest.name);
         return CC_ERROR_NOT_SUPPORTED;
     }
     /* System install: the launcher verifies the image and the request, and
@@ -82,11 +85,11 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
     struct cg_platform *p = NULL;
     cc_enclave_result_t rc = cg_platform_open(NULL, true, &p, NULL, why, sizeof why);
     if (rc != CC_SUCCESS) {
-        cg_log_error_limited(&e->refusals, "cannot attest enclave '%s': no platform: %s", e->manifest.name, why);
+        cg_log_error_limited(&e->refusals, "cannot attest enclave '%s': no platform: %s", e->ident.manifest.name, why);
         return rc;
     }
     bool mac_ok = false;
-    rc = cg_report_request_check(p, e->measurement, (e->flags & SECGEAR_DEBUG_FLAG) != 0, req, len, &mac_ok, why,
+    rc = cg_report_request_check(p, e->ident.measurement, (e->flags & SECGEAR_DEBUG_FLAG) != 0, req, len, &mac_ok, why,
                                  sizeof why);
     if (rc == CC_SUCCESS && from_enclave && !mac_ok) {
         rc = CC_ERROR_ACCESS_DENIED;
@@ -94,19 +97,19 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
     }
     if (rc != CC_SUCCESS) {
         cg_platform_close(p);
-        cg_log_error_limited(&e->refusals, "refused a report request for enclave '%s': %s", e->manifest.name, why);
+        cg_log_error_limited(&e->refusals, "refused a report request for enclave '%s': %s", e->ident.manifest.name, why);
         return rc == CC_ERROR_BAD_PARAMETERS ? CC_ERROR_RA_GET_REPORT_INPUT : rc;
     }
     struct cg_report f;
     memset(&f, 0, sizeof f);
-    snprintf(f.module_id, sizeof f.module_id, "%s", e->manifest.name);
+    snprintf(f.module_id, sizeof f.module_id, "%s", e->ident.manifest.name);
     snprintf(f.engine, sizeof f.engine, "%s", e->engine->name);
     f.timestamp_ms = cg_now_ms();
-    memcpy(f.measurement, e->measurement, sizeof f.measurement);
-    if (e->is_signed)
-        memcpy(f.signer, e->signer, sizeof f.signer);
-    f.debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0 || !e->is_signed;
-    f.security_version = e->security_version;
+    memcpy(f.measurement, e->ident.measurement, sizeof f.measurement);
+    if (e->ident.is_signed)
+        memcpy(f.signer, e->ident.signer, sizeof f.signer);
+    f.debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0 || !e->ident.is_signed;
+    f.security_version = e->ident.security_version;
     cg_report_set_request(&f, req);
     if (elf_hash(e, f.elf_hash) != 0) {
         cg_platform_close(p);
@@ -115,7 +118,7 @@ cc_enclave_result_t cg_report_make_req(struct cg_enclave *e, const uint8_t *req,
     rc = cg_report_build_platform(&f, p, out, out_len, why, sizeof why);
     cg_platform_close(p);
     if (rc != CC_SUCCESS)
-        cg_log_error_limited(&e->refusals, "cannot build the report of enclave '%s': %s", e->manifest.name, why);
+        cg_log_error_limited(&e->refusals, "cannot build the report of enclave '%s': %s", e->ident.manifest.name, why);
     return rc;
 }
 
@@ -200,8 +203,8 @@ CC_API cc_enclave_result_t cc_get_ra_report(cc_get_ra_report_input_t *in, cc_ra_
     for (size_t i = 0; i < sizeof g_list / sizeof g_list[0]; i++) {
         if (g_list[i] == NULL)
             continue;
-        if (in->taid == NULL || strncmp((const char *)in->taid, g_list[i]->manifest.name,
-                                        sizeof g_list[i]->manifest.name) == 0) {
+        if (in->taid == NULL || strncmp((const char *)in->taid, g_list[i]->ident.manifest.name,
+                                        sizeof g_list[i]->ident.manifest.name) == 0) {
             e = g_list[i];
             matches++;
         }

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "launcher_client.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "monitor_abi.h"
@@ -74,14 +75,14 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     /* Lift every descriptor above the targets first so dup2 cannot clobber. */
-    int wfd = fcntl(e->window_fd, F_DUPFD, 10);
-    int efd = fcntl(e->elf_fd, F_DUPFD, 10);
+    int wfd = fcntl(e->win.fd, F_DUPFD, 10);
+    int efd = fcntl(e->mon.elf_fd, F_DUPFD, 10);
     int bfd = a->extra_fd >= 0 ? fcntl(a->extra_fd, F_DUPFD, 10) : -1;
     int xfd = fcntl(a->exe_fd, F_DUPFD, 10);
     int nfd = fcntl(a->note_fd, F_DUPFD, 10);
-    int kfd = e->keys_fd >= 0 ? fcntl(e->keys_fd, F_DUPFD, 10) : -1;
-    int ifd = a->launcher != NULL ? fcntl(e->image_fd, F_DUPFD, 10) : -1;
-    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->keys_fd >= 0 && kfd < 0) ||
+    int kfd = e->mon.keys_fd >= 0 ? fcntl(e->mon.keys_fd, F_DUPFD, 10) : -1;
+    int ifd = a->launcher != NULL ? fcntl(e->mon.image_fd, F_DUPFD, 10) : -1;
+    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->mon.keys_fd >= 0 && kfd < 0) ||
         (a->launcher != NULL && ifd < 0))
         child_fail(a->note_fd, "the enclave process could not duplicate its descriptors\n");
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
@@ -145,7 +146,7 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
         cg_log_error("%s engine: %s", engine, why);
         return CC_ERROR_ENGINE_UNAVAILABLE;
     }
-    const struct cg_manifest *m = &e->manifest;
+    const struct cg_manifest *m = &e->ident.manifest;
     uint64_t data = m->heap_size + (uint64_t)m->threads * m->stack_size + CG_MON_DATA_SLACK;
     snprintf(a.num[0], sizeof a.num[0], "%" PRIu64, data);
     snprintf(a.num[1], sizeof a.num[1], "%" PRIu64, (uint64_t)m->threads);
@@ -192,8 +193,8 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
         close(note[0]);
         return CC_ERROR_ENGINE_UNAVAILABLE;
     }
-    e->pid = pid;
-    e->pidfd = pfd;
-    e->note_fd = note[0];
+    e->mon.pid = pid;
+    e->mon.pidfd = pfd;
+    e->mon.note_fd = note[0];
     return CC_SUCCESS;
 }

@@ -110,11 +110,11 @@ cc_enclave_result_t cg_sl_setup(struct cg_enclave *e, const enclave_features_t *
         return CC_SUCCESS;
 
     cc_sl_config_t cfg = *c;
-    uint32_t n = e->nslots;
+    uint32_t n = e->win.nslots;
     if (n < 2) {
         cg_log_error("enclave '%s' has %u thread (its manifest): switchless calls need at least 2, one of them "
                      "for ordinary ECALLs",
-                     e->manifest.name, n);
+                     e->ident.manifest.name, n);
         return CC_ERROR_BAD_PARAMETERS;
     }
     if (cfg.num_tworkers == 0)
@@ -122,7 +122,7 @@ cc_enclave_result_t cg_sl_setup(struct cg_enclave *e, const enclave_features_t *
     if (cfg.num_tworkers > n - 1) {
         cg_log_error("enclave '%s' has %u threads (its manifest): num_tworkers may be at most %u (one thread stays "
                      "for ordinary ECALLs), not %u",
-                     e->manifest.name, n, n - 1, cfg.num_tworkers);
+                     e->ident.manifest.name, n, n - 1, cfg.num_tworkers);
         return CC_ERROR_BAD_PARAMETERS;
     }
     if (cfg.sl_call_pool_size_qwords == 0)
@@ -155,15 +155,15 @@ cc_enclave_result_t cg_sl_setup(struct cg_enclave *e, const enclave_features_t *
     }
 
     /* The enclave reads these once at start (src/enclave/main.c). */
-    e->window->sl_count = s->count;
-    e->window->sl_spin = cfg.workers_policy == WORKERS_POLICY_BUSY ? CG_SPIN_FOREVER : cfg.retries_before_sleep;
+    e->win.hdr->sl_count = s->count;
+    e->win.hdr->sl_spin = cfg.workers_policy == WORKERS_POLICY_BUSY ? CG_SPIN_FOREVER : cfg.retries_before_sleep;
     /* The host side of a switchless call polls longer than an ordinary
      * one, but never without bound. */
     uint32_t host_spin = cfg.retries_before_sleep < CG_SPIN ? CG_SPIN : cfg.retries_before_sleep;
     if (host_spin > SL_MAX_HOST_SPIN)
         host_spin = SL_MAX_HOST_SPIN;
     for (uint32_t i = s->first; i < n; i++)
-        e->chans[i].spin = host_spin;
+        e->win.chans[i].spin = host_spin;
     e->sl = s;
     return CC_SUCCESS;
 }
@@ -196,14 +196,14 @@ uint64_t cg_sl_ordinary_mask(const struct cg_enclave *e)
 {
     if (e->sl != NULL)
         return e->sl->ord_mask;
-    return e->nslots >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << e->nslots) - 1);
+    return e->win.nslots >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << e->win.nslots) - 1);
 }
 
 bool cg_sl_take_worker(struct cg_enclave *e, uint32_t *index)
 {
     struct cg_sl *s = e->sl;
     atomic_fetch_add(&s->inflight, 1);
-    if (atomic_load(&s->stopping) || atomic_load(&e->lost)) {
+    if (atomic_load(&s->stopping) || atomic_load(&e->fate.lost)) {
         atomic_fetch_sub(&s->inflight, 1);
         return false;
     }
@@ -263,7 +263,7 @@ cc_enclave_result_t cg_host_sl_async(cc_enclave_t *enclave, cg_async_run_t run, 
     struct cg_enclave *e = live_sl(enclave, &rc);
     if (e == NULL)
         return rc;
-    if (atomic_load(&e->lost))
+    if (atomic_load(&e->fate.lost))
         return CC_ERROR_ENCLAVE_LOST;
     struct cg_sl *s = e->sl;
     pthread_mutex_lock(&s->lock);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "report.h"
 #include "log.h"
 #include "sys_ocall.h"
 
@@ -38,7 +39,7 @@ cc_enclave_result_t cg_host_sys_ocall(struct cg_enclave *e, uint32_t fn, const u
     case CG_SYS_OCALL_REPORT:
         return sys_report(e, in, in_len, out);
     default:
-        cg_log_error_limited(&e->refusals, "enclave '%s' asked for unknown runtime service %#x; refused", e->manifest.name, fn);
+        cg_log_error_limited(&e->refusals, "enclave '%s' asked for unknown runtime service %#x; refused", e->ident.manifest.name, fn);
         return CC_ERROR_OCALL_NOT_ALLOWED;
     }
 }
