@@ -32,7 +32,9 @@ void cg_emit_header_common(cg_sbuf_t *sb, const cg_program_t *prog);
 void cg_emit_user_prototype(cg_sbuf_t *sb, const cg_func_t *f);
 /* "cc_enclave_result_t name([cc_enclave_t *enclave, ][R *retval, ]args)". */
 void cg_emit_proxy_prototype(cg_sbuf_t *sb, const cg_func_t *f, const char *name, bool host);
-/* The static helpers the generated .c file of one side uses (@host: _u.c). */
+/* The per-struct static helpers the generated .c file of one side uses
+ * (@host: _u.c): padding-free copies and deep-copy helpers. The generic
+ * ones (cg_blob_put(), cg_expr_add(), ...) are in include/cgear_edge_rt.h. */
 void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host);
 /* Request/response header structs of @f. */
 void cg_emit_msg_types(cg_sbuf_t *sb, const cg_func_t *f);

@@ -54,7 +54,7 @@ static bool is_bool(const cg_type_t *t)
 
 /* long double by value: x87's 80-bit format uses 10 of its 16 bytes, and
  * a plain copy may carry whatever the stack held in the other 6 to the
- * peer, so it is stored with cg__put_ld(). */
+ * peer, so it is stored with cg_put_long_double(). */
 static bool is_ld(const cg_type_t *t)
 {
     return t->kind == CG_BASE_FLOAT && t->ptr_depth == 0 && strcmp(t->name, "long double") == 0;
@@ -252,58 +252,6 @@ void cg_emit_header_common(cg_sbuf_t *sb, const cg_program_t *prog)
     }
 }
 
-enum {
-    NEED_BYTES = 1u << 0,
-    NEED_PLACE = 1u << 1,
-    NEED_PUT = 1u << 2,
-    NEED_TERM = 1u << 3,
-    NEED_WTERM = 1u << 4,
-    NEED_XV = 1u << 5,
-    NEED_XADD = 1u << 6,
-    NEED_XSUB = 1u << 7,
-    NEED_XMUL = 1u << 8,
-    NEED_XDIV = 1u << 9,
-    NEED_XMOD = 1u << 10,
-};
-
-/* The checked-arithmetic helpers a size/count expression uses. */
-static unsigned expr_needs(const cg_expr_t *e)
-{
-    switch (e->kind) {
-    case CG_EXPR_IDENT:
-        return NEED_XV;
-    case CG_EXPR_BIN:
-        return expr_needs(e->lhs) | expr_needs(e->rhs) |
-               (e->op == '+' ? NEED_XADD : e->op == '-' ? NEED_XSUB : e->op == '*' ? NEED_XMUL
-                : e->op == '/' ? NEED_XDIV : NEED_XMOD);
-    default:
-        return 0;
-    }
-}
-
-/* The helpers the proxy (@proxy) or the stub of @f uses: only those are
- * emitted, because clang warns about unused static inline functions. */
-static unsigned helper_needs(const cg_func_t *f, bool proxy)
-{
-    unsigned n = 0;
-    size_t i;
-    for (i = 0; i < f->nparams; i++) {
-        const cg_param_t *p = &f->params[i];
-        bool str = p_str(p) || p_wstr(p);
-        if (pkind(p) != PK_BUF)
-            continue;
-        n |= NEED_PLACE;
-        if (!str)
-            n |= NEED_BYTES | expr_needs(&p->size) | expr_needs(&p->count);
-        if (proxy && p_in(p))
-            n |= NEED_PUT;
-        if (str && (proxy ? p_out(p) : p_in(p)))
-            n |= p_str(p) ? NEED_TERM : NEED_WTERM;
-    }
-    return n;
-}
-
-
 /* ---- padding-free copies of EDL structs ---- */
 
 /* The EDL definition of by-value struct type @t, or NULL (a union, a
@@ -384,7 +332,7 @@ static void emit_clean_fns(cg_sbuf_t *sb, const cg_program_t *prog, const bool *
                 cg_sb_printf(sb, "cg__clean_%s(&cg__d->%s%s, &cg__s->%s%s);\n", ms->name, m->name, idx.s, m->name,
                              idx.s);
             else if (is_ld(&m->type))
-                cg_sb_printf(sb, "cg__put_ld((void *)&cg__d->%s%s, cg__s->%s%s);\n", m->name, idx.s, m->name, idx.s);
+                cg_sb_printf(sb, "cg_put_long_double((void *)&cg__d->%s%s, cg__s->%s%s);\n", m->name, idx.s, m->name, idx.s);
             else if (m->type.const_mask & (1u << m->type.ptr_depth)) /* const: not assignable */
                 cg_sb_printf(sb, "memcpy((void *)&cg__d->%s%s, &cg__s->%s%s, sizeof cg__d->%s%s);\n", m->name, idx.s,
                              m->name, idx.s, m->name, idx.s);
@@ -436,32 +384,20 @@ static unsigned *deep_needs(const cg_program_t *prog, bool host, bool *marks)
     return n;
 }
 
-/* The checked-arithmetic helpers the size=/count= of @u's members use. */
-static unsigned deep_expr_needs(const cg_utype_t *u)
-{
-    unsigned n = 0;
-    size_t j;
-    for (j = 0; j < u->nmembers; j++)
-        if (cg_member_is_deep(&u->members[j]))
-            n |= expr_needs(&u->members[j].size) | expr_needs(&u->members[j].count);
-    return n;
-}
-
 void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
 {
-    unsigned need = 0, *deep;
+    unsigned *deep;
     size_t i, j;
-    bool need_ld = false, any = false;
+    bool any = false;
     bool *marks = cg_xcalloc(prog->nutypes + 1, sizeof *marks);
     /* Stubs of this side return, and proxies of this side send by value,
-     * structs and long doubles whose padding must not travel. */
+     * structs whose padding must not travel. */
     cg_func_t *const *fs = host ? prog->untrusted : prog->trusted;
     size_t nf = host ? prog->nuntrusted : prog->ntrusted;
     cg_func_t *const *ps = host ? prog->trusted : prog->untrusted;
     size_t np = host ? prog->ntrusted : prog->nuntrusted;
     for (i = 0; i < nf; i++) {
         const cg_utype_t *u = edl_struct(prog, &fs[i]->ret);
-        need_ld |= is_ld(&fs[i]->ret);
         if (u) {
             mark_clean(prog, u, marks);
             any = true;
@@ -471,7 +407,6 @@ void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
         for (j = 0; j < ps[i]->nparams; j++) {
             const cg_param_t *p = &ps[i]->params[j];
             const cg_utype_t *u = pkind(p) == PK_VALUE ? edl_struct(prog, &p->type) : NULL;
-            need_ld |= pkind(p) == PK_VALUE && is_ld(&p->type);
             if (u) {
                 mark_clean(prog, u, marks);
                 any = true;
@@ -479,170 +414,8 @@ void cg_emit_source_helpers(cg_sbuf_t *sb, const cg_program_t *prog, bool host)
         }
     }
     deep = deep_needs(prog, host, marks);
-    for (i = 0; i < prog->nutypes; i++) {
-        any |= deep[i] != 0;
-        if (deep[i])
-            need |= NEED_BYTES | NEED_PLACE | deep_expr_needs(prog->utypes[i]);
-        if (deep[i] & DS_PREP)
-            need |= NEED_PUT;
-    }
     for (i = 0; i < prog->nutypes; i++)
-        for (j = 0; marks[i] && j < prog->utypes[i]->nmembers; j++)
-            need_ld |= is_ld(&prog->utypes[i]->members[j].type);
-    for (i = 0; i < prog->ntrusted; i++)
-        need |= helper_needs(prog->trusted[i], host);
-    for (i = 0; i < prog->nuntrusted; i++)
-        need |= helper_needs(prog->untrusted[i], !host);
-    if (need & NEED_PUT)
-        cg_sb_puts(sb,
-        "/* Padding source: blobs start at CG_MSG_ALIGN-aligned offsets. */\n"
-        "static const uint8_t cg__zeros[CG_MSG_ALIGN];\n"
-        "\n");
-    if (need & NEED_BYTES)
-        cg_sb_puts(sb,
-        "/* Byte length s * c * e of a buffer, refusing a failed size expression\n"
-        " * (!ok: a negative value, overflow, division by zero), overflow and\n"
-        " * anything larger than CG_MAX_MESSAGE. */\n"
-        "static inline int cg__bytes(int ok, unsigned long long s, unsigned long long c, size_t e, size_t *out)\n"
-        "{\n"
-        "    size_t t;\n"
-        "    if (!ok || (size_t)s != s || (size_t)c != c)\n"
-        "        return 0;\n"
-        "    if (!cg_size_mul((size_t)s, (size_t)c, &t) || !cg_size_mul(t, e, &t) || t > CG_MAX_MESSAGE)\n"
-        "        return 0;\n"
-        "    *out = t;\n"
-        "    return 1;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_XV)
-        cg_sb_puts(sb,
-        "/* Checked arithmetic of size=/count= expressions: a failure clears *ok\n"
-        " * and the length is refused. A size parameter must not be negative. */\n"
-        "static inline unsigned long long cg__xv(int neg, unsigned long long v, int *ok)\n"
-        "{\n"
-        "    if (neg)\n"
-        "        *ok = 0;\n"
-        "    return v;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_XADD)
-        cg_sb_puts(sb,
-        "static inline unsigned long long cg__xadd(unsigned long long a, unsigned long long b, int *ok)\n"
-        "{\n"
-        "    unsigned long long r;\n"
-        "    if (__builtin_add_overflow(a, b, &r))\n"
-        "        *ok = 0;\n"
-        "    return r;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_XSUB)
-        cg_sb_puts(sb,
-        "static inline unsigned long long cg__xsub(unsigned long long a, unsigned long long b, int *ok)\n"
-        "{\n"
-        "    if (b > a) {\n"
-        "        *ok = 0;\n"
-        "        return 0;\n"
-        "    }\n"
-        "    return a - b;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_XMUL)
-        cg_sb_puts(sb,
-        "static inline unsigned long long cg__xmul(unsigned long long a, unsigned long long b, int *ok)\n"
-        "{\n"
-        "    unsigned long long r;\n"
-        "    if (__builtin_mul_overflow(a, b, &r))\n"
-        "        *ok = 0;\n"
-        "    return r;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_XDIV)
-        cg_sb_puts(sb,
-        "static inline unsigned long long cg__xdiv(unsigned long long a, unsigned long long b, int *ok)\n"
-        "{\n"
-        "    if (b == 0) {\n"
-        "        *ok = 0;\n"
-        "        return 0;\n"
-        "    }\n"
-        "    return a / b;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_XMOD)
-        cg_sb_puts(sb,
-        "static inline unsigned long long cg__xmod(unsigned long long a, unsigned long long b, int *ok)\n"
-        "{\n"
-        "    if (b == 0) {\n"
-        "        *ok = 0;\n"
-        "        return 0;\n"
-        "    }\n"
-        "    return a % b;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_PLACE)
-        cg_sb_puts(sb,
-        "/* Place a blob of @len bytes at the next aligned offset after *cur. */\n"
-        "static inline int cg__place(size_t *cur, size_t len, size_t *start)\n"
-        "{\n"
-        "    size_t s, e;\n"
-        "    if (!cg_size_align(*cur, &s) || !cg_size_add(s, len, &e) || e > CG_MAX_MESSAGE)\n"
-        "        return 0;\n"
-        "    *start = s;\n"
-        "    *cur = e;\n"
-        "    return 1;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_PUT)
-        cg_sb_puts(sb,
-        "/* Append a blob (and the padding before it) to a request. */\n"
-        "static inline int cg__put(cg_iov_t *iov, size_t *n, size_t *cur, const void *p, size_t len)\n"
-        "{\n"
-        "    size_t prev = *cur, start;\n"
-        "    if (len == 0)\n"
-        "        return 1;\n"
-        "    if (!cg__place(cur, len, &start))\n"
-        "        return 0;\n"
-        "    if (start != prev) {\n"
-        "        iov[*n].base = cg__zeros;\n"
-        "        iov[*n].len = start - prev;\n"
-        "        (*n)++;\n"
-        "    }\n"
-        "    iov[*n].base = p;\n"
-        "    iov[*n].len = len;\n"
-        "    (*n)++;\n"
-        "    return 1;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_TERM)
-        cg_sb_puts(sb,
-        "/* Does a [string] blob hold a terminator? */\n"
-        "static inline int cg__term(const uint8_t *p, size_t len)\n"
-        "{\n"
-        "    return memchr(p, 0, len) != NULL;\n"
-        "}\n"
-        "\n");
-    if (need & NEED_WTERM)
-        cg_sb_puts(sb,
-        "/* Does a [wstring] blob hold a terminator? (len is a multiple of sizeof(wchar_t)) */\n"
-        "static inline int cg__wterm(const uint8_t *p, size_t len)\n"
-        "{\n"
-        "    size_t i;\n"
-        "    wchar_t w;\n"
-        "    for (i = 0; i + sizeof w <= len; i += sizeof w) {\n"
-        "        memcpy(&w, p + i, sizeof w);\n"
-        "        if (w == 0)\n"
-        "            return 1;\n"
-        "    }\n"
-        "    return 0;\n"
-        "}\n"
-        "\n");
-    if (need_ld)
-        cg_sb_puts(sb,
-        "/* Store a long double without its padding bytes (x87: 10 of 16 used). */\n"
-        "static inline void cg__put_ld(void *dst, long double v)\n"
-        "{\n"
-        "    memcpy(dst, &v, LDBL_MANT_DIG == 64 ? 10 : sizeof v);\n"
-        "}\n"
-        "\n");
+        any |= deep[i] != 0;
     if (any)
         emit_clean_fns(sb, prog, marks);
     emit_deep_helpers(sb, prog, deep);
@@ -711,12 +484,12 @@ static void emit_expr(cg_sbuf_t *sb, const cg_param_t *vars, const cg_expr_t *e,
         /* "x > 0" rather than "x < 0" keeps -Wtype-limits quiet for
          * unsigned types while still catching negative values. */
         const char *n = vars[e->param].name;
-        cg_sb_printf(sb, "cg__xv(!((%s%s) > 0) && (%s%s) != 0, (unsigned long long)(%s%s), &cg__ok)", prefix, n,
+        cg_sb_printf(sb, "cg_expr_val(!((%s%s) > 0) && (%s%s) != 0, (unsigned long long)(%s%s), &cg__ok)", prefix, n,
                      prefix, n, prefix, n);
         break;
     }
     case CG_EXPR_BIN:
-        cg_sb_printf(sb, "cg__x%s(", e->op == '+' ? "add" : e->op == '-' ? "sub" : e->op == '*' ? "mul"
+        cg_sb_printf(sb, "cg_expr_%s(", e->op == '+' ? "add" : e->op == '-' ? "sub" : e->op == '*' ? "mul"
                                      : e->op == '/' ? "div" : "mod");
         emit_expr(sb, vars, e->lhs, prefix);
         cg_sb_puts(sb, ", ");
@@ -788,7 +561,7 @@ static void emit_len_calc(cg_sbuf_t *sb, const char *ind, const cg_param_t *vars
     emit_expr(sb, vars, &p->size, prefix);
     cg_sb_printf(sb, ";\n%sunsigned long long cg__c = ", ind);
     emit_expr(sb, vars, &p->count, prefix);
-    cg_sb_printf(sb, ";\n%sif (!cg__bytes(cg__ok, cg__s, cg__c, %s, &%s))\n%s    %s\n", ind, e, dst, ind, fail);
+    cg_sb_printf(sb, ";\n%sif (!cg_blob_len(cg__ok, cg__s, cg__c, %s, &%s))\n%s    %s\n", ind, e, dst, ind, fail);
     free(e);
 }
 
@@ -926,7 +699,7 @@ static void emit_dback(cg_sbuf_t *sb, const cg_utype_t *u)
         "        for (cg__j = 0; cg__j < %zu; cg__j++) {\n"
         "            size_t cg__was = (size_t)cg__tb[cg__i * %zu + cg__j], cg__l = 0, cg__off = 0;\n"
         "            void *cg__p = (void *)(uintptr_t)cg__tb[(cg__n + cg__i) * %zu + cg__j];\n"
-        "            if (cg__was != 0 && !cg__place(&cg__rcur, cg__was, &cg__off))\n"
+        "            if (cg__was != 0 && !cg_blob_place(&cg__rcur, cg__was, &cg__off))\n"
         "                return 0;\n"
         "            if (cg__p != NULL && (!cg__dsz_%s(cg__eb, cg__j, &cg__l) || cg__l > cg__was))\n"
         "                return 0;\n"
@@ -965,9 +738,9 @@ static void emit_dwalk(cg_sbuf_t *sb, const cg_utype_t *u)
         "                if (cg__l > CG_MAX_MESSAGE || !cg__dsz_%s(cg__eb + cg__i * sizeof(struct %s), cg__j, &cg__want) ||\n"
         "                    cg__want != cg__l)\n"
         "                    return 0;\n"
-        "                if (cg__rq != NULL && !cg__place(cg__rq, cg__want, &cg__qo))\n"
+        "                if (cg__rq != NULL && !cg_blob_place(cg__rq, cg__want, &cg__qo))\n"
         "                    return 0;\n"
-        "                if (cg__rs != NULL && !cg__place(cg__rs, cg__want, &cg__so))\n"
+        "                if (cg__rs != NULL && !cg_blob_place(cg__rs, cg__want, &cg__so))\n"
         "                    return 0;\n"
         "            }\n"
         "            if (cg__fix == NULL)\n"
@@ -1097,22 +870,22 @@ static void emit_proxy_put(cg_sbuf_t *sb, const cg_program_t *prog, const cg_par
     if (!u) {
         if (!p_in(p))
             return;
-        cg_sb_printf(sb, "    if (!cg__put(cg__iov, &cg__niov, &cg__cur, %s, cg__len_%s))\n", p->name, p->name);
+        cg_sb_printf(sb, "    if (!cg_blob_put(cg__iov, &cg__niov, &cg__cur, %s, cg__len_%s))\n", p->name, p->name);
         put_fail(sb, "        ", deep, "CC_ERROR_BAD_PARAMETERS");
         return;
     }
     /* The scrubbed copy, never the caller's structs (they hold addresses). */
     if (p_sends(prog, p)) {
-        cg_sb_printf(sb, "    if (!cg__put(cg__iov, &cg__niov, &cg__cur, cg__dc_%s, cg__len_%s))\n", p->name, p->name);
+        cg_sb_printf(sb, "    if (!cg_blob_put(cg__iov, &cg__niov, &cg__cur, cg__dc_%s, cg__len_%s))\n", p->name, p->name);
         put_fail(sb, "        ", true, "CC_ERROR_BAD_PARAMETERS");
     }
-    cg_sb_printf(sb, "    if (!cg__put(cg__iov, &cg__niov, &cg__cur, cg__tb_%s, cg__n_%s * %zu * sizeof(uint64_t)))\n",
+    cg_sb_printf(sb, "    if (!cg_blob_put(cg__iov, &cg__niov, &cg__cur, cg__tb_%s, cg__n_%s * %zu * sizeof(uint64_t)))\n",
                  p->name, p->name, u->ndeep);
     put_fail(sb, "        ", true, "CC_ERROR_BAD_PARAMETERS");
     if (!(deep_dir(p) & DIR_IN))
         return;
     cg_sb_printf(sb, "    for (cg__k = 0; cg__k < cg__n_%s * %zu; cg__k++)\n", p->name, u->ndeep);
-    cg_sb_printf(sb, "        if (!cg__put(cg__iov, &cg__niov, &cg__cur, (const void *)(uintptr_t)cg__tb_%s[cg__n_%s * %zu + cg__k],\n"
+    cg_sb_printf(sb, "        if (!cg_blob_put(cg__iov, &cg__niov, &cg__cur, (const void *)(uintptr_t)cg__tb_%s[cg__n_%s * %zu + cg__k],\n"
                      "                     (size_t)cg__tb_%s[cg__k]))\n",
                  p->name, p->name, u->ndeep, p->name);
     put_fail(sb, "            ", true, "CC_ERROR_BAD_PARAMETERS");
@@ -1176,7 +949,7 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
             if (is_bool(&p->type))
                 cg_sb_printf(sb, "    cg__req.v_%s = (uint8_t)(%s ? 1 : 0);\n", p->name, p->name);
             else if (is_ld(&p->type))
-                cg_sb_printf(sb, "    cg__put_ld(&cg__req.v_%s, %s);\n", p->name, p->name);
+                cg_sb_printf(sb, "    cg_put_long_double(&cg__req.v_%s, %s);\n", p->name, p->name);
             else if (edl_struct(prog, &p->type)) /* keep the padding zero */
                 cg_sb_printf(sb, "    cg__clean_%s(&cg__req.v_%s, &%s);\n", p->type.name + 7, p->name, p->name);
             else
@@ -1225,7 +998,7 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         const cg_utype_t *u = p_deep(prog, p);
         if (!p_out(p))
             continue;
-        cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg__place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
+        cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
                      p->name, p->name);
         put_fail(sb, "        ", deep, "CC_ERROR_BAD_PARAMETERS");
         if (!u)
@@ -1233,7 +1006,7 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         cg_sb_printf(sb, "    cg__mr_%s = cg__rcur;\n", p->name);
         cg_sb_printf(sb, "    for (cg__k = 0; cg__k < cg__n_%s * %zu; cg__k++) {\n        size_t cg__o;\n", p->name,
                      u->ndeep);
-        cg_sb_printf(sb, "        if (cg__tb_%s[cg__k] != 0 && !cg__place(&cg__rcur, (size_t)cg__tb_%s[cg__k], &cg__o))\n",
+        cg_sb_printf(sb, "        if (cg__tb_%s[cg__k] != 0 && !cg_blob_place(&cg__rcur, (size_t)cg__tb_%s[cg__k], &cg__o))\n",
                      p->name, p->name);
         put_fail(sb, "            ", true, "CC_ERROR_BAD_PARAMETERS");
         cg_sb_puts(sb, "    }\n");
@@ -1269,12 +1042,12 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
             continue;
         if (deep) {
             cg_sb_printf(sb, "    if (cg__len_%s != 0 && !%s(cg__resp.buf + cg__roff_%s, cg__len_%s))\n", p->name,
-                         p_str(p) ? "cg__term" : "cg__wterm", p->name, p->name);
+                         p_str(p) ? "cg_str_terminated" : "cg_wstr_terminated", p->name, p->name);
             put_fail(sb, "        ", true, "CC_ERROR_PROTOCOL");
             continue;
         }
         cg_sb_printf(sb, "    if (cg__len_%s != 0 && !%s(cg__resp.buf + cg__roff_%s, cg__len_%s)) {\n", p->name,
-                     p_str(p) ? "cg__term" : "cg__wterm", p->name, p->name);
+                     p_str(p) ? "cg_str_terminated" : "cg_wstr_terminated", p->name, p->name);
         cg_sb_puts(sb, "        cg_msg_free(cg__resp.buf);\n        return CC_ERROR_PROTOCOL;\n    }\n");
     }
     if (has_resp_hdr(f)) {
@@ -1438,7 +1211,7 @@ static void emit_stub_deep_request(cg_sbuf_t *sb, const cg_program_t *prog, cons
         return;
     e = deep_elems(p);
     cg_sb_printf(sb, "    if (cg__n_%s != 0) {\n        size_t cg__tl;\n", p->name);
-    cg_sb_printf(sb, "        if (!cg_size_mul(cg__n_%s, %zu * sizeof(uint64_t), &cg__tl) || !cg__place(&cg__cur, cg__tl, &cg__toff_%s))\n"
+    cg_sb_printf(sb, "        if (!cg_size_mul(cg__n_%s, %zu * sizeof(uint64_t), &cg__tl) || !cg_blob_place(&cg__cur, cg__tl, &cg__toff_%s))\n"
                      "            return CC_ERROR_BAD_PARAMETERS;\n", p->name, u->ndeep, p->name);
     /* The structs and the table are read now: they must lie in the request. */
     cg_sb_puts(sb, "        if (cg__cur > cg__in_len)\n            return CC_ERROR_BAD_PARAMETERS;\n");
@@ -1556,7 +1329,7 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
         if (p_sends(prog, p)) {
-            cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg__place(&cg__cur, cg__len_%s, &cg__off_%s))\n", p->name,
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__cur, cg__len_%s, &cg__off_%s))\n", p->name,
                          p->name, p->name);
             cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
         }
@@ -1568,7 +1341,7 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         if (!(p_in(p) && (p_str(p) || p_wstr(p))))
             continue;
         cg_sb_printf(sb, "    if (cg__len_%s != 0 && !%s(cg__in + cg__off_%s, cg__len_%s))\n", p->name,
-                     p_str(p) ? "cg__term" : "cg__wterm", p->name, p->name);
+                     p_str(p) ? "cg_str_terminated" : "cg_wstr_terminated", p->name, p->name);
         cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
     }
     if (has_resp_hdr(f))
@@ -1577,7 +1350,7 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         const cg_param_t *p = &f->params[i];
         if (!p_out(p))
             continue;
-        cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg__place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
+        cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
                      p->name, p->name);
         cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
         emit_stub_deep_response(sb, prog, p);
@@ -1604,7 +1377,7 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         put_decl(sb, &f->ret, "cg__r", true);
         cg_sb_puts(sb, " = ");
     } else if (has_ret(f) && is_ld(&f->ret)) {
-        cg_sb_puts(sb, "cg__put_ld(&cg__rh.r, ");
+        cg_sb_puts(sb, "cg_put_long_double(&cg__rh.r, ");
     } else if (has_ret(f)) {
         cg_sb_puts(sb, "cg__rh.r = ");
     }
