@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
+#include "emit_internal.h"
 
 void cg_emit_enclave_header(cg_sbuf_t *sb, const cg_program_t *prog)
 {

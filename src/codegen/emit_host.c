@@ -3,7 +3,7 @@
  */
 #include <stdlib.h>
 
-#include "emit.h"
+#include "emit_internal.h"
 
 void cg_emit_host_header(cg_sbuf_t *sb, const cg_program_t *prog)
 {
