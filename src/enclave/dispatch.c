@@ -50,7 +50,7 @@ static cc_enclave_result_t run_ecall(void *ctx, uint32_t fn, const uint8_t *in, 
  * dead (the enclave is being stopped). */
 static bool host_broke_protocol(struct cg_chan *ch)
 {
-    static const struct timespec recheck = {1, 0};
+    static const struct timespec recheck = {CG_FUTEX_RECHECK_S, 0};
     uint32_t v = atomic_load_explicit(&ch->slot->turn, memory_order_acquire);
     if (v == CG_TURN_DEAD)
         return false;

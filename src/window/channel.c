@@ -59,7 +59,7 @@ cc_enclave_result_t cg_chan_wait(struct cg_chan *ch)
         /* The sleep is bounded: should the peer ever move this waiter off
          * the turn word (a futex requeue; both engines refuse it), it still
          * looks again within a second and sees a dead slot. */
-        static const struct timespec recheck = {1, 0};
+        static const struct timespec recheck = {CG_FUTEX_RECHECK_S, 0};
         atomic_fetch_add_explicit(&ch->slot->sleepers, 1, memory_order_seq_cst);
         if (atomic_load_explicit(&ch->slot->turn, memory_order_seq_cst) == v)
             cg_futex_wait(&ch->slot->turn, v, &recheck);

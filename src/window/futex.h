@@ -18,6 +18,12 @@
 #define CG_FUTEX_WAIT 0
 #define CG_FUTEX_WAKE 1
 
+/* Longest sleep of a waiter on the call window before it looks again.
+ * Bounded so that a waiter moved off its word (a futex requeue, which
+ * both engines refuse) or one that missed a wake still sees a dead slot
+ * or a turn change. Not a timeout: the wait continues after a look. */
+#define CG_FUTEX_RECHECK_S 1
+
 /* Sleep while *word == expected; returns early on wake, signal or timeout. */
 static inline void cg_futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *timeout)
 {

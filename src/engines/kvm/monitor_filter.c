@@ -15,7 +15,6 @@
  * Anything else kills the monitor (SIGSYS); the host says so.
  */
 #define _GNU_SOURCE
-#include "monitor_filter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,13 +24,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "bpf_export.h"
+#include "fd_util.h"
 #include "monitor_abi.h"
-#include "monitor_abi.h"
+#include "monitor_filter.h"
 #include "syscall_policy.h"
 
 /* Calls both programs allow, with any arguments. */
@@ -126,47 +128,38 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_fd = -1;
 static char g_why[160];
 
-/* Bytes of memfd @fd, or -1. */
-static off_t size_of(int fd)
-{
-    off_t n = lseek(fd, 0, SEEK_END);
-    return n >= 0 && lseek(fd, 0, SEEK_SET) == 0 ? n : -1;
-}
-
+/* The pair as the monitor reads it: a struct cg_filter_pair, then the
+ * setup program, then the run program. */
 static void build_pair(void)
 {
-    int fs = memfd_create("cgear-mon-setup", MFD_CLOEXEC), fr = memfd_create("cgear-mon-run", MFD_CLOEXEC);
-    int out = memfd_create("cgear-mon-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    uint8_t buf[65536];
-    if (fs < 0 || fr < 0 || out < 0) {
-        snprintf(g_why, sizeof g_why, "memfd_create failed: %s", strerror(errno));
+    scmp_filter_ctx s = build(true, g_why, sizeof g_why);
+    scmp_filter_ctx r = s != NULL ? build(false, g_why, sizeof g_why) : NULL;
+    uint8_t *ps = NULL, *pr = NULL, *all = NULL;
+    size_t ns = 0, nr = 0;
+    if (s == NULL || r == NULL || cg_bpf_export(s, &ps, &ns, g_why, sizeof g_why) != 0 ||
+        cg_bpf_export(r, &pr, &nr, g_why, sizeof g_why) != 0)
+        goto done;
+    struct cg_filter_pair h = {CG_FILTER_PAIR_MAGIC, (uint16_t)(ns / CG_BPF_INSN_SIZE),
+                               (uint16_t)(nr / CG_BPF_INSN_SIZE)};
+    all = malloc(sizeof h + ns + nr);
+    if (all == NULL) {
+        snprintf(g_why, sizeof g_why, "out of memory for the monitor's seccomp programs");
         goto done;
     }
-    if (cg_kvm_monitor_filter_export(fs, fr, g_why, sizeof g_why) != 0)
-        goto done;
-    off_t ns = size_of(fs), nr = size_of(fr);
-    size_t insn = CG_BPF_INSN_SIZE;
-    if (ns <= 0 || nr <= 0 || ns % (off_t)insn || nr % (off_t)insn || (size_t)(ns + nr) > sizeof buf ||
-        ns / (off_t)insn > 0xffff || nr / (off_t)insn > 0xffff) {
-        snprintf(g_why, sizeof g_why, "the monitor's exported seccomp programs have bad sizes");
-        goto done;
-    }
-    struct cg_filter_pair h = {CG_FILTER_PAIR_MAGIC, (uint16_t)(ns / (off_t)insn), (uint16_t)(nr / (off_t)insn)};
-    if (pread(fs, buf, (size_t)ns, 0) != ns || pread(fr, buf + ns, (size_t)nr, 0) != nr ||
-        write(out, &h, sizeof h) != (ssize_t)sizeof h || write(out, buf, (size_t)(ns + nr)) != ns + nr ||
-        fcntl(out, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+    memcpy(all, &h, sizeof h);
+    memcpy(all + sizeof h, ps, ns);
+    memcpy(all + sizeof h + ns, pr, nr);
+    g_fd = cg_sealed_memfd("cgear-mon-seccomp", all, sizeof h + ns + nr);
+    if (g_fd < 0)
         snprintf(g_why, sizeof g_why, "cannot store the monitor's seccomp programs: %s", strerror(errno));
-        goto done;
-    }
-    g_fd = out;
-    out = -1;
 done:
-    if (fs >= 0)
-        close(fs);
-    if (fr >= 0)
-        close(fr);
-    if (out >= 0)
-        close(out);
+    free(all);
+    free(ps);
+    free(pr);
+    if (s != NULL)
+        seccomp_release(s);
+    if (r != NULL)
+        seccomp_release(r);
 }
 
 int cg_kvm_monitor_filter_fd(char *why, size_t why_len)

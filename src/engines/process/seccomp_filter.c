@@ -11,7 +11,6 @@
  * exists and the enclave cannot exec anything.
  */
 #define _GNU_SOURCE
-#include "seccomp_filter.h"
 
 #include <asm/prctl.h>
 #include <errno.h>
@@ -29,7 +28,10 @@
 #include <unistd.h>
 
 #include "enclave_keys.h"
+#include "bpf_export.h"
+#include "fd_util.h"
 #include "monitor_abi.h"
+#include "seccomp_filter.h"
 #include "syscall_policy.h"
 #include "window.h"
 
@@ -115,7 +117,6 @@ static void build(void)
     if (seccomp_api_get() < 3)
         seccomp_api_set(3);
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-    int mfd = -1;
     if (ctx == NULL) {
         snprintf(g_why, sizeof(g_why), "libseccomp could not initialise a filter");
         return;
@@ -137,25 +138,15 @@ static void build(void)
         snprintf(g_why, sizeof(g_why), "libseccomp refused the launcher's execveat rule");
         goto out;
     }
-    mfd = memfd_create("cgear-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (mfd < 0 || seccomp_export_bpf(ctx, mfd) != 0) {
-        snprintf(g_why, sizeof(g_why), "cannot export the seccomp program");
+    uint8_t *prog;
+    size_t len;
+    if (cg_bpf_export(ctx, &prog, &len, g_why, sizeof g_why) != 0)
         goto out;
-    }
-    off_t size = lseek(mfd, 0, SEEK_END);
-    if (size <= 0 || size % 8 != 0 || size / 8 > 0xffff) {
-        snprintf(g_why, sizeof(g_why), "the exported seccomp program has a bad size");
-        goto out;
-    }
-    if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
-        snprintf(g_why, sizeof(g_why), "cannot seal the seccomp program: %s", strerror(errno));
-        goto out;
-    }
-    g_fd = mfd;
-    mfd = -1;
+    g_fd = cg_sealed_memfd("cgear-seccomp", prog, len);
+    if (g_fd < 0)
+        snprintf(g_why, sizeof(g_why), "cannot store the seccomp program: %s", strerror(errno));
+    free(prog);
 out:
-    if (mfd >= 0)
-        close(mfd);
     seccomp_release(ctx);
 }
 
