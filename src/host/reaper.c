@@ -156,10 +156,13 @@ static void *reaper_main(void *arg)
 {
     struct cg_enclave *e = arg;
     struct cg_monitor_plan plan = {.bpf_fd = -1, .extra_arg = NULL};
+    char why[256] = "it cannot run enclaves";
     cc_enclave_result_t rc = e->engine->prepare != NULL
-                                 ? e->engine->prepare((e->flags & SECGEAR_DEBUG_FLAG) != 0, &plan)
+                                 ? e->engine->prepare((e->flags & SECGEAR_DEBUG_FLAG) != 0, &plan, why, sizeof why)
                                  : CC_ERROR_ENGINE_UNAVAILABLE;
-    if (rc == CC_SUCCESS)
+    if (rc != CC_SUCCESS)
+        cg_log_error("%s engine: %s", e->engine->name, why);
+    else
         rc = cg_monitor_spawn(e, &plan);
 
     pthread_mutex_lock(&e->lock);

@@ -15,7 +15,6 @@
 
 #include "engine.h"
 #include "image.h"
-#include "log.h"
 #include "monitor_abi.h"
 #include "monitor_filter.h"
 #include "pvm_detect.h"
@@ -42,12 +41,12 @@ static bool kvm_probe(char *why, size_t why_len)
     return true;
 }
 
-static cc_enclave_result_t kvm_prepare(bool debug, struct cg_monitor_plan *plan)
+static cc_enclave_result_t kvm_prepare(bool debug, struct cg_monitor_plan *plan, char *why, size_t why_len)
 {
-    char why[200];
-    plan->bpf_fd = cg_kvm_monitor_filter_fd(why, sizeof why);
+    char inner[200];
+    plan->bpf_fd = cg_kvm_monitor_filter_fd(inner, sizeof inner);
     if (plan->bpf_fd < 0) {
-        cg_log_error("kvm engine: cannot confine cgear-monitor: %s", why);
+        snprintf(why, why_len, "cannot confine cgear-monitor: %s", inner);
         return CC_ERROR_ENGINE_UNAVAILABLE;
     }
     /* Tests: a debug enclave's monitor proves its seccomp filter holds

@@ -15,7 +15,6 @@
 
 #include "engine.h"
 #include "image.h"
-#include "log.h"
 #include "monitor_abi.h"
 #include "seccomp_filter.h"
 
@@ -31,15 +30,12 @@ static bool process_probe(char *why, size_t why_len)
     return true;
 }
 
-static cc_enclave_result_t process_prepare(bool debug, struct cg_monitor_plan *plan)
+static cc_enclave_result_t process_prepare(bool debug, struct cg_monitor_plan *plan, char *why, size_t why_len)
 {
     (void)debug;
-    char why[200];
-    plan->bpf_fd = cg_seccomp_fd(why, sizeof(why));
-    if (plan->bpf_fd < 0) {
-        cg_log_error("process engine: %s", why);
+    plan->bpf_fd = cg_seccomp_fd(why, why_len);
+    if (plan->bpf_fd < 0)
         return CC_ERROR_ENGINE_UNAVAILABLE;
-    }
     return CC_SUCCESS;
 }
 

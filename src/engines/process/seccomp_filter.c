@@ -33,7 +33,6 @@
 #include "monitor_abi.h"
 #include "seccomp_filter.h"
 #include "syscall_policy.h"
-#include "window.h"
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_fd = -1;

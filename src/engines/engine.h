@@ -1,6 +1,7 @@
 /*
- * engine.h - the interface between the host runtime and an engine, and the
- * registry that chooses one.
+ * engine.h - the interface every engine implements (src/engines/<name>/),
+ * and the registry through which the host runtime chooses one
+ * (src/host/registry.c).
  *
  * An engine says how the enclave side runs (a KVM micro-VM, a confined
  * process). It knows nothing of the host's enclave state: it answers three
@@ -52,12 +53,14 @@ struct cg_engine {
 
     /**
      * prepare() - what this engine's monitor needs for one enclave.
-     * @debug: the enclave was created with SECGEAR_DEBUG_FLAG.
-     * @plan:  filled in; starts as {-1, NULL}.
-     * Return: CC_SUCCESS; CC_ERROR_ENGINE_UNAVAILABLE (logged why). NULL
-     * for engines that never run (strength 0).
+     * @debug:   the enclave was created with SECGEAR_DEBUG_FLAG.
+     * @plan:    filled in; starts as {-1, NULL}.
+     * @why:     receives the reason on failure (the host logs it).
+     * @why_len: size of @why.
+     * Return: CC_SUCCESS; CC_ERROR_ENGINE_UNAVAILABLE. NULL for engines
+     * that never run (strength 0).
      */
-    cc_enclave_result_t (*prepare)(bool debug, struct cg_monitor_plan *plan);
+    cc_enclave_result_t (*prepare)(bool debug, struct cg_monitor_plan *plan, char *why, size_t why_len);
 
     /**
      * describe_exit() - the engine's reading of its monitor's end.
