@@ -141,6 +141,7 @@ attach 0 "$e1" info add 5 ocall 20
 has out "engine: $engine"
 has out "debug: 0"
 has out "measurement: $meas"
+has out "info: success name: standalone_enclave threads: 1 heap: 67108864 attached: 1 pid: [1-9][0-9]* same-measurement: 1"
 has out "counter: 5"
 has out "ocall: 41"
 has err "attached to standalone enclave $e1"

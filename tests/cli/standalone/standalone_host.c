@@ -64,6 +64,16 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < sizeof m; k++)
                 printf("%02x", m[k]);
             printf("\n");
+            /* cgear_enclave_info() of an attached context: the holder's numbers */
+            cgear_enclave_info_t ei;
+            cc_enclave_result_t irc = cgear_enclave_info(&ctx, &ei);
+            printf("info: %s name: %s threads: %u heap: %llu attached: %d pid: %d same-measurement: %d\n",
+                   cc_enclave_res2_str(irc), ei.name, ei.threads, (unsigned long long)ei.heap_size, ei.attached,
+                   ei.pid, memcmp(ei.measurement, m, sizeof m) == 0);
+            if (rc == CC_SUCCESS)
+                rc = irc;
+            if (cgear_enclave_info(&ctx, NULL) != CC_ERROR_BAD_PARAMETERS)
+                rc = CC_FAIL;
         } else if (strcmp(op, "wait-lost") == 0) {
             /* Call until the enclave is gone: must end, never hang. */
             printf("waiting\n");
