@@ -5,11 +5,14 @@
 #ifndef CGEAR_HOST_LOG_H
 #define CGEAR_HOST_LOG_H
 
-void cg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cg_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #include <pthread.h>
 #include <stdint.h>
+
+/* Write "cgear: error: " and the printf-formatted line to stderr (one
+ * write, so lines of concurrent threads do not interleave). Always. */
+void cg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write "cgear: " and the line to stderr, unless CGEAR_LOG=quiet. */
+void cg_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Rate limit for lines an enclave can cause at will (a refused request):
  * a hostile enclave must not flood the host's log. At most
