@@ -4,7 +4,6 @@
  * with CGEAR_ENGINE. Usage: e2e_host <enclave file>
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -35,13 +34,11 @@
 #include "cgear_edge_host.h"
 #include "e2e_u.h"
 #include "enclave.h"
-#include "engine_check.h"
-#include "pvm_detect.h"
+#include "e2e_util.h"
 #include "secgear_dataseal.h"
 #include "sg_ra_report.h"
 #include "attest.h" /* src/attest: the report parser, to look inside */
 
-static const char *g_path;
 #define NTHREADS 4 /* THREADS of the e2e enclave */
 
 /* ---- untrusted functions the enclave calls ---- */
@@ -81,7 +78,7 @@ int ocall_policy(void)
 static int setup(void **state)
 {
     cc_enclave_t *ctx = calloc(1, sizeof(*ctx));
-    if (ctx == NULL || cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, ctx) != CC_SUCCESS) {
+    if (ctx == NULL || cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, ctx) != CC_SUCCESS) {
         free(ctx);
         return -1;
     }
@@ -102,20 +99,20 @@ static void test_create_bad_arguments(void **state)
 {
     (void)state;
     cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, NULL), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, NULL), CC_ERROR_BAD_PARAMETERS);
     assert_int_equal(cc_enclave_create(NULL, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_ERROR_BAD_PARAMETERS);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 1, 0, NULL, 0, &ctx), CC_ERROR_BAD_PARAMETERS);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0x80, NULL, 0, &ctx), CC_ERROR_BAD_PARAMETERS);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 2, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 1, 0, NULL, 0, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0x80, NULL, 0, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 2, &ctx), CC_ERROR_BAD_PARAMETERS);
     enclave_features_t unknown = {0x4000, NULL};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, &unknown, 1, &ctx), CC_ERROR_NOT_SUPPORTED);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, &unknown, 1, &ctx), CC_ERROR_NOT_SUPPORTED);
     assert_int_equal(cc_enclave_create("/nonexistent/x.enclave", AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx),
                      CC_ERROR_INVALID_PATH);
     assert_int_equal(cc_enclave_create("/", AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_ERROR_INVALID_PATH);
     /* a dynamically linked program is not an enclave */
     assert_int_equal(cc_enclave_create("/bin/true", AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx),
                      CC_ERROR_INVALID_ENCLAVE);
-    assert_int_equal(cc_enclave_create(g_path, (enclave_type_t)77, 0, 0, NULL, 0, &ctx), CC_ERROR_INVALID_TYPE);
+    assert_int_equal(cc_enclave_create(e2e_image, (enclave_type_t)77, 0, 0, NULL, 0, &ctx), CC_ERROR_INVALID_TYPE);
     assert_false(ctx.used_flag);
     assert_null(ctx.private_data);
 }
@@ -140,9 +137,9 @@ static void test_destroy_twice_and_zeroed(void **state)
     cc_enclave_t ctx = {0};
     assert_int_equal(cc_enclave_destroy(NULL), CC_ERROR_BAD_PARAMETERS);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_ERROR_INVALID_ENCLAVE_ID);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
     /* a context in use cannot be created over */
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_ERROR_BAD_PARAMETERS);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_ERROR_INVALID_ENCLAVE_ID);
     int r = 0;
@@ -402,8 +399,8 @@ static void test_more_threads_than_slots_wait(void **state)
 /* ---- an enclave that dies ---- */
 static void expect_death(int how, cc_enclave_result_t precise)
 {
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     int r = 0;
     assert_int_equal(ecall_crash(&ctx, &r, how), CC_ERROR_ENCLAVE_LOST);
     assert_int_equal(cgear_enclave_status(&ctx), precise);
@@ -475,8 +472,8 @@ static void test_escape_int80(void **state)
     (void)state;
     /* process engine: the 32-bit syscall ABI is outside the filter;
      * kvm engine: there is no gate 0x80, so it is a fault */
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     int r = 0;
     assert_int_equal(ecall_crash(&ctx, &r, 12), CC_ERROR_ENCLAVE_LOST);
     cc_enclave_result_t st = cgear_enclave_status(&ctx);
@@ -489,26 +486,17 @@ static void test_escape_exec_data(void **state)
     expect_death(14, CC_ERROR_ENCLAVE_CRASHED);
 }
 
-/* Which KVM the kvm engine runs on here (the tests' expectations differ
- * only for the PVM variant's user-accessible pages). */
-static enum cg_kvm_kind kvm_kind_here(void)
-{
-    enum cg_kvm_kind k = CG_KVM_VMX;
-    (void)cg_kvm_detect(&k);
-    return k;
-}
-
 /* Enclave code touching the kvm engine's supervisor memory at @addr: a
  * fault naming the address on VMX/SVM (and on the process engine, where
  * nothing is mapped there); the documented exception on PVM. */
 static void expect_supervisor_fault(int how, uint64_t addr)
 {
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     bool kvm = cgear_enclave_engine(&ctx) == KVM_ENCLAVE_TYPE;
     int r = -1;
     cc_enclave_result_t rc = ecall_crash(&ctx, &r, how);
-    if (kvm && kvm_kind_here() == CG_KVM_PVM) {
+    if (kvm && e2e_kvm_is_pvm()) {
         /* PVM variant: every page carries U (docs/kvm-pvm.md, docs/engines.md). */
         assert_int_equal(rc, CC_SUCCESS);
         assert_true(r >= 0);
@@ -549,8 +537,8 @@ static void test_escape_read_cpu_area(void **state)
 static void test_futex_requeue(void **state)
 {
     (void)state;
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     int r = 1;
     assert_int_equal(ecall_futex_requeue(&ctx, &r, 0), CC_SUCCESS);
     assert_int_equal(r, -EAGAIN);
@@ -569,8 +557,8 @@ static void test_futex_requeue(void **state)
 static void test_set_fs_noncanonical(void **state)
 {
     (void)state;
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     int r = 0;
     assert_int_equal(ecall_crash(&ctx, &r, 18), CC_SUCCESS);
     assert_int_equal(r, EPERM);
@@ -583,9 +571,9 @@ static void test_set_fs_noncanonical(void **state)
 static void test_lost_reason(void **state)
 {
     (void)state;
-    cc_enclave_t ctx = {0};
+    cc_enclave_t ctx;
     char why[320];
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    e2e_create(&ctx, 0);
     assert_int_equal(cgear_enclave_lost_reason(&ctx, why, sizeof why), CC_SUCCESS);
     assert_string_equal(why, "");
     assert_int_equal(cgear_enclave_lost_reason(&ctx, NULL, 10), CC_ERROR_BAD_PARAMETERS);
@@ -611,12 +599,12 @@ static void *crash_worker(void *arg)
 static void test_spin_forever_destroyed(void **state)
 {
     (void)state;
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     struct worker w = {&ctx, 13, 0, CC_FAIL}; /* spin for ever */
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, crash_worker, &w), 0);
-    usleep(100 * 1000);
+    e2e_sleep_ms(100);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
     pthread_join(t, NULL);
     assert_int_equal(w.rc, CC_ERROR_ENCLAVE_LOST);
@@ -705,56 +693,30 @@ static void test_host_has_no_enclave_memory(void **state)
 }
 
 /* Many create/destroy cycles leave no descriptors, processes or memory. */
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    while (readdir(d) != NULL)
-        n++;
-    closedir(d);
-    return n;
-}
-
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld", &v) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return v;
-}
-
 static void test_create_destroy_cycles(void **state)
 {
     (void)state;
     const char *env = getenv("CGEAR_E2E_CYCLES");
     long cycles = env ? atol(env) : 1000;
     /* warm up: one-time allocations (seccomp program, monitor memfd) */
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
-    int fds = count_fds();
-    long rss = rss_kib();
+    int fds = e2e_count_fds();
+    long rss = e2e_status_kib("VmRSS");
     for (long i = 0; i < cycles; i++) {
-        cc_enclave_t c = {0};
-        assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &c), CC_SUCCESS);
+        cc_enclave_t c;
+        e2e_create(&c, 0);
         int r = 0;
         assert_int_equal(ecall_add(&c, &r, (int)i, 1), CC_SUCCESS);
         assert_int_equal(r, (int)i + 1);
         assert_int_equal(cc_enclave_destroy(&c), CC_SUCCESS);
     }
-    assert_int_equal(count_fds(), fds);
+    assert_int_equal(e2e_count_fds(), fds);
     /* every monitor was reaped: no child is left, not even a zombie */
-    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-    assert_int_equal(errno, ECHILD);
-    long grown = rss_kib() - rss;
-    fprintf(stderr, "cycles: %ld, fds %d -> %d, RSS grew %ld KiB\n", cycles, fds, count_fds(), grown);
+    assert_true(e2e_no_children());
+    long grown = e2e_status_kib("VmRSS") - rss;
+    fprintf(stderr, "cycles: %ld, fds %d -> %d, RSS grew %ld KiB\n", cycles, fds, e2e_count_fds(), grown);
 #if defined(__SANITIZE_ADDRESS__)
     /* ASan's quarantine keeps freed memory resident by design; its leak
      * checker, at exit, is the memory check in this build. */
@@ -770,12 +732,12 @@ static void test_create_destroy_cycles(void **state)
 static void test_killed_during_call(void **state)
 {
     (void)state;
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     struct worker w = {&ctx, 5, 0, CC_FAIL}; /* sleep until killed */
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, crash_worker, &w), 0);
-    usleep(100 * 1000); /* let the call get inside; correctness does not depend on it */
+    e2e_sleep_ms(100); /* let the call get inside; correctness does not depend on it */
     assert_int_equal(kill(cgear_enclave_pid(&ctx), SIGKILL), 0);
     pthread_join(t, NULL);
     assert_int_equal(w.rc, CC_ERROR_ENCLAVE_LOST);
@@ -818,8 +780,7 @@ static int give_kvm_to(uid_t uid, const char *dir)
 
 static int unprivileged_scenario(const char *enclave_copy, const char *dir)
 {
-    const char *engine = getenv("CGEAR_ENGINE");
-    if (engine != NULL && strcmp(engine, "kvm") == 0 && give_kvm_to(65534, dir) != 0)
+    if (e2e_engine_is_kvm() && give_kvm_to(65534, dir) != 0)
         return 14;
     if (setgid(65534) != 0 || setuid(65534) != 0)
         return 10;
@@ -868,7 +829,7 @@ static void test_proc_mem_unreadable(void **state)
     char copy[256];
     snprintf(copy, sizeof(copy), "%s/e2e.enclave", dir);
     char cmd[600];
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 0644 '%s'", g_path, copy, copy);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 0644 '%s'", e2e_image, copy, copy);
     assert_int_equal(system(cmd), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -1211,13 +1172,13 @@ static void test_seal_signer_policy(void **state)
 static void test_seal_across_restart(void **state)
 {
     (void)state;
-    cc_enclave_t a = {0}, b = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &a), CC_SUCCESS);
+    cc_enclave_t a, b;
+    e2e_create(&a, 0);
     size_t lm, ls;
     uint8_t *bm = seal_blob(&a, 0, "survives a restart", 18, "m", 1, &lm);
     uint8_t *bs = seal_blob(&a, CGEAR_SEAL_POLICY_SIGNER, "survives as well", 16, "s", 1, &ls);
     assert_int_equal(cc_enclave_destroy(&a), CC_SUCCESS);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &b), CC_SUCCESS);
+    e2e_create(&b, 0);
     uint8_t out[32], aout[4];
     uint32_t lens[2];
     assert_int_equal(unseal_blob(&b, bm, lm, out, sizeof out, aout, sizeof aout, lens), CC_SUCCESS);
@@ -1235,9 +1196,9 @@ static void test_seal_across_restart(void **state)
 static void test_seal_debug_keys_differ(void **state)
 {
     (void)state;
-    cc_enclave_t prod = {0}, dbg = {0}, dbg2 = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &prod), CC_SUCCESS);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &dbg), CC_SUCCESS);
+    cc_enclave_t prod, dbg, dbg2;
+    e2e_create(&prod, 0);
+    e2e_create(&dbg, SECGEAR_DEBUG_FLAG);
     uint8_t out[32], aout[4];
     uint32_t lens[2];
     for (uint32_t policy = 0; policy <= CGEAR_SEAL_POLICY_SIGNER; policy += CGEAR_SEAL_POLICY_SIGNER) {
@@ -1247,8 +1208,7 @@ static void test_seal_debug_keys_differ(void **state)
         assert_int_equal(unseal_blob(&dbg, bp, lp, out, sizeof out, aout, sizeof aout, lens), CC_ERROR_MAC_INVALID);
         assert_int_equal(unseal_blob(&prod, bd, ld, out, sizeof out, aout, sizeof aout, lens), CC_ERROR_MAC_INVALID);
         assert_int_equal(unseal_blob(&prod, bp, lp, out, sizeof out, aout, sizeof aout, lens), CC_SUCCESS);
-        assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &dbg2),
-                         CC_SUCCESS);
+        e2e_create(&dbg2, SECGEAR_DEBUG_FLAG);
         assert_int_equal(unseal_blob(&dbg2, bd, ld, out, sizeof out, aout, sizeof aout, lens), CC_SUCCESS);
         assert_memory_equal(out, "debug secret", 12);
         assert_int_equal(cc_enclave_destroy(&dbg2), CC_SUCCESS);
@@ -1266,11 +1226,8 @@ static void test_seal_debug_keys_differ(void **state)
 #define SEAL_CMD_TEXT "sealed by seal_identity.sh"
 static int seal_command(int argc, char **argv)
 {
-    int skip = e2e_engine_check();
-    if (skip >= 0)
-        return skip;
     cc_enclave_t ctx = {0};
-    cc_enclave_result_t rc = cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx);
+    cc_enclave_result_t rc = cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx);
     if (rc != CC_SUCCESS) {
         fprintf(stderr, "e2e_host: cc_enclave_create: %s\n", cc_enclave_res2_str(rc));
         return 2;
@@ -1341,18 +1298,13 @@ static int seal_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s <enclave file>\n", argv[0]);
-        return 2;
-    }
-    g_path = argv[1];
     signal(SIGPIPE, SIG_IGN);
+    /* An engine this machine cannot run: skip, loudly (e2e_util.h). */
+    int status = e2e_begin(argc, argv, 0, "<enclave file>");
+    if (status >= 0)
+        return status;
     if (argc > 2)
         return seal_command(argc, argv);
-    /* An engine this machine cannot run: skip, loudly (engine_check.h). */
-    int skip = e2e_engine_check();
-    if (skip >= 0)
-        return skip;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_bad_arguments),
         cmocka_unit_test(test_create_garbage_file),

@@ -52,11 +52,10 @@
 #include "cgear_edge.h"
 #include "e2e_u.h"
 #include "enclave.h"
-#include "engine_check.h"
+#include "e2e_util.h"
 #include "futex.h"  /* src/window: the shared futex wake the runtimes use */
 #include "window.h" /* src/window: the layout of the call window */
 
-static const char *g_path;
 #define NSLOTS 4        /* THREADS of the e2e enclave */
 #define ANSWER_MS 20000 /* an enclave that takes longer to answer one chunk is hung */
 #define STORM_MS 5000   /* duration of one flipping storm */
@@ -142,13 +141,6 @@ struct evil {
     size_t cap; /* data bytes per slot */
 };
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* xorshift64: the attacks' choices (never 0 with a non-zero seed) */
 static uint64_t rnd(uint64_t *x)
 {
@@ -204,8 +196,7 @@ static void evil_create(struct evil *ev)
     uint8_t before[MAX_FDS / 8], after[MAX_FDS / 8];
     memset(ev, 0, sizeof *ev);
     window_fds(before);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &ev->ctx),
-                     CC_SUCCESS);
+    e2e_create(&ev->ctx, SECGEAR_DEBUG_FLAG);
     window_fds(after);
     int fd = -1;
     for (int i = 0; i < MAX_FDS; i++) {
@@ -262,7 +253,7 @@ struct answer {
 /* Wait until the turn is not the enclave's any more (or @ms passed). */
 static uint32_t wait_back(struct cg_slot_hdr *s, long ms)
 {
-    long end = now_ms() + ms;
+    long end = e2e_now_ms() + ms;
     for (unsigned spin = 0;; spin++) {
         uint32_t t = atomic_load_explicit(&s->turn, memory_order_acquire);
         if (t != CG_TURN_ENCLAVE)
@@ -271,7 +262,7 @@ static uint32_t wait_back(struct cg_slot_hdr *s, long ms)
             cg_cpu_relax();
             continue;
         }
-        if (now_ms() > end)
+        if (e2e_now_ms() > end)
             return t;
         struct timespec nap = {0, 20 * 1000};
         nanosleep(&nap, NULL);
@@ -931,10 +922,10 @@ static void test_toctou_string_race(void **state)
     snap_take(ev, i, &sn);
     struct cg_slot_hdr *s = slot_of(ev, i);
     uint8_t *d = data_of(ev, i);
-    uint64_t rng = 0x2545f4914f6cdd1dull ^ (uint64_t)now_ms();
+    uint64_t rng = 0x2545f4914f6cdd1dull ^ (uint64_t)e2e_now_ms();
     unsigned calls = 0, whole[2] = {0, 0}, unterminated = 0, cut = 0;
-    long end = now_ms() + STORM_MS;
-    for (; calls < 4000 && now_ms() < end; calls++) {
+    long end = e2e_now_ms() + STORM_MS;
+    for (; calls < 4000 && e2e_now_ms() < end; calls++) {
         const bool untie = calls % 2 == 0;
         const size_t pos = rnd(&rng) % (len - 1); /* the NUL's index in the string */
         const uint64_t delay = rnd(&rng) % ((uint64_t)2 << (rnd(&rng) % 16)); /* 0 to 65535, log-uniform */
@@ -1242,7 +1233,7 @@ static void flipper_start(struct flipper *f, struct evil *ev, int mode, size_t l
     f->lo = lo;
     f->hi = hi;
     if (f->rng == 0)
-        f->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)now_ms();
+        f->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)e2e_now_ms();
     atomic_store(&f->stop, false);
     assert_int_equal(pthread_create(&f->thread, NULL, flip_loop, f), 0);
     f->running = true;
@@ -1305,8 +1296,8 @@ static void storm(struct evil *ev, int mode, const char *name)
     memset(f, 0, sizeof *f);
     flipper_start(f, ev, mode, 0, ev->cap, 4096);
     unsigned calls = 0, right = 0, refused = 0, lost = 0, changed = 0;
-    long end = now_ms() + STORM_MS;
-    for (; calls < STORM_CALLS && now_ms() < end; calls++) {
+    long end = e2e_now_ms() + STORM_MS;
+    for (; calls < STORM_CALLS && e2e_now_ms() < end; calls++) {
         cc_enclave_result_t rc;
         bool ok;
         const char *call;
@@ -1420,8 +1411,7 @@ static void test_protocol_broken_while_enclave_sends(void **state)
         uint32_t host = CG_TURN_HOST;
         assert_true(atomic_compare_exchange_strong(&s->turn, &host, 0x5a5a5a5au));
         cg_futex_wake(&s->turn, INT_MAX);
-        struct timespec pause = {0, 100 * 1000000L};
-        nanosleep(&pause, NULL);
+        e2e_sleep_ms(100);
         atomic_store(&s->turn, CG_TURN_HOST);
         cg_futex_wake(&s->turn, INT_MAX);
         still_serving(ev, i, "a garbage turn word");
@@ -1446,15 +1436,10 @@ static void test_protocol_broken_while_enclave_sends(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s <enclave file>\n", argv[0]);
-        return 2;
-    }
-    g_path = argv[1];
-    /* An engine this machine cannot run: skip, loudly (engine_check.h). */
-    int skip = e2e_engine_check();
-    if (skip >= 0)
-        return skip;
+    /* An engine this machine cannot run: skip, loudly (e2e_util.h). */
+    int status = e2e_begin(argc, argv, 0, "<enclave file>");
+    if (status >= 0)
+        return status;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_raw_path_works, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forged_headers, setup, teardown),

@@ -7,7 +7,6 @@
  * host may have leaked. Usage: hostile_host <hostile.enclave>
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,19 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "enclave.h"
-#include "engine_check.h"
+#include "e2e_util.h"
 #include "hostile_u.h"
-#include "pvm_detect.h"
 #include "window.h"
 
-static const char *g_path;
 static cc_enclave_t g_bystander;
 static bool g_kvm;
 static bool g_pvm; /* the kvm engine on PVM: the guest's pages are all user-accessible */
@@ -44,10 +39,11 @@ int ocall_take(uint8_t *buf, size_t len)
 
 /* ---- helpers ---- */
 
+/* An attacker: a debug enclave (SECGEAR_DEBUG_FLAG), whose losses the
+ * runtime logs (see main()). */
 static void create(cc_enclave_t *ctx)
 {
-    memset(ctx, 0, sizeof *ctx);
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, ctx), CC_SUCCESS);
+    e2e_create(ctx, SECGEAR_DEBUG_FLAG);
 }
 
 /* The bystander still answers: one enclave's attack hurt no other. */
@@ -71,40 +67,6 @@ static void expect_lost(cc_enclave_t *ctx, cc_enclave_result_t precise, const ch
     assert_int_equal(hx_add(ctx, &r, 1, 2), CC_ERROR_ENCLAVE_LOST);
     assert_int_equal(cc_enclave_destroy(ctx), CC_SUCCESS);
     bystander_ok();
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    if (d == NULL)
-        return -1;
-    while (readdir(d) != NULL)
-        n++;
-    closedir(d);
-    return n;
-}
-
-/* Committed data of this process (VmData, KiB): what malloc reserved,
- * touched or not. */
-static long vm_data_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmData: %ld kB", &kib) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
-    return kib;
 }
 
 /* ---- futex: moving the host's sleeping thread ---- */
@@ -153,11 +115,11 @@ static void test_requeue_then_exit_no_hang(void **state)
         create(&ctx);
         struct call_args a = {&ctx, priv, CC_FAIL, 0};
         pthread_t t;
-        long t0 = now_ms();
+        long t0 = e2e_now_ms();
         assert_int_equal(pthread_create(&t, NULL, requeue_then_exit, &a), 0);
         pthread_join(t, NULL); /* a hang here is the bug; ctest's timeout catches it */
         assert_int_equal(a.rc, CC_ERROR_ENCLAVE_LOST);
-        assert_true(now_ms() - t0 < 60000);
+        assert_true(e2e_now_ms() - t0 < 60000);
         expect_lost(&ctx, CC_ERROR_ENCLAVE_LOST, "exited with status 0");
     }
 }
@@ -248,49 +210,19 @@ static void test_exit_status_not_monitor_status(void **state)
 
 /* ---- the host's log ---- */
 
-/* Send stderr (the host runtime's log) to a scratch file until
- * stderr_end(). Returns what stderr_end() needs. */
-struct captured {
-    int fd, saved;
-};
-
-static struct captured stderr_begin(void)
-{
-    char path[] = "/tmp/cgear-hostile-log-XXXXXX";
-    struct captured c = {mkstemp(path), -1};
-    assert_true(c.fd >= 0);
-    unlink(path);
-    fflush(stderr);
-    c.saved = dup(2);
-    assert_true(c.saved >= 0);
-    assert_true(dup2(c.fd, 2) == 2);
-    return c;
-}
-
-/* Restore stderr; the captured text, NUL-terminated, in @buf. */
-static void stderr_end(struct captured c, char *buf, size_t len)
-{
-    dup2(c.saved, 2);
-    close(c.saved);
-    ssize_t n = pread(c.fd, buf, len - 1, 0);
-    close(c.fd);
-    assert_true(n > 0);
-    buf[n] = '\0';
-}
-
 /* 1,000 refused requests write at most a burst of lines, not 1,000. */
 static void test_refusals_rate_limited(void **state)
 {
     (void)state;
     cc_enclave_t ctx;
     create(&ctx);
-    struct captured log = stderr_begin();
+    struct e2e_captured log = e2e_stderr_begin();
     int r = 0;
-    long t0 = now_ms();
+    long t0 = e2e_now_ms();
     cc_enclave_result_t rc = hx_unknown_service(&ctx, &r, 1000);
-    long periods = (now_ms() - t0) / 10000 + 1; /* CG_LOG_PERIOD_S: a slow machine may span several */
+    long periods = (e2e_now_ms() - t0) / 10000 + 1; /* CG_LOG_PERIOD_S: a slow machine may span several */
     char buf[65536];
-    stderr_end(log, buf, sizeof buf);
+    e2e_stderr_end(log, buf, sizeof buf);
     assert_int_equal(rc, CC_SUCCESS);
     assert_int_equal(r, 1000);
     int lines = 0;
@@ -328,11 +260,11 @@ static void test_declared_beyond_enclave_memory(void **state)
     for (size_t i = 0; i < 2; i++) {
         cc_enclave_t ctx;
         create(&ctx);
-        long before = vm_data_kib();
+        long before = e2e_status_kib("VmData");
         struct forge_args a = {&ctx, kinds[i], (uint64_t)1 << 30, 1, CC_FAIL};
         forge(&a);
         assert_int_equal(a.rc, CC_ERROR_ENCLAVE_LOST);
-        assert_true(vm_data_kib() - before < 256 * 1024);
+        assert_true(e2e_status_kib("VmData") - before < 256 * 1024);
         expect_lost(&ctx, CC_ERROR_PROTOCOL, "protocol");
     }
 }
@@ -347,14 +279,13 @@ static void test_declared_and_stalled(void **state)
     for (size_t i = 0; i < 2; i++) {
         cc_enclave_t ctx;
         create(&ctx);
-        long before = vm_data_kib();
+        long before = e2e_status_kib("VmData");
         struct forge_args a = {&ctx, kinds[i], (uint64_t)48 << 20, 2, CC_FAIL};
         pthread_t t;
         assert_int_equal(pthread_create(&t, NULL, forge, &a), 0);
         /* let both chunks arrive and the enclave stall */
-        struct timespec pause = {0, 500 * 1000000L};
-        nanosleep(&pause, NULL);
-        long grown = vm_data_kib() - before;
+        e2e_sleep_ms(500);
+        long grown = e2e_status_kib("VmData") - before;
         assert_true(grown < 24 * 1024); /* the old receive reserved all 48 MiB */
         assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
         pthread_join(t, NULL);
@@ -427,8 +358,7 @@ static void test_never_answers(void **state)
     struct call_args a = {&ctx, 0, CC_FAIL, 0};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, hang, &a), 0);
-    struct timespec pause = {0, 200 * 1000000L};
-    nanosleep(&pause, NULL);
+    e2e_sleep_ms(200);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
     pthread_join(t, NULL);
     assert_int_equal(a.rc, CC_ERROR_ENCLAVE_LOST);
@@ -493,14 +423,14 @@ static void test_monitor_filter_holds(void **state)
     (void)state;
     if (!g_kvm)
         skip(); /* the process engine's monitor becomes the enclave: its filter is the enclave's */
-    struct captured log = stderr_begin();
+    struct e2e_captured log = e2e_stderr_begin();
     setenv("CGEAR_MONITOR_SELFTEST", "seccomp", 1);
     cc_enclave_t ctx;
     memset(&ctx, 0, sizeof ctx);
-    cc_enclave_result_t rc = cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &ctx);
+    cc_enclave_result_t rc = cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, SECGEAR_DEBUG_FLAG, NULL, 0, &ctx);
     unsetenv("CGEAR_MONITOR_SELFTEST");
     char buf[8192];
-    stderr_end(log, buf, sizeof buf);
+    e2e_stderr_end(log, buf, sizeof buf);
     if (rc == CC_SUCCESS)
         cc_enclave_destroy(&ctx);
     assert_int_not_equal(rc, CC_SUCCESS);
@@ -511,26 +441,19 @@ static void test_monitor_filter_holds(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s <hostile.enclave>\n", argv[0]);
-        return 2;
-    }
-    g_path = argv[1];
     signal(SIGPIPE, SIG_IGN);
-    int skip = e2e_engine_check();
-    if (skip >= 0)
-        return skip;
-    const char *engine = getenv("CGEAR_ENGINE");
-    g_kvm = engine != NULL && strcmp(engine, "kvm") == 0;
-    enum cg_kvm_kind kind;
-    g_pvm = g_kvm && cg_kvm_detect(&kind) == 0 && kind == CG_KVM_PVM;
+    int status = e2e_begin(argc, argv, 0, "<hostile.enclave>");
+    if (status >= 0)
+        return status;
+    g_kvm = e2e_engine_is_kvm();
+    g_pvm = g_kvm && e2e_kvm_is_pvm();
     /* Debug enclaves log each loss; quiet the informational lines only. */
     setenv("CGEAR_LOG", "quiet", 1);
 
     /* Counted once the runtime's per-process caches (the monitor's
      * memfd, the seccomp program) exist: they are meant to stay. */
     create(&g_bystander);
-    int fds_before = count_fds();
+    int fds_before = e2e_count_fds();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_requeue_shared_refused),
         cmocka_unit_test(test_requeue_then_exit_no_hang),
@@ -555,7 +478,7 @@ int main(int argc, char **argv)
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     /* Nothing leaked: every descriptor back, every enclave process reaped. */
-    int fds_after = count_fds();
+    int fds_after = e2e_count_fds();
     bool healthy = cc_enclave_destroy(&g_bystander) == CC_SUCCESS;
     if (fds_after != fds_before) {
         fprintf(stderr, "FAIL: %d descriptors before the attacks, %d after:\n", fds_before, fds_after);
@@ -565,7 +488,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "(cannot list them)\n");
         healthy = false;
     }
-    if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD) {
+    if (!e2e_no_children()) {
         fprintf(stderr, "FAIL: an enclave process was left behind\n");
         healthy = false;
     }

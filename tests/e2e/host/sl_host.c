@@ -18,37 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "enclave.h"
-#include "engine_check.h"
+#include "e2e_util.h"
 #include "secgear_uswitchless.h"
 #include "sl_u.h"
 
 #define THREADS 5 /* THREADS of sl_enclave (tests/e2e/CMakeLists.txt) */
 #define DEADLINE_S 60
 
-static const char *g_path;
-
 int o_twice(int x)
 {
     return 2 * x;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void pause_ms(int ms)
-{
-    struct timespec t = {0, (long)ms * 1000000L};
-    nanosleep(&t, NULL);
 }
 
 /* A switchless enclave: @workers workers, policy, pool qwords, rollback. */
@@ -61,20 +45,19 @@ static void create_sl(cc_enclave_t *ctx, uint32_t workers, uint32_t policy, uint
     cfg.rollback_to_common = rollback;
     cfg.retries_before_fallback = 2000;
     enclave_features_t f = {ENCLAVE_FEATURE_SWITCHLESS, &cfg};
-    memset(ctx, 0, sizeof(*ctx));
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, &f, 1, ctx), CC_SUCCESS);
+    e2e_create_with(ctx, 0, &f, 1);
     assert_int_equal(reset_gates(ctx), CC_SUCCESS);
 }
 
 static void wait_blocked(cc_enclave_t *ctx, int n)
 {
-    double end = now_s() + DEADLINE_S;
+    long end = e2e_now_ms() + DEADLINE_S * 1000L;
     int got = -1;
-    while (now_s() < end) {
+    while (e2e_now_ms() < end) {
         assert_int_equal(blocked_count(ctx, &got), CC_SUCCESS);
         if (got == n)
             return;
-        pause_ms(1);
+        e2e_sleep_ms(1);
     }
     fail_msg("%d calls blocked in the enclave, expected %d", got, n);
 }
@@ -82,10 +65,10 @@ static void wait_blocked(cc_enclave_t *ctx, int n)
 /* Collect @id, waiting while it is unfinished. */
 static cc_enclave_result_t collect(cc_enclave_t *ctx, int id, void *retval)
 {
-    double end = now_s() + DEADLINE_S;
+    long end = e2e_now_ms() + DEADLINE_S * 1000L;
     cc_enclave_result_t rc;
     while ((rc = cc_sl_get_async_result(ctx, id, retval)) == CC_ERROR_SWITCHLESS_ASYNC_TASK_UNFINISHED) {
-        if (now_s() > end)
+        if (e2e_now_ms() > end)
             fail_msg("task %d still unfinished after %d s", id, DEADLINE_S);
         sched_yield();
     }
@@ -95,8 +78,8 @@ static cc_enclave_result_t collect(cc_enclave_t *ctx, int id, void *retval)
 static void test_feature_absent(void **state)
 {
     (void)state;
-    cc_enclave_t ctx = {0};
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx), CC_SUCCESS);
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
     int r = 0, id = 5;
     /* The switchless function runs as an ordinary ECALL. */
     assert_int_equal(sl_add(&ctx, &r, 40, 2), CC_SUCCESS);
@@ -117,27 +100,27 @@ static void test_config_errors(void **state)
     cc_sl_config_t cfg = CC_USWITCHLESS_CONFIG_INITIALIZER;
     enclave_features_t f[2] = {{ENCLAVE_FEATURE_SWITCHLESS, &cfg}, {ENCLAVE_FEATURE_SWITCHLESS, &cfg}};
     cfg.num_tworkers = THREADS; /* one thread must stay for ordinary ECALLs */
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     cfg.num_tworkers = 513;
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     cfg.num_tworkers = 1;
     cfg.workers_policy = WORKERS_POLICY_MAX;
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     cfg.workers_policy = WORKERS_POLICY_WAKEUP;
     cfg.sl_call_pool_size_qwords = 9;
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     cfg.sl_call_pool_size_qwords = 1;
     cfg.num_max_params = 17;
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     cfg.num_max_params = 16;
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 2, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 2, &ctx), CC_ERROR_BAD_PARAMETERS);
     f[0].feature_desc = NULL;
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     assert_false(ctx.used_flag);
     /* num_tworkers 0: the default, bounded by the manifest. */
     f[0].feature_desc = &cfg;
     cfg.num_tworkers = 0;
-    assert_int_equal(cc_enclave_create(g_path, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_SUCCESS);
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_SUCCESS);
     int r = 0;
     assert_int_equal(sl_add(&ctx, &r, 1, 1), CC_SUCCESS);
     assert_int_equal(r, 2);
@@ -422,9 +405,9 @@ static void test_destroy_pending(void **state)
     for (int i = 0; i < 10; i++)
         assert_int_equal(sl_block_async(&ctx, &ids[i], NULL, 5), CC_SUCCESS);
     wait_blocked(&ctx, 2);
-    double t0 = now_s();
+    long t0 = e2e_now_ms();
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
-    assert_true(now_s() - t0 < DEADLINE_S);
+    assert_true(e2e_now_ms() - t0 < DEADLINE_S * 1000L);
     int r;
     assert_int_equal(cc_sl_get_async_result(&ctx, ids[0], &r), CC_ERROR_INVALID_ENCLAVE_ID);
 }
@@ -454,14 +437,9 @@ static void test_enclave_dies(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: sl_host ENCLAVE\n");
-        return 2;
-    }
-    g_path = argv[1];
-    int skip = e2e_engine_check(); /* engine_check.h */
-    if (skip >= 0)
-        return skip;
+    int status = e2e_begin(argc, argv, 2, "ENCLAVE");
+    if (status >= 0)
+        return status;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feature_absent),  cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_sync_values),     cmocka_unit_test(test_busy_policy),
