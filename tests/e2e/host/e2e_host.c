@@ -155,6 +155,32 @@ static void test_engine_reported(void **state)
     assert_int_equal(cgear_enclave_engine(ctx), ctx->type);
     assert_true(cgear_enclave_pid(ctx) > 0);
     assert_int_equal(cgear_enclave_status(ctx), CC_SUCCESS);
+
+    /* cgear_enclave_info(): the same facts as the single queries */
+    cgear_enclave_info_t info;
+    memset(&info, 0xa5, sizeof info);
+    assert_int_equal(cgear_enclave_info(ctx, &info), CC_SUCCESS);
+    assert_int_equal(info.engine, ctx->type);
+    assert_int_equal(info.pid, cgear_enclave_pid(ctx));
+    assert_false(info.attached);
+    assert_int_equal(info.debug, (ctx->flags & SECGEAR_DEBUG_FLAG) != 0);
+    assert_true(info.threads >= 1);
+    assert_true(info.heap_size >= ((uint64_t)1 << 20));
+    assert_true(info.stack_size > 0);
+    assert_true(strlen(info.name) > 0 && strlen(info.name) < sizeof info.name);
+    uint8_t m[CGEAR_MEASUREMENT_SIZE], sg[CGEAR_SIGNER_SIZE];
+    assert_int_equal(cgear_enclave_measurement(ctx, m, sizeof m), CC_SUCCESS);
+    assert_memory_equal(info.measurement, m, sizeof m);
+    uint32_t svn = 0;
+    assert_int_equal(cgear_enclave_security_version(ctx, &svn), CC_SUCCESS);
+    assert_int_equal(info.security_version, svn);
+    bool is_signed = cgear_enclave_signer(ctx, sg, sizeof sg) == CC_SUCCESS;
+    assert_int_equal(info.is_signed, is_signed);
+    assert_memory_equal(info.signer, sg, sizeof sg); /* zero when unsigned, as cgear_enclave_signer() */
+    assert_int_equal(cgear_enclave_info(ctx, NULL), CC_ERROR_BAD_PARAMETERS);
+    cc_enclave_t unused = {0};
+    assert_int_equal(cgear_enclave_info(&unused, &info), CC_ERROR_INVALID_ENCLAVE_ID);
+    assert_int_equal(cgear_enclave_info(NULL, &info), CC_ERROR_INVALID_ENCLAVE_ID);
 }
 
 /* ---- marshalling semantics ---- */
