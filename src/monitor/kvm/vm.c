@@ -1,17 +1,13 @@
 /*
- * vm.c - build the enclave's VM and run its vCPUs.
+ * vm.c - build the enclave's VM, confine the monitor, run vCPU 0.
  *
  * Memory: one private memslot (never mapped by the host process: only this
- * monitor holds it) and the call window. Each vCPU has its own thread that
- * loops on KVM_RUN; a VM exit on CG_HC_PORT is a hypercall from the shim,
- * served here from the per-vCPU block in guest memory. Anything else the
- * guest does that exits (MMIO to an unmapped address, HLT, a triple fault)
- * ends the enclave with a note saying what happened.
+ * monitor holds it) and the call window. The vCPUs and their run loop are
+ * in vcpu.c, the hypercalls the shim makes in hcall.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,11 +18,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "enclave_keys.h"
-#include "hc_decode.h"
 #include "monitor_abi.h"
 #include "pvm_detect.h"
 #include "vm.h"
@@ -78,234 +72,11 @@ void cg_debug_line(const char *fmt, ...)
     va_end(ap);
 }
 
-static _Noreturn void stop(int status)
+/* _exit: no atexit handlers or stdio to flush in the monitor, and the other
+ * vCPU threads must not run on. */
+_Noreturn void cg_vm_stop(int status)
 {
     _exit(status);
-}
-
-static struct cg_cpu *cpu_area(struct cg_vm *vm, uint32_t i)
-{
-    return (struct cg_cpu *)(vm->ram + CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
-}
-
-/* The guest's memory map, for the hypercall argument checks (hc_decode.c). */
-static struct cg_hc_layout hc_layout(const struct cg_vm *vm)
-{
-    return (struct cg_hc_layout){vm->ram, vm->ram_size, vm->window, vm->window_gpa, vm->window_size};
-}
-
-
-static const char *vector_name(uint64_t v)
-{
-    static const char *names[] = {"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
-                                  "bound range (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
-                                  "double fault (#DF)", "coprocessor overrun", "invalid TSS (#TS)",
-                                  "segment not present (#NP)", "stack fault (#SS)", "general protection (#GP)",
-                                  "page fault (#PF)", "reserved", "x87 error (#MF)", "alignment check (#AC)",
-                                  "machine check (#MC)", "SIMD error (#XM)"};
-    return v < sizeof names / sizeof names[0] ? names[v] : "exception";
-}
-
-static void *vcpu_main(void *arg);
-
-/* Debug enclaves: the enclave's output on the host's stderr, exactly as
- * the process engine shows it (PrintInfo lines carry the enclave's name
- * from the enclave runtime itself). */
-static void console(struct cg_vm *vm, const char *guest_buf, uint64_t len)
-{
-    char out[4096];
-    memcpy(out, guest_buf, len); /* one read of guest memory */
-    pthread_mutex_lock(&vm->lock);
-    ssize_t w = write(2, out, len);
-    (void)w;
-    pthread_mutex_unlock(&vm->lock);
-}
-
-/* Debug enclaves: the registers at a fault, for the developer. */
-static void dump_regs(struct cg_vm *vm, const struct cg_cpu *c)
-{
-    struct cg_uregs r;
-    memcpy(&r, &c->fault, sizeof r);
-    char line[600];
-    int n = snprintf(line, sizeof line,
-                     "[%s] registers at the fault:\n"
-                     "  rip %016llx rsp %016llx rflags %016llx fs %016llx\n"
-                     "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
-                     "  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n"
-                     "  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n"
-                     "  r13 %016llx r14 %016llx r15 %016llx\n",
-                     vm->cfg.name, (unsigned long long)r.rip, (unsigned long long)r.rsp,
-                     (unsigned long long)r.rflags, (unsigned long long)r.fsbase, (unsigned long long)r.rax,
-                     (unsigned long long)r.rbx, (unsigned long long)r.rcx, (unsigned long long)r.rdx,
-                     (unsigned long long)r.rsi, (unsigned long long)r.rdi, (unsigned long long)r.rbp,
-                     (unsigned long long)r.r8, (unsigned long long)r.r9, (unsigned long long)r.r10,
-                     (unsigned long long)r.r11, (unsigned long long)r.r12, (unsigned long long)r.r13,
-                     (unsigned long long)r.r14, (unsigned long long)r.r15);
-    if (n > 0) {
-        ssize_t w = write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-        (void)w;
-    }
-}
-
-static int start_vcpu(struct cg_vm *vm, uint32_t index)
-{
-    if (index == 0 || index >= vm->cfg.threads)
-        return -EINVAL;
-    struct cg_vcpu *v = &vm->vcpus[index];
-    pthread_mutex_lock(&vm->lock);
-    bool was = v->started;
-    v->started = true;
-    pthread_mutex_unlock(&vm->lock);
-    if (was)
-        return -EBUSY;
-    if (pthread_create(&v->thread, NULL, vcpu_main, v) != 0)
-        return -EAGAIN;
-    pthread_detach(v->thread);
-    return 0;
-}
-
-/* The arguments are checked by cg_hc_decode_futex() (hc_decode.c). */
-static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
-{
-    struct cg_hc_layout l = hc_layout(vm);
-    struct cg_hc_futex f;
-    int64_t err = cg_hc_decode_futex(&l, h, &f);
-    if (err != 0)
-        return err;
-    long r;
-    switch (f.op) {
-    case FUTEX_WAKE:
-        r = syscall(SYS_futex, f.word, FUTEX_WAKE, f.count, NULL, NULL, 0);
-        return r < 0 ? -errno : r;
-    case FUTEX_REQUEUE:
-    case FUTEX_CMP_REQUEUE:
-        r = syscall(SYS_futex, f.word, f.op, f.count, (unsigned long)f.nmove, f.word2, f.val3);
-        return r < 0 ? -errno : r;
-    default:
-        /* FUTEX_WAIT. Not FUTEX_PRIVATE: the window is shared with the
-         * host process. */
-        r = syscall(SYS_futex, f.word, FUTEX_WAIT, f.val, f.has_timeout ? &f.timeout : NULL, NULL, 0);
-        return r < 0 ? -errno : 0;
-    }
-}
-
-static void hcall(struct cg_vcpu *v)
-{
-    struct cg_vm *vm = v->vm;
-    struct cg_cpu *c = cpu_area(vm, v->index);
-    struct cg_hcall h;
-    memcpy(&h, (const void *)&c->hc, sizeof h); /* one read of guest memory */
-    int64_t ret = 0;
-    switch (h.nr) {
-    case CG_HC_READY:
-        break;
-    case CG_HC_EXIT:
-        /* No note: the status is the enclave's own, and the host reads it
-         * as such (a note would make 110-121 look like the monitor's). */
-        cg_debug_line("the enclave exited with status %d", (int)(h.a[0] & 0xff));
-        stop((int)(h.a[0] & 0xff));
-    case CG_HC_FAULT:
-        if (vm->cfg.debug)
-            dump_regs(vm, c);
-        cg_note("the enclave crashed: %s at rip %#llx (fault address %#llx, error code %#llx, vCPU %u)",
-                vector_name(h.a[0]), (unsigned long long)h.a[3], (unsigned long long)h.a[2],
-                (unsigned long long)h.a[1], v->index);
-        stop(CG_MON_EXIT_GUEST_FAULT);
-    case CG_HC_FORBIDDEN:
-        cg_note("the enclave made system call %llu at rip %#llx, outside the allow-list (docs/syscalls.md)",
-                (unsigned long long)h.a[0], (unsigned long long)h.a[1]);
-        stop(CG_MON_EXIT_GUEST_SYSCALL);
-    case CG_HC_FUTEX:
-        ret = hc_futex(vm, &h);
-        break;
-    case CG_HC_TIME: {
-        struct timespec ts;
-        clockid_t id = (clockid_t)h.a[0];
-        if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC && id != CLOCK_BOOTTIME && id != CLOCK_MONOTONIC_RAW)
-            id = CLOCK_MONOTONIC;
-        clock_gettime(id, &ts);
-        ret = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-        break;
-    }
-    case CG_HC_CONSOLE: {
-        struct cg_hc_layout l = hc_layout(vm);
-        struct cg_hc_buf b;
-        int fd;
-        if (cg_hc_decode_console(&l, v->index, vm->cfg.debug, &h, &fd, &b))
-            console(vm, (const char *)b.ptr, b.len);
-        break;
-    }
-    case CG_HC_START_CPU:
-        ret = cg_hc_decode_start_cpu(&h, vm->cfg.threads);
-        if (ret > 0)
-            ret = start_vcpu(vm, (uint32_t)ret);
-        break;
-    case CG_HC_CPU_EXIT:
-        pthread_exit(NULL);
-    case CG_HC_RANDOM: {
-        /* The shim's entropy where the CPU has no RDRAND. */
-        struct cg_hc_layout l = hc_layout(vm);
-        struct cg_hc_buf b;
-        ret = cg_hc_decode_random(&l, v->index, &h, &b);
-        if (ret == 0) {
-            long r = syscall(SYS_getrandom, b.ptr, b.len, 0);
-            ret = r < 0 ? -errno : r;
-        }
-        break;
-    }
-    case CG_HC_OOM:
-        cg_debug_line("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
-        break;
-    default:
-        ret = -ENOSYS;
-    }
-    c->hc.ret = ret;
-}
-
-static void *vcpu_main(void *arg)
-{
-    struct cg_vcpu *v = arg;
-    struct cg_vm *vm = v->vm;
-    for (;;) {
-        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            cg_note("KVM_RUN failed on vCPU %u: %s", v->index, strerror(errno));
-            stop(CG_MON_EXIT_KVM);
-        }
-        struct kvm_run *r = v->run;
-        switch (r->exit_reason) {
-        case KVM_EXIT_IO:
-            if (r->io.port == CG_HC_PORT && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 1) {
-                hcall(v);
-                continue;
-            }
-            cg_note("the enclave's shim made port I/O to %#x: stopped", r->io.port);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_SHUTDOWN:
-            cg_note("the enclave crashed: triple fault on vCPU %u", v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_MMIO:
-            cg_note("the enclave touched guest-physical address %#llx, outside its memory (vCPU %u)",
-                    (unsigned long long)r->mmio.phys_addr, v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_INTERNAL_ERROR:
-            /* At run time this is the guest's doing (an instruction or an
-             * event KVM cannot emulate, e.g. after the enclave overwrote
-             * its shim on PVM): that enclave crashed, the engine is fine. */
-            cg_note("the enclave's VM stopped: KVM cannot continue it (internal error, suberror %u) on vCPU %u",
-                    r->internal.suberror, v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_HLT:
-            cg_note("the enclave halted vCPU %u", v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        default:
-            cg_note("unexpected VM exit %u on vCPU %u", r->exit_reason, v->index);
-            stop(CG_MON_EXIT_KVM);
-        }
-    }
-    (void)vm;
-    return NULL;
 }
 
 static uint64_t round_up(uint64_t v, uint64_t a)
@@ -473,7 +244,7 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
     b->features = vm->features;
     /* vCPUs: all created now (memory and registers ready), vCPU 0 runs. */
     for (uint32_t i = 0; i < cfg->threads; i++) {
-        struct cg_cpu *c = cpu_area(vm, i);
+        struct cg_cpu *c = cg_cpu_area(vm, i);
         memset(c, 0, sizeof *c);
         c->self = CG_G_PERCPU_VA;
         c->kstack_top = CG_G_PERCPU_VA + CG_G_CPU_SIZE;
@@ -507,7 +278,5 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
     }
     if (confine(vm) != 0)
         return CG_MON_EXIT_FILTER;
-    vm->vcpus[0].started = true;
-    vcpu_main(&vm->vcpus[0]);
-    return CG_MON_EXIT_KVM;
+    cg_vcpu_run_first(vm);
 }

@@ -60,6 +60,42 @@ struct cg_vm {
 
 /* vm.c */
 int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd);
+/* Ends the monitor, and with it the enclave, with @status at once: every
+ * vCPU thread dies with the process, nothing is flushed or unwound. */
+_Noreturn void cg_vm_stop(int status);
+
+/* vCPU @i's area in guest memory (struct cg_cpu, kvm_abi.h); @i <
+ * CG_G_MAX_CPUS, so the area lies inside the shim's 16 MiB. */
+static inline struct cg_cpu *cg_cpu_area(struct cg_vm *vm, uint32_t i)
+{
+    return (struct cg_cpu *)(vm->ram + CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
+}
+
+/* vcpu.c: the vCPU threads and their run loop. The loop handles the VM
+ * exits itself and hands the one it expects, an OUT to CG_HC_PORT, to
+ * cg_hc_dispatch(); it knows no hypercall. */
+
+/* Starts vCPU @index (created already, registers set) on a new detached
+ * thread, at the guest's request. Returns 0, or what the START_CPU
+ * hypercall returns to the guest: -EINVAL (@index is 0 or not below
+ * cfg.threads), -EBUSY (started before), -EAGAIN (no thread). */
+int cg_vcpu_start(struct cg_vm *vm, uint32_t index);
+
+/* Runs vCPU 0 on the calling thread. Never returns: the enclave ends by
+ * cg_vm_stop() (its exit, a fault, a KVM error) or, when every vCPU thread
+ * has left through the CPU_EXIT hypercall, with the process. */
+_Noreturn void cg_vcpu_run_first(struct cg_vm *vm);
+
+/* Debug enclaves: writes the registers the shim saved at @v's last fault
+ * (struct cg_cpu.fault) to stderr, headed by the enclave's name. */
+void cg_vcpu_dump_fault(struct cg_vcpu *v);
+
+/* hcall.c: serves the hypercall in @v's block (struct cg_hcall, read once
+ * from guest memory) and writes its result to hc.ret. Does not return for
+ * EXIT, FAULT and FORBIDDEN (cg_vm_stop(), after a note for the last two)
+ * nor for CPU_EXIT (the calling vCPU thread ends). Guest-controlled
+ * arguments are checked by hc_decode.c. */
+void cg_hc_dispatch(struct cg_vcpu *v);
 
 /* paging.c: 4-level tables in the tables area of guest memory */
 uint64_t cg_pt_new(struct cg_vm *vm);
