@@ -1,5 +1,7 @@
 /*
- * vcpu.c - the enclave's vCPUs: one thread each, looping on KVM_RUN.
+ * vcpu.c - the enclave's vCPUs: all created and set up while the VM is
+ * built, then each run by its own thread, looping on KVM_RUN (vCPU 0 on
+ * the monitor's main thread, the others when the enclave starts them).
  *
  * The only VM exit a healthy guest makes is its shim's OUT to CG_HC_PORT,
  * a hypercall (hcall.c). Anything else that exits (port I/O elsewhere,
@@ -12,10 +14,51 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "monitor_abi.h"
 #include "vm.h"
+
+int cg_vcpu_open(struct cg_vm *vm, uint32_t i)
+{
+    struct cg_vcpu *v = &vm->vcpus[i];
+    v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+    if (v->fd < 0) {
+        cg_note("KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    return 0;
+}
+
+int cg_vcpus_create(struct cg_vm *vm)
+{
+    char why[256] = "";
+    for (uint32_t i = 0; i < vm->cfg.threads; i++) {
+        struct cg_cpu *c = cg_shim_cpu_init(vm, i);
+        struct cg_vcpu *v = &vm->vcpus[i];
+        v->vm = vm;
+        v->index = i;
+        v->pml4 = cg_pt_vcpu_view(vm, c->area_gpa);
+        if (v->pml4 == 0) {
+            cg_note("no room for the page tables of vCPU %u", i);
+            return CG_MON_EXIT_KVM;
+        }
+        int rc = i == 0 ? 0 : cg_vcpu_open(vm, i); /* vCPU 0 was made with the VM (vm.c) */
+        if (rc != 0)
+            return rc;
+        v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            cg_note("cannot map kvm_run of vCPU %u", i);
+            return CG_MON_EXIT_KVM;
+        }
+        if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
+            cg_note("cannot set up vCPU %u: %s", i, why);
+            return CG_MON_EXIT_KVM;
+        }
+    }
+    return 0;
+}
 
 static _Noreturn void run_loop(struct cg_vcpu *v)
 {
