@@ -132,7 +132,7 @@ static int64_t ref_futex(const struct cg_hc_layout *vm, const struct cg_hcall *h
 static int64_t ref_start_cpu(const struct cg_hcall *h, uint32_t threads)
 {
     uint32_t index = (uint32_t)(h->a[0] > CG_G_MAX_CPUS ? CG_G_MAX_CPUS : h->a[0]);
-    if (index == 0 || index >= threads) /* start_vcpu() */
+    if (index == 0 || index >= threads) /* cg_vcpu_start(), vcpu.c */
         return -EINVAL;
     return index;
 }

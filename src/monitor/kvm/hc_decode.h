@@ -1,6 +1,6 @@
 /*
  * hc_decode.h - the guest-controlled argument checks of the KVM engine's
- * hypercalls (vm.c), apart from KVM and system calls so that they can be
+ * hypercalls (hcall.c), apart from KVM and system calls so that they can be
  * fuzzed (fuzz/hypercall).
  *
  * Each decoder takes the VM's memory layout and a copy of the hypercall

@@ -1,41 +1,26 @@
 /*
- * vm.c - build the enclave's VM and run its vCPUs.
+ * vm.c - cgear-monitor's KVM engine from start to end: build the
+ * enclave's VM in steps (listed in vm.h), confine the monitor, run vCPU 0.
+ * Also the monitor's output (the note pipe, debug lines) and its stop.
  *
- * Memory: one private memslot (never mapped by the host process: only this
- * monitor holds it) and the call window. Each vCPU has its own thread that
- * loops on KVM_RUN; a VM exit on CG_HC_PORT is a hypercall from the shim,
- * served here from the per-vCPU block in guest memory. Anything else the
- * guest does that exits (MMIO to an unmapped address, HLT, a triple fault)
- * ends the enclave with a note saying what happened.
+ * g_vm, the one VM of this process, is defined here only: the other files
+ * are handed it (or a vCPU of it) by the step that calls them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "enclave_keys.h"
-#include "hc_decode.h"
 #include "monitor_abi.h"
 #include "pvm_detect.h"
 #include "vm.h"
-
-extern const unsigned char cg_shim_image[];
-extern const unsigned char cg_shim_image_end[];
-
-#define MIB (1ull << 20)
-#define SHIM_RAM (16 * MIB) /* shim, per-vCPU areas, tables: GPA [0, 16 MiB) */
 
 static struct cg_vm g_vm;
 
@@ -78,239 +63,40 @@ void cg_debug_line(const char *fmt, ...)
     va_end(ap);
 }
 
-static _Noreturn void stop(int status)
+/* _exit: no atexit handlers or stdio to flush in the monitor, and the other
+ * vCPU threads must not run on. */
+_Noreturn void cg_vm_stop(int status)
 {
     _exit(status);
 }
 
-static struct cg_cpu *cpu_area(struct cg_vm *vm, uint32_t i)
+/* /dev/kvm, the VM and vCPU 0. vCPU 0 comes first: which KVM this is
+ * decides the page tables (PVM needs every page user-accessible) and the
+ * CPUID decides CR4. Returns 0 or CG_MON_EXIT_KVM, after a note. */
+static int create_vm(struct cg_vm *vm)
 {
-    return (struct cg_cpu *)(vm->ram + CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
-}
-
-/* The guest's memory map, for the hypercall argument checks (hc_decode.c). */
-static struct cg_hc_layout hc_layout(const struct cg_vm *vm)
-{
-    return (struct cg_hc_layout){vm->ram, vm->ram_size, vm->window, vm->window_gpa, vm->window_size};
-}
-
-
-static const char *vector_name(uint64_t v)
-{
-    static const char *names[] = {"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
-                                  "bound range (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
-                                  "double fault (#DF)", "coprocessor overrun", "invalid TSS (#TS)",
-                                  "segment not present (#NP)", "stack fault (#SS)", "general protection (#GP)",
-                                  "page fault (#PF)", "reserved", "x87 error (#MF)", "alignment check (#AC)",
-                                  "machine check (#MC)", "SIMD error (#XM)"};
-    return v < sizeof names / sizeof names[0] ? names[v] : "exception";
-}
-
-static void *vcpu_main(void *arg);
-
-/* Debug enclaves: the enclave's output on the host's stderr, exactly as
- * the process engine shows it (PrintInfo lines carry the enclave's name
- * from the enclave runtime itself). */
-static void console(struct cg_vm *vm, const char *guest_buf, uint64_t len)
-{
-    char out[4096];
-    memcpy(out, guest_buf, len); /* one read of guest memory */
-    pthread_mutex_lock(&vm->lock);
-    ssize_t w = write(2, out, len);
-    (void)w;
-    pthread_mutex_unlock(&vm->lock);
-}
-
-/* Debug enclaves: the registers at a fault, for the developer. */
-static void dump_regs(struct cg_vm *vm, const struct cg_cpu *c)
-{
-    struct cg_uregs r;
-    memcpy(&r, &c->fault, sizeof r);
-    char line[600];
-    int n = snprintf(line, sizeof line,
-                     "[%s] registers at the fault:\n"
-                     "  rip %016llx rsp %016llx rflags %016llx fs %016llx\n"
-                     "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
-                     "  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n"
-                     "  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n"
-                     "  r13 %016llx r14 %016llx r15 %016llx\n",
-                     vm->cfg.name, (unsigned long long)r.rip, (unsigned long long)r.rsp,
-                     (unsigned long long)r.rflags, (unsigned long long)r.fsbase, (unsigned long long)r.rax,
-                     (unsigned long long)r.rbx, (unsigned long long)r.rcx, (unsigned long long)r.rdx,
-                     (unsigned long long)r.rsi, (unsigned long long)r.rdi, (unsigned long long)r.rbp,
-                     (unsigned long long)r.r8, (unsigned long long)r.r9, (unsigned long long)r.r10,
-                     (unsigned long long)r.r11, (unsigned long long)r.r12, (unsigned long long)r.r13,
-                     (unsigned long long)r.r14, (unsigned long long)r.r15);
-    if (n > 0) {
-        ssize_t w = write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-        (void)w;
+    char why[256] = "";
+    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (vm->kvm_fd < 0) {
+        cg_note("cannot open /dev/kvm: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
     }
-}
-
-static int start_vcpu(struct cg_vm *vm, uint32_t index)
-{
-    if (index == 0 || index >= vm->cfg.threads)
-        return -EINVAL;
-    struct cg_vcpu *v = &vm->vcpus[index];
-    pthread_mutex_lock(&vm->lock);
-    bool was = v->started;
-    v->started = true;
-    pthread_mutex_unlock(&vm->lock);
-    if (was)
-        return -EBUSY;
-    if (pthread_create(&v->thread, NULL, vcpu_main, v) != 0)
-        return -EAGAIN;
-    pthread_detach(v->thread);
+    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+    int rs = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vm->vm_fd < 0 || rs <= 0) {
+        cg_note("KVM_CREATE_VM failed: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    vm->run_size = (size_t)rs;
+    int rc = cg_vcpu_open(vm, 0);
+    if (rc != 0)
+        return rc;
+    vm->pvm = cg_kvm_is_pvm(vm->vcpus[0].fd);
+    if (cg_cpuid_prepare(vm, why, sizeof why) != 0) {
+        cg_note("cannot set the guest's CPUID: %s", why);
+        return CG_MON_EXIT_KVM;
+    }
     return 0;
-}
-
-/* The arguments are checked by cg_hc_decode_futex() (hc_decode.c). */
-static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
-{
-    struct cg_hc_layout l = hc_layout(vm);
-    struct cg_hc_futex f;
-    int64_t err = cg_hc_decode_futex(&l, h, &f);
-    if (err != 0)
-        return err;
-    long r;
-    switch (f.op) {
-    case FUTEX_WAKE:
-        r = syscall(SYS_futex, f.word, FUTEX_WAKE, f.count, NULL, NULL, 0);
-        return r < 0 ? -errno : r;
-    case FUTEX_REQUEUE:
-    case FUTEX_CMP_REQUEUE:
-        r = syscall(SYS_futex, f.word, f.op, f.count, (unsigned long)f.nmove, f.word2, f.val3);
-        return r < 0 ? -errno : r;
-    default:
-        /* FUTEX_WAIT. Not FUTEX_PRIVATE: the window is shared with the
-         * host process. */
-        r = syscall(SYS_futex, f.word, FUTEX_WAIT, f.val, f.has_timeout ? &f.timeout : NULL, NULL, 0);
-        return r < 0 ? -errno : 0;
-    }
-}
-
-static void hcall(struct cg_vcpu *v)
-{
-    struct cg_vm *vm = v->vm;
-    struct cg_cpu *c = cpu_area(vm, v->index);
-    struct cg_hcall h;
-    memcpy(&h, (const void *)&c->hc, sizeof h); /* one read of guest memory */
-    int64_t ret = 0;
-    switch (h.nr) {
-    case CG_HC_READY:
-        break;
-    case CG_HC_EXIT:
-        /* No note: the status is the enclave's own, and the host reads it
-         * as such (a note would make 110-121 look like the monitor's). */
-        cg_debug_line("the enclave exited with status %d", (int)(h.a[0] & 0xff));
-        stop((int)(h.a[0] & 0xff));
-    case CG_HC_FAULT:
-        if (vm->cfg.debug)
-            dump_regs(vm, c);
-        cg_note("the enclave crashed: %s at rip %#llx (fault address %#llx, error code %#llx, vCPU %u)",
-                vector_name(h.a[0]), (unsigned long long)h.a[3], (unsigned long long)h.a[2],
-                (unsigned long long)h.a[1], v->index);
-        stop(CG_MON_EXIT_GUEST_FAULT);
-    case CG_HC_FORBIDDEN:
-        cg_note("the enclave made system call %llu at rip %#llx, outside the allow-list (docs/syscalls.md)",
-                (unsigned long long)h.a[0], (unsigned long long)h.a[1]);
-        stop(CG_MON_EXIT_GUEST_SYSCALL);
-    case CG_HC_FUTEX:
-        ret = hc_futex(vm, &h);
-        break;
-    case CG_HC_TIME: {
-        struct timespec ts;
-        clockid_t id = (clockid_t)h.a[0];
-        if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC && id != CLOCK_BOOTTIME && id != CLOCK_MONOTONIC_RAW)
-            id = CLOCK_MONOTONIC;
-        clock_gettime(id, &ts);
-        ret = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-        break;
-    }
-    case CG_HC_CONSOLE: {
-        struct cg_hc_layout l = hc_layout(vm);
-        struct cg_hc_buf b;
-        int fd;
-        if (cg_hc_decode_console(&l, v->index, vm->cfg.debug, &h, &fd, &b))
-            console(vm, (const char *)b.ptr, b.len);
-        break;
-    }
-    case CG_HC_START_CPU:
-        ret = cg_hc_decode_start_cpu(&h, vm->cfg.threads);
-        if (ret > 0)
-            ret = start_vcpu(vm, (uint32_t)ret);
-        break;
-    case CG_HC_CPU_EXIT:
-        pthread_exit(NULL);
-    case CG_HC_RANDOM: {
-        /* The shim's entropy where the CPU has no RDRAND. */
-        struct cg_hc_layout l = hc_layout(vm);
-        struct cg_hc_buf b;
-        ret = cg_hc_decode_random(&l, v->index, &h, &b);
-        if (ret == 0) {
-            long r = syscall(SYS_getrandom, b.ptr, b.len, 0);
-            ret = r < 0 ? -errno : r;
-        }
-        break;
-    }
-    case CG_HC_OOM:
-        cg_debug_line("the enclave asked for %llu bytes beyond its memory budget", (unsigned long long)h.a[0]);
-        break;
-    default:
-        ret = -ENOSYS;
-    }
-    c->hc.ret = ret;
-}
-
-static void *vcpu_main(void *arg)
-{
-    struct cg_vcpu *v = arg;
-    struct cg_vm *vm = v->vm;
-    for (;;) {
-        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            cg_note("KVM_RUN failed on vCPU %u: %s", v->index, strerror(errno));
-            stop(CG_MON_EXIT_KVM);
-        }
-        struct kvm_run *r = v->run;
-        switch (r->exit_reason) {
-        case KVM_EXIT_IO:
-            if (r->io.port == CG_HC_PORT && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 1) {
-                hcall(v);
-                continue;
-            }
-            cg_note("the enclave's shim made port I/O to %#x: stopped", r->io.port);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_SHUTDOWN:
-            cg_note("the enclave crashed: triple fault on vCPU %u", v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_MMIO:
-            cg_note("the enclave touched guest-physical address %#llx, outside its memory (vCPU %u)",
-                    (unsigned long long)r->mmio.phys_addr, v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_INTERNAL_ERROR:
-            /* At run time this is the guest's doing (an instruction or an
-             * event KVM cannot emulate, e.g. after the enclave overwrote
-             * its shim on PVM): that enclave crashed, the engine is fine. */
-            cg_note("the enclave's VM stopped: KVM cannot continue it (internal error, suberror %u) on vCPU %u",
-                    r->internal.suberror, v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        case KVM_EXIT_HLT:
-            cg_note("the enclave halted vCPU %u", v->index);
-            stop(CG_MON_EXIT_GUEST_FAULT);
-        default:
-            cg_note("unexpected VM exit %u on vCPU %u", r->exit_reason, v->index);
-            stop(CG_MON_EXIT_KVM);
-        }
-    }
-    (void)vm;
-    return NULL;
-}
-
-static uint64_t round_up(uint64_t v, uint64_t a)
-{
-    return (v + a - 1) & ~(a - 1);
 }
 
 /* The VM is built: give up everything running it does not need, then
@@ -352,162 +138,25 @@ static int confine(struct cg_vm *vm)
 int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd)
 {
     struct cg_vm *vm = &g_vm;
-    char why[256] = "";
     vm->cfg = *cfg;
     pthread_mutex_init(&vm->lock, NULL);
     if (cfg->threads == 0 || cfg->threads > CG_G_MAX_CPUS) {
         cg_note("the manifest asks for %u threads; the KVM engine runs 1 to %u", cfg->threads, CG_G_MAX_CPUS);
         return CG_MON_EXIT_LOAD;
     }
-    vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (vm->kvm_fd < 0) {
-        cg_note("cannot open /dev/kvm: %s", strerror(errno));
-        return CG_MON_EXIT_KVM;
-    }
-    vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-    int rs = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-    if (vm->vm_fd < 0 || rs <= 0) {
-        cg_note("KVM_CREATE_VM failed: %s", strerror(errno));
-        return CG_MON_EXIT_KVM;
-    }
-    vm->run_size = (size_t)rs;
-    /* vCPU 0 first: which KVM this is decides the page tables (PVM needs
-     * every page user-accessible) and the CPUID decides CR4. */
-    vm->vcpus[0].fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-    if (vm->vcpus[0].fd < 0) {
-        cg_note("KVM_CREATE_VCPU 0 failed: %s", strerror(errno));
-        return CG_MON_EXIT_KVM;
-    }
-    vm->pvm = cg_kvm_is_pvm(vm->vcpus[0].fd);
-    if (cg_cpuid_prepare(vm, why, sizeof why) != 0) {
-        cg_note("cannot set the guest's CPUID: %s", why);
-        return CG_MON_EXIT_KVM;
-    }
-
-    /* Memory: shim area + ELF + pool (heap, stacks, slack) + pool bitmap. */
-    uint64_t pool = round_up(cfg->heap_size + (uint64_t)cfg->threads * cfg->stack_size + 16 * MIB, 2 * MIB);
-    uint64_t elf_room = round_up(elf_len + 64 * CG_G_PAGE, 2 * MIB) + round_up(64 * MIB, 2 * MIB);
-    uint64_t bitmap = round_up(pool / CG_G_PAGE / 8 + 1, CG_G_PAGE);
-    vm->ram_size = round_up(SHIM_RAM + elf_room + pool + bitmap, 2 * MIB);
-    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (vm->ram == MAP_FAILED) {
-        cg_note("cannot reserve %llu MiB of guest memory", (unsigned long long)(vm->ram_size / MIB));
-        return CG_MON_EXIT_KVM;
-    }
-    madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
-    /* Transparent huge pages where the kernel can: fewer host page faults
-     * and TLB misses for the 2 MiB-aligned pool and direct map. */
-    madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
-    struct kvm_userspace_memory_region ram = {.slot = 0, .guest_phys_addr = 0, .memory_size = vm->ram_size,
-                                              .userspace_addr = (uint64_t)(uintptr_t)vm->ram};
-    struct stat st;
-    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) != 0 || fstat(window_fd, &st) != 0 || st.st_size <= 0) {
-        cg_note("cannot give the VM its memory: %s", strerror(errno));
-        return CG_MON_EXIT_KVM;
-    }
-    vm->window_size = round_up((uint64_t)st.st_size, CG_G_PAGE);
-    vm->window = mmap(NULL, vm->window_size, PROT_READ | PROT_WRITE, MAP_SHARED, window_fd, 0);
-    vm->window_gpa = round_up(vm->ram_size, 1ull << 30);
-    struct kvm_userspace_memory_region win = {.slot = 1, .guest_phys_addr = vm->window_gpa,
-                                              .memory_size = vm->window_size,
-                                              .userspace_addr = (uint64_t)(uintptr_t)vm->window};
-    if (vm->window == MAP_FAILED || ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &win) != 0) {
-        cg_note("cannot map the call window into the VM: %s", strerror(errno));
-        return CG_MON_EXIT_KVM;
-    }
-
-    /* The shim. */
-    size_t shim_len = (size_t)(cg_shim_image_end - cg_shim_image);
-    if (shim_len > CG_G_SHIM_MAX || shim_len < CG_BOOT_OFFSET + sizeof(struct cg_boot)) {
-        cg_note("the embedded shim has a bad size");
-        return CG_MON_EXIT_KVM;
-    }
-    memcpy(vm->ram + CG_G_SHIM_GPA, cg_shim_image, shim_len);
-    vm->boot = (struct cg_boot *)(vm->ram + CG_G_SHIM_GPA + CG_BOOT_OFFSET);
-    if (vm->boot->magic != CG_BOOT_MAGIC) {
-        cg_note("the embedded shim has no boot block");
-        return CG_MON_EXIT_KVM;
-    }
-    struct cg_boot *b = vm->boot;
-
-    /* Page tables: direct map for the shim, the ELF, the pool, the window. */
-    vm->tables_next = CG_G_TABLES_GPA;
-    uint64_t pml4 = cg_pt_new(vm);
-    int bad = pml4 == 0;
-    bad |= cg_pt_map(vm, pml4, CG_G_DIRECT_VA, 0, SHIM_RAM, CG_PTE_W, true);
-    bad |= cg_pt_map(vm, pml4, CG_G_DIRECT_VA + SHIM_RAM, SHIM_RAM, vm->ram_size - SHIM_RAM, CG_PTE_W | CG_PTE_NX,
-                     true);
-    vm->next_gpa = CG_G_FREE_GPA;
-    if (bad || cg_load_elf(vm, pml4, elf, elf_len, why, sizeof why) != 0) {
-        cg_note("cannot load the enclave: %s", why[0] ? why : "page tables do not fit");
-        return CG_MON_EXIT_LOAD;
-    }
-    b->pool_gpa = round_up(vm->next_gpa, 2 * MIB);
-    b->pool_size = pool;
-    b->pool_va = CG_G_POOL_VA;
-    b->bitmap_gpa = b->pool_gpa + pool;
-    b->window_va = CG_G_WINDOW_VA;
-    b->window_size = vm->window_size;
-    b->window_gpa = vm->window_gpa;
-    b->ram_size = vm->ram_size;
-    b->ncpus = cfg->threads;
-    b->debug = cfg->debug;
-    b->pml4_gpa = pml4;
-    if (b->bitmap_gpa + bitmap > vm->ram_size ||
-        cg_pt_map(vm, pml4, CG_G_POOL_VA, b->pool_gpa, pool, CG_PTE_U | CG_PTE_W | CG_PTE_NX, true) != 0 ||
-        cg_pt_map(vm, pml4, CG_G_WINDOW_VA, vm->window_gpa, vm->window_size, CG_PTE_U | CG_PTE_W | CG_PTE_NX,
-                  false) != 0) {
-        cg_note("cannot map the enclave's memory (pool %llu MiB)", (unsigned long long)(pool / MIB));
-        return CG_MON_EXIT_LOAD;
-    }
-    /* The enclave's key block (fd 8), for the shim to hand over once. */
-    ssize_t kn = read(CG_KEYS_FD, b->keys, sizeof b->keys);
-    b->keys_len = kn == (ssize_t)sizeof b->keys ? (uint64_t)kn : 0;
-    close(CG_KEYS_FD);
-    if (cg_build_stack(vm, elf, elf_len, why, sizeof why) != 0) {
-        cg_note("cannot build the enclave's stack: %s", why);
-        return CG_MON_EXIT_LOAD;
-    }
-
-    b->pvm = vm->pvm;
-    b->features = vm->features;
-    /* vCPUs: all created now (memory and registers ready), vCPU 0 runs. */
-    for (uint32_t i = 0; i < cfg->threads; i++) {
-        struct cg_cpu *c = cpu_area(vm, i);
-        memset(c, 0, sizeof *c);
-        c->self = CG_G_PERCPU_VA;
-        c->kstack_top = CG_G_PERCPU_VA + CG_G_CPU_SIZE;
-        c->index = i;
-        c->tid = i == 0 ? 1 : 0;
-        c->area_gpa = CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE;
-        struct cg_vcpu *v = &vm->vcpus[i];
-        v->vm = vm;
-        v->index = i;
-        v->pml4 = cg_pt_clone_top(vm, pml4);
-        if (v->pml4 == 0 || cg_pt_map(vm, v->pml4, CG_G_PERCPU_VA, c->area_gpa, CG_G_CPU_SIZE, CG_PTE_W | CG_PTE_NX,
-                                      false) != 0) {
-            cg_note("no room for the page tables of vCPU %u", i);
-            return CG_MON_EXIT_KVM;
-        }
-        if (i != 0)
-            v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
-        if (v->fd < 0) {
-            cg_note("KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
-            return CG_MON_EXIT_KVM;
-        }
-        v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-        if (v->run == MAP_FAILED) {
-            cg_note("cannot map kvm_run of vCPU %u", i);
-            return CG_MON_EXIT_KVM;
-        }
-        if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
-            cg_note("cannot set up vCPU %u: %s", i, why);
-            return CG_MON_EXIT_KVM;
-        }
-    }
+    /* Each step needs the ones before it; the first failure ends the run
+     * with that step's status (its note already sent). */
+    int rc;
+    if ((rc = create_vm(vm)) != 0 ||                       /* /dev/kvm, the VM, vCPU 0, the CPUID */
+        (rc = cg_mem_map(vm, elf_len, window_fd)) != 0 ||  /* private memory and the call window */
+        (rc = cg_shim_place(vm)) != 0 ||                   /* the shim image and its boot block */
+        (rc = cg_pt_build(vm, elf, elf_len)) != 0 ||       /* shared page tables, the ELF, the pool */
+        (rc = cg_shim_boot_fill(vm, elf, elf_len)) != 0 || /* boot parameters, keys, initial stack */
+        (rc = cg_vcpus_create(vm)) != 0)                   /* every vCPU ready, none running */
+        return rc;
+    /* Last before the guest's first instruction: nothing later opens a
+     * file or needs an ioctl other than KVM_RUN. */
     if (confine(vm) != 0)
         return CG_MON_EXIT_FILTER;
-    vm->vcpus[0].started = true;
-    vcpu_main(&vm->vcpus[0]);
-    return CG_MON_EXIT_KVM;
+    cg_vcpu_run_first(vm);
 }

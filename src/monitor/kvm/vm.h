@@ -2,6 +2,19 @@
  * vm.h - cgear-monitor's KVM engine: one VM per enclave, one vCPU per
  * enclave thread, guest memory and page tables built directly (no
  * firmware, no boot code).
+ *
+ * cg_vm_run() (vm.c) builds the VM in steps, each in the file named for
+ * what it holds, then confines the monitor and runs vCPU 0:
+ *
+ *   vm.c         /dev/kvm, the VM, vCPU 0 and the CPUID; confine()
+ *   vm_memory.c  guest memory: the private memslot and the call window
+ *   vm_shim.c    the shim image, its boot block, the per-vCPU areas
+ *   paging.c     page tables (loader.c puts the ELF's segments in them)
+ *   vcpu.c       the vCPUs: created, registers set (arch.c, cpuid.c), run
+ *   hcall.c      the hypercalls, checked by hc_decode.c
+ *
+ * Each build step returns 0, or a CG_MON_EXIT_* status (monitor_abi.h)
+ * after one cg_note() saying why: cg_vm_run() returns that status as is.
  */
 #ifndef CGEAR_MONITOR_VM_H
 #define CGEAR_MONITOR_VM_H
@@ -14,6 +27,9 @@
 #include <stdint.h>
 
 #include "kvm_abi.h"
+
+#define CG_MIB (1ull << 20)
+#define CG_SHIM_RAM (16 * CG_MIB) /* shim, per-vCPU areas, tables: GPA [0, 16 MiB) */
 
 struct cg_vm_config {
     char name[64];      /* the enclave's name, for the fault dump */
@@ -46,8 +62,12 @@ struct cg_vm {
     /* private guest-physical memory [0, ram_size) */
     uint8_t *ram;
     uint64_t ram_size;
+    uint64_t pool_size;  /* the enclave's pool: heap, stacks, slack */
+    uint64_t bitmap_size; /* the pool's allocation bitmap, right after the pool */
+    uint64_t pool_gpa;   /* where the pool starts: after the ELF, 2 MiB aligned */
     uint64_t next_gpa;   /* page allocator for ELF segments and the pool */
     uint64_t tables_next;
+    uint64_t pml4;       /* the page tables every vCPU shares (its own PML4 copies this one) */
     /* the call window, at guest-physical window_gpa */
     uint8_t *window;
     uint64_t window_gpa;
@@ -58,14 +78,75 @@ struct cg_vm {
     pthread_cond_t start_cond;
 };
 
-/* vm.c */
-int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd);
+static inline uint64_t cg_round_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
 
-/* paging.c: 4-level tables in the tables area of guest memory */
-uint64_t cg_pt_new(struct cg_vm *vm);
+/* vCPU @i's area in guest memory (struct cg_cpu, kvm_abi.h); @i <
+ * CG_G_MAX_CPUS, so the area lies inside the shim's 16 MiB. */
+static inline struct cg_cpu *cg_cpu_area(struct cg_vm *vm, uint32_t i)
+{
+    return (struct cg_cpu *)(vm->ram + CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
+}
+
+/* vm.c */
+
+/* Builds the enclave's VM from @cfg, the enclave ELF @elf (@elf_len bytes)
+ * and the call window memfd @window_fd, confines the monitor, then runs
+ * vCPU 0 on this thread. Returns only if the VM cannot be built or the
+ * monitor confined: a CG_MON_EXIT_* status, after a note. The enclave's
+ * own end never returns here (cg_vm_stop(), or the last vCPU thread's). */
+int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd);
+/* Ends the monitor, and with it the enclave, with @status at once: every
+ * vCPU thread dies with the process, nothing is flushed or unwound. */
+_Noreturn void cg_vm_stop(int status);
+/* Why the monitor stopped, for the host (see monitor.h, the note pipe). */
+void cg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line on stderr for debug enclaves only; never on the note pipe. */
+void cg_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* vm_memory.c: sizes guest memory for cfg.threads x cfg.stack_size,
+ * cfg.heap_size and an ELF of @elf_len bytes (sets ram_size, pool_size,
+ * bitmap_size), reserves it and gives it to the VM as memslot 0 at GPA 0;
+ * maps the call window @window_fd (whole pages) as memslot 1 at the first
+ * GiB boundary above it (sets window, window_gpa, window_size).
+ * Errors: CG_MON_EXIT_KVM. */
+int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd);
+
+/* vm_shim.c */
+
+/* Copies the embedded shim to CG_G_SHIM_GPA and points vm->boot at its
+ * boot block. Errors: CG_MON_EXIT_KVM (a shim too large, or without the
+ * boot block's magic: a broken build). */
+int cg_shim_place(struct cg_vm *vm);
+/* Fills in the rest of the boot block once the memory is mapped
+ * (cg_pt_build): the pool and window layout, the vCPU count, the key block
+ * (read once from CG_KEYS_FD, which is then closed), the enclave's initial
+ * stack built from @elf (cg_build_stack), the KVM kind and CPU features.
+ * Errors: CG_MON_EXIT_LOAD (no room for the stack). */
+int cg_shim_boot_fill(struct cg_vm *vm, const uint8_t *elf, size_t elf_len);
+/* Clears vCPU @i's struct cg_cpu and fills in what the shim reads before
+ * it runs (its addresses, index, thread id). Returns the area. */
+struct cg_cpu *cg_shim_cpu_init(struct cg_vm *vm, uint32_t i);
+
+/* paging.c: x86-64 4-level tables in the tables area of guest memory */
+
+/* The tables every vCPU shares (sets vm->pml4, vm->pool_gpa): the
+ * supervisor direct map of all private memory, the ELF's segments at their
+ * link addresses (loaded by cg_load_elf), then the pool, placed after them,
+ * and the window, both user and non-executable. Errors: CG_MON_EXIT_LOAD
+ * (the ELF cannot be loaded, or the tables or memory are too small). */
+int cg_pt_build(struct cg_vm *vm, const uint8_t *elf, size_t elf_len);
+/* A vCPU's own view: a copy of the shared PML4 and first PDPT with the
+ * vCPU area at @area_gpa mapped at CG_G_PERCPU_VA. Returns the new PML4's
+ * GPA, or 0 if the tables area is full. */
+uint64_t cg_pt_vcpu_view(struct cg_vm *vm, uint64_t area_gpa);
+/* Maps [@gpa, @gpa + @size) at @va under @pml4 with the CG_PTE_* @flags, in
+ * 2 MiB pages if @huge (all three aligned to the page size). Returns 0, or
+ * -1 if misaligned, out of table space, or any page is mapped already. */
 int cg_pt_map(struct cg_vm *vm, uint64_t pml4, uint64_t va, uint64_t gpa, uint64_t size, uint64_t flags,
               bool huge);
-uint64_t cg_pt_clone_top(struct cg_vm *vm, uint64_t base);
 
 #define CG_PTE_P 0x1ull
 #define CG_PTE_W 0x2ull
@@ -85,9 +166,36 @@ int cg_cpuid_set(struct cg_vcpu *v, char *why, size_t why_len);
 /* arch.c: a vCPU's initial register state */
 int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len);
 
-/* Why the monitor stopped, for the host (see monitor.h, the note pipe). */
-void cg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A line on stderr for debug enclaves only; never on the note pipe. */
-void cg_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* vcpu.c: the vCPU threads and their run loop. The loop handles the VM
+ * exits itself and hands the one it expects, an OUT to CG_HC_PORT, to
+ * cg_hc_dispatch(); it knows no hypercall. */
+
+/* KVM_CREATE_VCPU for vCPU @i (sets vcpus[i].fd). Errors: CG_MON_EXIT_KVM. */
+int cg_vcpu_open(struct cg_vm *vm, uint32_t i);
+/* Readies vCPUs 0 .. cfg.threads-1 in order, each completely before the
+ * next: its area (cg_shim_cpu_init), its page tables (cg_pt_vcpu_view),
+ * its descriptor (vCPU 0's exists already), its kvm_run mapping, its
+ * CPUID and registers (cg_arch_setup_vcpu). None runs yet. Errors:
+ * CG_MON_EXIT_KVM. */
+int cg_vcpus_create(struct cg_vm *vm);
+/* Starts vCPU @index (created already, registers set) on a new detached
+ * thread, at the guest's request. Returns 0, or what the START_CPU
+ * hypercall returns to the guest: -EINVAL (@index is 0 or not below
+ * cfg.threads), -EBUSY (started before), -EAGAIN (no thread). */
+int cg_vcpu_start(struct cg_vm *vm, uint32_t index);
+/* Runs vCPU 0 on the calling thread. Never returns: the enclave ends by
+ * cg_vm_stop() (its exit, a fault, a KVM error) or, when every vCPU thread
+ * has left through the CPU_EXIT hypercall, with the process. */
+_Noreturn void cg_vcpu_run_first(struct cg_vm *vm);
+/* Debug enclaves: writes the registers the shim saved at @v's last fault
+ * (struct cg_cpu.fault) to stderr, headed by the enclave's name. */
+void cg_vcpu_dump_fault(struct cg_vcpu *v);
+
+/* hcall.c: serves the hypercall in @v's block (struct cg_hcall, read once
+ * from guest memory) and writes its result to hc.ret. Does not return for
+ * EXIT, FAULT and FORBIDDEN (cg_vm_stop(), after a note for the last two)
+ * nor for CPU_EXIT (the calling vCPU thread ends). Guest-controlled
+ * arguments are checked by hc_decode.c. */
+void cg_hc_dispatch(struct cg_vcpu *v);
 
 #endif

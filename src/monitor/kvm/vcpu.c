@@ -1,0 +1,157 @@
+/*
+ * vcpu.c - the enclave's vCPUs: all created and set up while the VM is
+ * built, then each run by its own thread, looping on KVM_RUN (vCPU 0 on
+ * the monitor's main thread, the others when the enclave starts them).
+ *
+ * The only VM exit a healthy guest makes is its shim's OUT to CG_HC_PORT,
+ * a hypercall (hcall.c). Anything else that exits (port I/O elsewhere,
+ * MMIO to an unmapped address, HLT, a triple fault, a KVM internal error)
+ * ends the enclave with a note saying what happened.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "monitor_abi.h"
+#include "vm.h"
+
+int cg_vcpu_open(struct cg_vm *vm, uint32_t i)
+{
+    struct cg_vcpu *v = &vm->vcpus[i];
+    v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+    if (v->fd < 0) {
+        cg_note("KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    return 0;
+}
+
+int cg_vcpus_create(struct cg_vm *vm)
+{
+    char why[256] = "";
+    for (uint32_t i = 0; i < vm->cfg.threads; i++) {
+        struct cg_cpu *c = cg_shim_cpu_init(vm, i);
+        struct cg_vcpu *v = &vm->vcpus[i];
+        v->vm = vm;
+        v->index = i;
+        v->pml4 = cg_pt_vcpu_view(vm, c->area_gpa);
+        if (v->pml4 == 0) {
+            cg_note("no room for the page tables of vCPU %u", i);
+            return CG_MON_EXIT_KVM;
+        }
+        int rc = i == 0 ? 0 : cg_vcpu_open(vm, i); /* vCPU 0 was made with the VM (vm.c) */
+        if (rc != 0)
+            return rc;
+        v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            cg_note("cannot map kvm_run of vCPU %u", i);
+            return CG_MON_EXIT_KVM;
+        }
+        if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
+            cg_note("cannot set up vCPU %u: %s", i, why);
+            return CG_MON_EXIT_KVM;
+        }
+    }
+    return 0;
+}
+
+static _Noreturn void run_loop(struct cg_vcpu *v)
+{
+    for (;;) {
+        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            cg_note("KVM_RUN failed on vCPU %u: %s", v->index, strerror(errno));
+            cg_vm_stop(CG_MON_EXIT_KVM);
+        }
+        struct kvm_run *r = v->run;
+        switch (r->exit_reason) {
+        case KVM_EXIT_IO:
+            if (r->io.port == CG_HC_PORT && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 1) {
+                cg_hc_dispatch(v);
+                continue;
+            }
+            cg_note("the enclave's shim made port I/O to %#x: stopped", r->io.port);
+            cg_vm_stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_SHUTDOWN:
+            cg_note("the enclave crashed: triple fault on vCPU %u", v->index);
+            cg_vm_stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_MMIO:
+            cg_note("the enclave touched guest-physical address %#llx, outside its memory (vCPU %u)",
+                    (unsigned long long)r->mmio.phys_addr, v->index);
+            cg_vm_stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_INTERNAL_ERROR:
+            /* At run time this is the guest's doing (an instruction or an
+             * event KVM cannot emulate, e.g. after the enclave overwrote
+             * its shim on PVM): that enclave crashed, the engine is fine. */
+            cg_note("the enclave's VM stopped: KVM cannot continue it (internal error, suberror %u) on vCPU %u",
+                    r->internal.suberror, v->index);
+            cg_vm_stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_HLT:
+            cg_note("the enclave halted vCPU %u", v->index);
+            cg_vm_stop(CG_MON_EXIT_GUEST_FAULT);
+        default:
+            cg_note("unexpected VM exit %u on vCPU %u", r->exit_reason, v->index);
+            cg_vm_stop(CG_MON_EXIT_KVM);
+        }
+    }
+}
+
+static void *vcpu_thread(void *arg)
+{
+    run_loop(arg);
+}
+
+int cg_vcpu_start(struct cg_vm *vm, uint32_t index)
+{
+    if (index == 0 || index >= vm->cfg.threads)
+        return -EINVAL;
+    struct cg_vcpu *v = &vm->vcpus[index];
+    /* Under the lock: two threads of the enclave may ask for the same vCPU. */
+    pthread_mutex_lock(&vm->lock);
+    bool was = v->started;
+    v->started = true;
+    pthread_mutex_unlock(&vm->lock);
+    if (was)
+        return -EBUSY;
+    if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0)
+        return -EAGAIN;
+    pthread_detach(v->thread);
+    return 0;
+}
+
+_Noreturn void cg_vcpu_run_first(struct cg_vm *vm)
+{
+    vm->vcpus[0].started = true;
+    run_loop(&vm->vcpus[0]);
+}
+
+void cg_vcpu_dump_fault(struct cg_vcpu *v)
+{
+    struct cg_uregs r;
+    memcpy(&r, &cg_cpu_area(v->vm, v->index)->fault, sizeof r); /* one read of guest memory */
+    char line[600];
+    int n = snprintf(line, sizeof line,
+                     "[%s] registers at the fault:\n"
+                     "  rip %016llx rsp %016llx rflags %016llx fs %016llx\n"
+                     "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+                     "  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n"
+                     "  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n"
+                     "  r13 %016llx r14 %016llx r15 %016llx\n",
+                     v->vm->cfg.name, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+                     (unsigned long long)r.rflags, (unsigned long long)r.fsbase, (unsigned long long)r.rax,
+                     (unsigned long long)r.rbx, (unsigned long long)r.rcx, (unsigned long long)r.rdx,
+                     (unsigned long long)r.rsi, (unsigned long long)r.rdi, (unsigned long long)r.rbp,
+                     (unsigned long long)r.r8, (unsigned long long)r.r9, (unsigned long long)r.r10,
+                     (unsigned long long)r.r11, (unsigned long long)r.r12, (unsigned long long)r.r13,
+                     (unsigned long long)r.r14, (unsigned long long)r.r15);
+    if (n > 0) {
+        ssize_t w = write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        (void)w;
+    }
+}

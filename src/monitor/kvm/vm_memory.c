@@ -1,0 +1,58 @@
+/*
+ * vm_memory.c - the guest's physical memory.
+ *
+ * Memslot 0 at GPA 0 is private: reserved by this monitor alone, never
+ * mapped by the host process. It holds the shim's 16 MiB (shim, per-vCPU
+ * areas, page tables), room for the ELF, and the enclave's pool with its
+ * allocation bitmap. Memslot 1 is the call window, shared with the host,
+ * at the first GiB boundary above private memory (guest-physical
+ * addresses must stay below the CPU's MAXPHYADDR).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "monitor_abi.h"
+#include "vm.h"
+
+int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
+{
+    const struct cg_vm_config *cfg = &vm->cfg;
+    /* Memory: shim area + ELF + pool (heap, stacks, slack) + pool bitmap. */
+    vm->pool_size = cg_round_up(cfg->heap_size + (uint64_t)cfg->threads * cfg->stack_size + 16 * CG_MIB, 2 * CG_MIB);
+    uint64_t elf_room = cg_round_up(elf_len + 64 * CG_G_PAGE, 2 * CG_MIB) + cg_round_up(64 * CG_MIB, 2 * CG_MIB);
+    vm->bitmap_size = cg_round_up(vm->pool_size / CG_G_PAGE / 8 + 1, CG_G_PAGE);
+    vm->ram_size = cg_round_up(CG_SHIM_RAM + elf_room + vm->pool_size + vm->bitmap_size, 2 * CG_MIB);
+    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (vm->ram == MAP_FAILED) {
+        cg_note("cannot reserve %llu MiB of guest memory", (unsigned long long)(vm->ram_size / CG_MIB));
+        return CG_MON_EXIT_KVM;
+    }
+    madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
+    /* Transparent huge pages where the kernel can: fewer host page faults
+     * and TLB misses for the 2 MiB-aligned pool and direct map. */
+    madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
+    struct kvm_userspace_memory_region ram = {.slot = 0, .guest_phys_addr = 0, .memory_size = vm->ram_size,
+                                              .userspace_addr = (uint64_t)(uintptr_t)vm->ram};
+    struct stat st;
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) != 0 || fstat(window_fd, &st) != 0 || st.st_size <= 0) {
+        cg_note("cannot give the VM its memory: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+
+    vm->window_size = cg_round_up((uint64_t)st.st_size, CG_G_PAGE);
+    vm->window = mmap(NULL, vm->window_size, PROT_READ | PROT_WRITE, MAP_SHARED, window_fd, 0);
+    vm->window_gpa = cg_round_up(vm->ram_size, 1ull << 30);
+    struct kvm_userspace_memory_region win = {.slot = 1, .guest_phys_addr = vm->window_gpa,
+                                              .memory_size = vm->window_size,
+                                              .userspace_addr = (uint64_t)(uintptr_t)vm->window};
+    if (vm->window == MAP_FAILED || ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &win) != 0) {
+        cg_note("cannot map the call window into the VM: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    return 0;
+}
