@@ -75,7 +75,6 @@ struct cg_vm {
     struct cg_boot *boot; /* inside ram */
     struct cg_vcpu vcpus[CG_G_MAX_CPUS];
     pthread_mutex_t lock;
-    pthread_cond_t start_cond;
 };
 
 static inline uint64_t cg_round_up(uint64_t v, uint64_t a)
