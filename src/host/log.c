@@ -37,10 +37,17 @@ void cg_log_error(const char *fmt, ...)
     va_end(ap);
 }
 
-void cg_log_info(const char *fmt, ...)
+/* The level CGEAR_LOG asks for: a library says nothing on success unless
+ * asked ("info" or "debug"); "quiet" and unset are the default. */
+static bool info_wanted(void)
 {
     const char *mode = getenv("CGEAR_LOG");
-    if (mode != NULL && strcmp(mode, "quiet") == 0)
+    return mode != NULL && (strcmp(mode, "info") == 0 || strcmp(mode, "debug") == 0);
+}
+
+void cg_log_info(const char *fmt, ...)
+{
+    if (!info_wanted())
         return;
     va_list ap;
     va_start(ap, fmt);

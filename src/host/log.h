@@ -1,6 +1,8 @@
 /*
  * log.h - one-line diagnostics of the host runtime, on stderr.
- * CGEAR_LOG=quiet silences informational lines (errors always print).
+ * Quiet by default: a library prints nothing on success. Errors always
+ * print; informational lines (which engine an enclave runs on, attaches,
+ * detaches) only with CGEAR_LOG=info or CGEAR_LOG=debug.
  */
 #ifndef CGEAR_HOST_LOG_H
 #define CGEAR_HOST_LOG_H
@@ -11,7 +13,7 @@
 /* Write "cgear: error: " and the printf-formatted line to stderr (one
  * write, so lines of concurrent threads do not interleave). Always. */
 void cg_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Write "cgear: " and the line to stderr, unless CGEAR_LOG=quiet. */
+/* Write "cgear: " and the line to stderr, only with CGEAR_LOG=info|debug. */
 void cg_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Rate limit for lines an enclave can cause at will (a refused request):

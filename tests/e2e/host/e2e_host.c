@@ -146,6 +146,42 @@ static void test_destroy_twice_and_zeroed(void **state)
     assert_int_equal(ecall_add(&ctx, &r, 1, 2), CC_ERROR_INVALID_ENCLAVE_ID);
 }
 
+/* Quiet by default: creating, calling and destroying an enclave prints
+ * nothing; CGEAR_LOG=info names the engine. */
+static void test_quiet_by_default(void **state)
+{
+    (void)state;
+    const char *saved = getenv("CGEAR_LOG");
+    char *keep = saved != NULL ? strdup(saved) : NULL;
+    char text[4096];
+    for (int info = 0; info <= 1; info++) {
+        if (info)
+            setenv("CGEAR_LOG", "info", 1);
+        else
+            unsetenv("CGEAR_LOG");
+        struct e2e_captured c = e2e_stderr_begin();
+        cc_enclave_t ctx = {0};
+        cc_enclave_result_t rc = cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, NULL, 0, &ctx);
+        int r = 0;
+        cc_enclave_result_t call = rc == CC_SUCCESS ? ecall_add(&ctx, &r, 2, 3) : rc;
+        if (rc == CC_SUCCESS)
+            cc_enclave_destroy(&ctx);
+        size_t n = e2e_stderr_take(c, text, sizeof text);
+        assert_int_equal(rc, CC_SUCCESS);
+        assert_int_equal(call, CC_SUCCESS);
+        assert_int_equal(r, 5);
+        if (info)
+            assert_non_null(strstr(text, "runs on the"));
+        else
+            assert_int_equal(n, 0);
+    }
+    if (keep != NULL)
+        setenv("CGEAR_LOG", keep, 1);
+    else
+        unsetenv("CGEAR_LOG");
+    free(keep);
+}
+
 static void test_engine_reported(void **state)
 {
     cc_enclave_t *ctx = *state;
@@ -1335,6 +1371,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_create_bad_arguments),
         cmocka_unit_test(test_create_garbage_file),
         cmocka_unit_test(test_destroy_twice_and_zeroed),
+        cmocka_unit_test(test_quiet_by_default),
         cmocka_unit_test_setup_teardown(test_engine_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scalars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_in_not_visible, setup, teardown),
