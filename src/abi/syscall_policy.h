@@ -109,6 +109,10 @@ static const struct cg_syscall_rule cg_syscall_policy[] = {
     CG_SC(exit, CG_SC_ALLOW, 0),
     CG_SC(exit_group, CG_SC_ALLOW, 0),
     CG_SC(prctl, CG_SC_NODUMP, 0),
+    /* The kernel resumes a timed futex wait or sleep interrupted by a stop
+     * (SIGSTOP, a debugger attaching) with this call: it only continues
+     * the interrupted allowed call. */
+    CG_SC(restart_syscall, CG_SC_ALLOW, 0),
     /* the key block, read once at start */
     CG_SC(read, CG_SC_KEYS, 0),
     CG_SC(close, CG_SC_KEYS, 0),

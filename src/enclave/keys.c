@@ -3,6 +3,8 @@
  */
 #define _DEFAULT_SOURCE /* explicit_bzero() */
 #include <errno.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,26 +14,49 @@ static struct cg_enclave_keys g_keys;
 static const struct cg_enclave_keys *g_have; /* &g_keys once it is valid */
 static const char *g_missing = "the key block was not read yet";
 
-void cg_trts_load_keys(void)
+/* Reads into @buf until @len bytes or an error or end; returns the count,
+ * *@err the errno of a failure (0 at end of file). */
+static size_t read_keys(uint8_t *buf, size_t len, int *err)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(CG_KEYS_FD, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = n < 0 ? errno : 0;
+            break;
+        }
+        got += (size_t)n;
+    }
+    return got;
+}
+
+bool cg_trts_load_keys(bool dumpable)
 {
     static int loaded;
     if (loaded)
-        return;
+        return false;
     loaded = 1;
 
     struct cg_enclave_keys k;
     size_t got = 0;
     int err = 0;
-    while (got < sizeof(k)) {
-        ssize_t n = read(CG_KEYS_FD, (uint8_t *)&k + got, sizeof(k) - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err = n < 0 ? errno : 0;
-            break;
-        }
-        got += (size_t)n;
+    if (dumpable) {
+        /* Only the head (magic, version, flags: no secret) while a debugger
+         * may look. The kvm shim answers only whole reads (EINVAL here);
+         * that engine is never debugged this way, so it falls through. */
+        const size_t head = offsetof(struct cg_enclave_keys, measurement);
+        got = read_keys((uint8_t *)&k, head, &err);
+        dumpable = got == head && k.magic == CG_KEYS_MAGIC && k.version == CG_KEYS_VERSION &&
+                   (k.flags & CG_KEYS_F_DEBUG) != 0;
+        if (got == 0 && err == EINVAL)
+            err = 0; /* the shim: read the whole block below */
     }
+    if (!dumpable)
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* production keys: nobody may look */
+    if (err == 0)
+        got += read_keys((uint8_t *)&k + got, sizeof(k) - got, &err);
     if (err == EBADF) {
         g_missing = "the host passed no key block (descriptor 8 is not open)";
     } else {
@@ -49,6 +74,7 @@ void cg_trts_load_keys(void)
         }
     }
     explicit_bzero(&k, sizeof(k));
+    return dumpable;
 }
 
 const struct cg_enclave_keys *cg_trts_keys(void)

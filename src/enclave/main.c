@@ -39,18 +39,25 @@ static _Noreturn void fail(struct cg_window_hdr *h, cc_enclave_result_t why)
 
 int main(void)
 {
-    /* First thing: nobody of the same user may ptrace us or read our memory. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Read the layout from a first, small mapping, each field once. */
+    struct cg_window_hdr *h = mmap(NULL, CG_PAGE_SIZE, PROT_READ, MAP_SHARED, CG_WINDOW_FD, 0);
+    uint32_t flags = h == MAP_FAILED ? 0 : h->flags;
+    /* Nobody of the same user may ptrace us or read our memory, from before
+     * any secret exists: unless the host asked to debug a debug enclave
+     * (docs/debugging.md); cg_trts_load_keys() then still insists on a
+     * debug key block. Exec left the process dumpable, so not calling
+     * prctl() is what keeps it attachable. */
+    bool gdb = (flags & (CG_WINDOW_F_DEBUG | CG_WINDOW_F_GDB)) == (CG_WINDOW_F_DEBUG | CG_WINDOW_F_GDB);
+    if (!gdb)
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (h == MAP_FAILED)
+        _exit(3);
 
     const struct cg_manifest *m = &cgear_manifest;
     if (m->magic != CG_MANIFEST_MAGIC || m->threads == 0 || m->threads > CG_MANIFEST_MAX_THREADS)
         fail(NULL, CC_ERROR_INVALID_METADATA);
 
-    /* Read the layout from a first, small mapping, each field once. */
-    struct cg_window_hdr *h = mmap(NULL, CG_PAGE_SIZE, PROT_READ, MAP_SHARED, CG_WINDOW_FD, 0);
-    if (h == MAP_FAILED)
-        _exit(3);
-    uint32_t magic = h->magic, version = h->version, nslots = h->nslots, flags = h->flags;
+    uint32_t magic = h->magic, version = h->version, nslots = h->nslots;
     uint64_t slot_size = h->slot_size, slot_off = h->slot_offset, total = h->total_size;
     /* Switchless workers: the last sl_count slots poll sl_spin times (or
      * always) before sleeping. Only a waiting policy: any value is safe. */
@@ -70,7 +77,7 @@ int main(void)
     cg_trts_window_base = (uint8_t *)h;
     cg_trts_window_size = total;
     cg_trts_debug = (flags & CG_WINDOW_F_DEBUG) != 0;
-    cg_trts_load_keys(); /* the key block on CG_KEYS_FD, before any other thread exists */
+    cg_trts_load_keys(gdb); /* the key block on CG_KEYS_FD, before any other thread exists */
 
     for (uint32_t i = 0; i < nslots; i++)
         if (cg_chan_init(&g_chans[i], h, total, i, CG_TURN_ENCLAVE) != 0)

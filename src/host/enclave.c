@@ -150,6 +150,36 @@ out:
  * enclave's headers and fixed-size fields). */
 #define CG_MSG_BOUND_SLACK ((uint64_t)1 << 20)
 
+/* CGEAR_GDB on the process engine (docs/debugging.md): true if the enclave
+ * may stay ptrace-able for its user. Only a debug enclave may; any other
+ * gets a log line saying the request is ignored. "unix:" and "tcp:" are the
+ * kvm engine's gdb server; this engine has none and answers them the same
+ * way (the pid to attach to), so one setting serves whichever engine runs. */
+static bool gdb_wanted(const struct cg_enclave *e)
+{
+    const char *v = getenv("CGEAR_GDB");
+    if (v == NULL || *v == '\0' || e->engine->type != PROCESS_ENCLAVE_TYPE)
+        return false;
+    if (strcmp(v, "attach") != 0 && strncmp(v, "unix:", 5) != 0 && strncmp(v, "tcp:", 4) != 0) {
+        cg_log_error("CGEAR_GDB=%s not understood (the process engine takes CGEAR_GDB=attach); ignored", v);
+        return false;
+    }
+    const char *name = e->ident.manifest.name;
+    if (!(e->flags & SECGEAR_DEBUG_FLAG)) {
+        cg_log_error("CGEAR_GDB=%s ignored: enclave '%s' is not a debug enclave (production enclaves are never "
+                     "attachable; create it with SECGEAR_DEBUG_FLAG to debug it)", v, name);
+        return false;
+    }
+    if (cg_launcher() != NULL) {
+        /* The launcher's execute-only ELF makes the process non-dumpable
+         * from exec on; nothing the runtime does can undo that. */
+        cg_log_error("CGEAR_GDB=%s ignored: enclave '%s' runs through cgear-launcher (system install), whose "
+                     "enclave processes are never attachable", v, name);
+        return false;
+    }
+    return true;
+}
+
 static cc_enclave_result_t make_window(struct cg_enclave *e)
 {
     uint32_t nslots = e->ident.manifest.threads;
@@ -176,6 +206,8 @@ static cc_enclave_result_t make_window(struct cg_enclave *e)
     h->version = CG_WINDOW_VERSION;
     h->nslots = nslots;
     h->flags = (e->flags & SECGEAR_DEBUG_FLAG) ? CG_WINDOW_F_DEBUG : 0;
+    if (gdb_wanted(e))
+        h->flags |= CG_WINDOW_F_GDB;
     h->slot_size = slot_size;
     h->slot_offset = CG_PAGE_SIZE;
     h->total_size = size;
@@ -332,6 +364,19 @@ static cc_enclave_result_t apply_resources(struct cg_enclave *e, const enclave_f
     return CC_SUCCESS;
 }
 
+/* How to attach: the unstripped ELF cgear_add_enclave() keeps beside the
+ * image as IMAGE.elf gives gdb the symbols. Printed whatever CGEAR_LOG
+ * says: the user asked for it. */
+static void log_gdb_hint(const struct cg_enclave *e, const char *path)
+{
+    char elf[4096];
+    int n = snprintf(elf, sizeof elf, "%s.elf", path);
+    bool found = n > 0 && (size_t)n < sizeof elf && access(elf, R_OK) == 0;
+    fprintf(stderr, "cgear: debug enclave '%s' (pid %d) is attachable: gdb -p %d %s%s\n", e->ident.manifest.name,
+            (int)e->mon.pid, (int)e->mon.pid, found ? elf : "ENCLAVE.elf",
+            found ? "" : " (the unstripped ELF cgear_add_enclave() keeps beside the image)");
+}
+
 cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uint32_t version, uint32_t flags,
                                       const enclave_features_t *features, const uint32_t features_count,
                                       cc_enclave_t *enclave)
@@ -406,6 +451,8 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     cg_report_register(e, true);
     cg_log_info("enclave '%s' runs on the %s engine (pid %d%s)", e->ident.manifest.name, e->engine->name, (int)e->mon.pid,
                 e->ident.is_signed ? "" : ", UNSIGNED: debug only");
+    if (e->win.hdr->flags & CG_WINDOW_F_GDB)
+        log_gdb_hint(e, path);
 
     enclave->type = e->engine->type;
     enclave->path = path_copy;

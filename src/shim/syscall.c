@@ -374,6 +374,11 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
         case SYS_getrandom:
             ret = sys_getrandom(c, a0, a1);
             break;
+        case SYS_restart_syscall:
+            /* No signal ever interrupts a call in the guest, so there is
+             * nothing to restart: what Linux answers then. */
+            ret = -EINTR;
+            break;
         case SYS_exit:
             thread_exit(c);
         case SYS_exit_group:

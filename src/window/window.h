@@ -71,6 +71,10 @@ struct cg_window_hdr {
 #define CG_SPIN_FOREVER UINT32_MAX
 
 #define CG_WINDOW_F_DEBUG 0x1u
+/* With CG_WINDOW_F_DEBUG only: the host asked to debug the enclave's
+ * process (CGEAR_GDB, docs/debugging.md); the process engine's runtime then
+ * stays ptrace-able if its key block also says debug. */
+#define CG_WINDOW_F_GDB 0x2u
 
 struct cg_slot_hdr {
     _Atomic uint32_t turn; /* enum cg_turn */
