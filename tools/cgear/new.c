@@ -105,7 +105,8 @@ char *cgt_new_expand(const char *text, size_t len, const char *name, const char 
 }
 
 /* What cgt_new_write() created, removed in reverse order on failure so a
- * failed run leaves DIR as it found it. */
+ * failed run leaves DIR as it found it (64 entries: far more than the
+ * handful of templates and folders). */
 struct undo {
     char *paths[64];
     bool is_dir[64];
