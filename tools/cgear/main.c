@@ -9,6 +9,7 @@
 #include "doctor.h"
 #include "enclave_cmds.h"
 #include "image_cmds.h"
+#include "new_cmd.h"
 
 #ifndef CGEAR_VERSION
 #define CGEAR_VERSION "0"
@@ -30,6 +31,7 @@ static const struct command commands[] = {
     {"enclave", cgear_enclave_main, "run standalone enclaves: start, list, console, stop"},
     {"platform", cgear_platform_main, "the platform's root secret and attestation key: init, show, export-cert"},
     {"attest", cgear_attest_main, "attestation reports: verify, show, make"},
+    {"new", cgear_new_main, "write a new project: EDL, host, enclave, CMakeLists.txt, README"},
 };
 
 static void usage(FILE *out)
