@@ -33,6 +33,13 @@ static bool process_probe(char *why, size_t why_len)
 static cc_enclave_result_t process_prepare(bool debug, struct cg_monitor_plan *plan, char *why, size_t why_len)
 {
     (void)debug;
+    const char *gdb = getenv("CGEAR_GDB");
+    if (gdb != NULL && gdb[0] != '\0') {
+        /* Silently running without the debugger asked for would mislead. */
+        snprintf(why, why_len, "CGEAR_GDB is set, but the process engine has no debugger stub "
+                               "(docs/debugging.md): use the kvm engine (CGEAR_ENGINE=kvm)");
+        return CC_ERROR_NOT_SUPPORTED;
+    }
     plan->bpf_fd = cg_seccomp_fd(why, why_len);
     if (plan->bpf_fd < 0)
         return CC_ERROR_ENGINE_UNAVAILABLE;
