@@ -285,9 +285,6 @@ static void detach(void)
     d.attached = false;
     d.running = false;
     d.stopping = false;
-    if (d.conn >= 0)
-        close(d.conn);
-    d.conn = -1;
     pthread_cond_broadcast(&d.cv);
 }
 
@@ -462,7 +459,11 @@ static void serve(void)
                     break;
                 case CG_GDB_DETACH:
                     send_data(d.reply);
+                    detach();
                     pthread_mutex_unlock(&d.lock);
+                    /* until gdb closes: it still acks our "OK" */
+                    while (read(CG_MON_GDB_CONN_FD, in, sizeof in) > 0)
+                        ;
                     return;
                 case CG_GDB_KILL:
                     cg_note("the debugger killed the enclave");
@@ -504,7 +505,10 @@ static void *gdb_main(void *arg)
         cg_debug_line("gdb: debugger attached");
         serve();
         pthread_mutex_lock(&d.lock);
-        detach();
+        if (d.attached)
+            detach(); /* the debugger went without a word */
+        close(d.conn);
+        d.conn = -1;
         pthread_mutex_unlock(&d.lock);
         cg_debug_line("gdb: debugger detached");
     }

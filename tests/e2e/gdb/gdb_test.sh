@@ -78,6 +78,20 @@ expect fault-host.out "crash: "
 expect fault-host.out "page fault"
 echo "ok: fault stops as SIGSEGV in gdb_crash"
 
+# a standalone enclave: cgear enclave start --gdb; attach, detach, attach again
+"$cgear" enclave start "$enclave" --gdb "unix:$d/sa.sock" > "$d/sa-start.out" 2>&1 && fail "--gdb without --debug"
+expect sa-start.out "needs --debug"
+id=$(XDG_RUNTIME_DIR=$d "$cgear" enclave start "$enclave" --debug --engine kvm --gdb "unix:$d/sa.sock" 2>"$d/sa.out" | tail -1)
+[ -n "$id" ] && [ -S "$d/sa.sock" ] || fail "cgear enclave start --gdb"
+for n in 1 2; do
+    timeout 60 gdb -batch -nx -ex "file $elf" -ex "target remote $d/sa.sock" -ex "info threads" -ex detach \
+        > "$d/sa-gdb$n.out" 2>&1
+    expect sa-gdb$n.out "Thread 2 .* in syscall"
+    expect sa-gdb$n.out "detached"
+done
+XDG_RUNTIME_DIR=$d "$cgear" enclave stop "$id" > /dev/null 2>&1 || fail "the standalone enclave did not survive gdb"
+echo "ok: cgear enclave start --gdb, attach and detach twice"
+
 # break: from the first instruction
 start_host brk "unix:$d/brk.sock,wait"
 if [ "$kind" = pvm ]; then
