@@ -338,6 +338,7 @@ void cg_gdb_debug_exit(struct cg_vcpu *v)
          * (swbreak). Where KVM left rip after the int3, step it back; an
          * int3 that is the enclave's own is stepped over instead. */
         uint8_t b = 0;
+        uint64_t rip = k.rip;
         if (cg_gdb_bp_at(&d.gdb, k.rip)) {
             swbreak = true;
         } else if (cg_gdb_bp_at(&d.gdb, k.rip - 1)) {
@@ -346,7 +347,8 @@ void cg_gdb_debug_exit(struct cg_vcpu *v)
         } else if (op_read_mem(NULL, v->index + 1, k.rip, &b, 1) == 1 && b == 0xcc) {
             k.rip++;
         }
-        ioctl(v->fd, KVM_SET_REGS, &k);
+        if (k.rip != rip) /* KVM_SET_REGS also drops pending events: only when needed */
+            ioctl(v->fd, KVM_SET_REGS, &k);
     }
     /* Only the first stop is reported; a breakpoint another vCPU hit at
      * the same time traps again when resumed (rip is at the int3). */

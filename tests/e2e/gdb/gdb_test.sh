@@ -70,7 +70,7 @@ for _ in $(seq 300); do grep -q created "$d/fault-host.out" && break; sleep 0.1;
 gdb_run fault "info threads" "shell touch $d/fault.go" "continue" "info threads" "bt" "continue"
 expect fault-gdb.out "Thread 1 "
 expect fault-gdb.out "received signal SIGSEGV"
-expect fault-gdb.out "^#0  gdb_crash (how=.*1)"
+expect fault-gdb.out "^#0 .*gdb_crash (how=.*1)"
 expect fault-gdb.out '^\* 1 .*gdb_crash'   # the faulting thread is the selected one
 expect fault-gdb.out "^#.*cg__stub_gdb_crash"
 expect fault-host.out "add: .* 42"
