@@ -75,6 +75,10 @@ struct cg_uregs {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
     uint64_t rip, rsp, rflags, fsbase;
 };
+/* The shim's system-call entry saves the user's struct cg_uregs at
+ * kstack_top - CG_UREGS_FRAME (UREGS_SIZE in src/shim/shim_asm.h: padded
+ * to keep the stack aligned); the debugger reads it there (gdb_cpu.c). */
+#define CG_UREGS_FRAME 160
 
 /* The per-vCPU area at CG_G_CPU_GPA + i * CG_G_CPU_SIZE (GS base of the
  * shim). The kernel stack grows down from the end of the area. */

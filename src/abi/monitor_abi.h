@@ -14,8 +14,12 @@
  *
  * argv: cgear-monitor <engine> <data-limit-bytes> <debug 0|1> <threads>
  *       <heap-bytes> <stack-bytes> <enclave-name>
+ *       [extra]
  *       (the launcher takes the same arguments after "launch",
- *       launcher_abi.h)
+ *       launcher_abi.h, without extra). extra, kvm and debug enclaves
+ *       only: "seccomp-selftest" (docs/monitor-seccomp.md), or "gdb" /
+ *       "gdb-wait": serve a debugger on CG_MON_GDB_FD
+ *       (docs/debugging.md).
  *
  * Exit statuses below 100 are never used by the monitor; its own failures
  * use the CG_MON_EXIT_* values, each after one line on the note pipe. The
@@ -35,6 +39,8 @@
 #define CG_MON_NOTE_FD 7      /* the note pipe: one line saying why the monitor stopped the enclave */
 #define CG_KEYS_FD 8          /* the enclave's key block (enclave_keys.h), read once at start */
 #define CG_LAUNCHER_IMAGE_FD 9 /* system install: the whole image, for cgear-launcher */
+#define CG_MON_GDB_FD 10      /* kvm, debug enclaves with CGEAR_GDB: the listening socket the host bound */
+#define CG_MON_GDB_CONN_FD 11 /* inside the monitor: the accepted debugger connection (never passed) */
 
 /* What CG_MON_BPF_FD holds. Process engine: one classic-BPF program (the
  * enclave's allow-list). Kvm engine: this header, then the setup program
@@ -62,6 +68,7 @@ enum {
     CG_MON_EXIT_GUEST_SYSCALL = 115, /* kvm: a system call outside the allow-list */
     CG_MON_EXIT_KVM = 116,           /* kvm: the VM could not be built or run */
     CG_MON_EXIT_LOAD = 117,          /* kvm: the enclave ELF could not be loaded */
+    CG_MON_EXIT_DEBUGGER = 118,      /* kvm: the debugger killed the enclave (gdb 'k') */
     CG_MON_EXIT_SPAWN = 120,         /* the host-side child could not set up (before exec) */
     CG_MON_EXIT_LAUNCH = 121,        /* cgear-launcher refused the image (note says why) */
 };

@@ -34,6 +34,8 @@
 struct cg_monitor_plan {
     int bpf_fd;            /* placed on CG_MON_BPF_FD, or -1; the engine keeps ownership */
     const char *extra_arg; /* appended to the monitor's argv (never to the launcher's), or NULL */
+    int gdb_fd;            /* placed on CG_MON_GDB_FD, or -1; the host closes it after the spawn */
+    bool wait_debugger;    /* the monitor runs nothing before a debugger attaches: no start timeout */
 };
 
 struct cg_engine {
@@ -54,11 +56,14 @@ struct cg_engine {
     /**
      * prepare() - what this engine's monitor needs for one enclave.
      * @debug:   the enclave was created with SECGEAR_DEBUG_FLAG.
-     * @plan:    filled in; starts as {-1, NULL}.
+     * @plan:    filled in; starts as {-1, NULL, -1, false}.
      * @why:     receives the reason on failure (the host logs it).
      * @why_len: size of @why.
-     * Return: CC_SUCCESS; CC_ERROR_ENGINE_UNAVAILABLE. NULL for engines
-     * that never run (strength 0).
+     * Return: CC_SUCCESS; CC_ERROR_ENGINE_UNAVAILABLE; for CGEAR_GDB
+     * (docs/debugging.md): CC_ERROR_BAD_PARAMETERS (malformed or not
+     * loopback), CC_ERROR_NOT_SUPPORTED (a production enclave, or an
+     * engine without a debugger stub), CC_ERROR_GENERIC (the socket cannot
+     * be bound). NULL for engines that never run (strength 0).
      */
     cc_enclave_result_t (*prepare)(bool debug, struct cg_monitor_plan *plan, char *why, size_t why_len);
 

@@ -150,34 +150,45 @@ out:
  * enclave's headers and fixed-size fields). */
 #define CG_MSG_BOUND_SLACK ((uint64_t)1 << 20)
 
-/* CGEAR_GDB on the process engine (docs/debugging.md): true if the enclave
- * may stay ptrace-able for its user. Only a debug enclave may; any other
- * gets a log line saying the request is ignored. "unix:" and "tcp:" are the
- * kvm engine's gdb server; this engine has none and answers them the same
- * way (the pid to attach to), so one setting serves whichever engine runs. */
-static bool gdb_wanted(const struct cg_enclave *e)
+/* CGEAR_GDB (docs/debugging.md): only a debug enclave may be debugged. A
+ * production enclave is refused rather than started without the debugger
+ * asked for, so that nobody mistakes one for the other. The engine does
+ * the rest: the kvm engine serves gdb (src/engines/kvm), the process
+ * engine's enclave stays ptrace-able for its user (gdb_wanted()). */
+static cc_enclave_result_t check_gdb(const struct cg_enclave *e)
 {
     const char *v = getenv("CGEAR_GDB");
-    if (v == NULL || *v == '\0' || e->engine->type != PROCESS_ENCLAVE_TYPE)
-        return false;
-    if (strcmp(v, "attach") != 0 && strncmp(v, "unix:", 5) != 0 && strncmp(v, "tcp:", 4) != 0) {
-        cg_log_error("CGEAR_GDB=%s not understood (the process engine takes CGEAR_GDB=attach); ignored", v);
-        return false;
-    }
+    if (v == NULL || *v == '\0')
+        return CC_SUCCESS;
     const char *name = e->ident.manifest.name;
     if (!(e->flags & SECGEAR_DEBUG_FLAG)) {
-        cg_log_error("CGEAR_GDB=%s ignored: enclave '%s' is not a debug enclave (production enclaves are never "
-                     "attachable; create it with SECGEAR_DEBUG_FLAG to debug it)", v, name);
-        return false;
+        cg_log_error("CGEAR_GDB=%s refused: enclave '%s' is not a debug enclave (production enclaves are never "
+                     "debuggable); unset CGEAR_GDB, or create it with SECGEAR_DEBUG_FLAG to debug it", v, name);
+        return CC_ERROR_NOT_SUPPORTED;
     }
     if (cg_launcher() != NULL) {
         /* The launcher's execute-only ELF makes the process non-dumpable
-         * from exec on; nothing the runtime does can undo that. */
-        cg_log_error("CGEAR_GDB=%s ignored: enclave '%s' runs through cgear-launcher (system install), whose "
-                     "enclave processes are never attachable", v, name);
-        return false;
+         * from exec on, and it passes no debugger socket. */
+        cg_log_error("CGEAR_GDB=%s refused: enclave '%s' runs through cgear-launcher (system install), whose "
+                     "enclaves are never debuggable", v, name);
+        return CC_ERROR_NOT_SUPPORTED;
     }
-    return true;
+    if (e->engine->type == PROCESS_ENCLAVE_TYPE && strcmp(v, "attach") != 0 && strncmp(v, "unix:", 5) != 0 &&
+        strncmp(v, "tcp:", 4) != 0) {
+        cg_log_error("CGEAR_GDB=%s not understood: use attach, unix:PATH or tcp:127.0.0.1:PORT (docs/debugging.md)",
+                     v);
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    return CC_SUCCESS;
+}
+
+/* The process engine has no gdb server: "unix:" and "tcp:" get the same
+ * answer as "attach" (the pid to attach to), so one setting serves
+ * whichever engine runs. check_gdb() has refused everything else. */
+static bool gdb_wanted(const struct cg_enclave *e)
+{
+    const char *v = getenv("CGEAR_GDB");
+    return v != NULL && *v != '\0' && e->engine->type == PROCESS_ENCLAVE_TYPE && (e->flags & SECGEAR_DEBUG_FLAG);
 }
 
 static cc_enclave_result_t make_window(struct cg_enclave *e)
@@ -251,7 +262,8 @@ static cc_enclave_result_t wait_ready(struct cg_enclave *e)
         if (s == CG_STATE_DEAD || atomic_load(&e->fate.lost))
             return CC_ERROR_ENCLAVE_LOST;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec > CG_START_TIMEOUT_S) {
+        /* a debugger holding the enclave at its first instruction takes its time */
+        if (now.tv_sec - start.tv_sec > CG_START_TIMEOUT_S && !atomic_load(&e->mon.no_start_timeout)) {
             cg_enclave_mark_lost(e, CC_ERROR_TIMEOUT, "it did not start serving within the start timeout");
             return CC_ERROR_TIMEOUT;
         }
@@ -426,6 +438,8 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         cg_log_error("enclave '%s' is marked debug-only; create it with SECGEAR_DEBUG_FLAG", e->ident.manifest.name);
         rc = CC_ERROR_NDEBUG_ENCLAVE;
     }
+    if (rc == CC_SUCCESS)
+        rc = check_gdb(e);
     if (rc == CC_SUCCESS)
         rc = make_window(e);
     if (rc == CC_SUCCESS)

@@ -68,6 +68,7 @@ struct cg_enclave_monitor {
     bool reaper_started;
     cc_enclave_result_t spawn_rc; /* under lock: set by the reaper once spawn finished */
     bool spawn_done;              /* under lock */
+    atomic_bool no_start_timeout; /* the monitor waits for a debugger (CGEAR_GDB=...,wait) */
     pthread_cond_t started;       /* spawn_done became true */
 };
 

@@ -155,7 +155,7 @@ static void read_note(struct cg_enclave *e, char *buf, size_t len)
 static void *reaper_main(void *arg)
 {
     struct cg_enclave *e = arg;
-    struct cg_monitor_plan plan = {.bpf_fd = -1, .extra_arg = NULL};
+    struct cg_monitor_plan plan = {.bpf_fd = -1, .extra_arg = NULL, .gdb_fd = -1, .wait_debugger = false};
     char why[256] = "it cannot run enclaves";
     cc_enclave_result_t rc = e->engine->prepare != NULL
                                  ? e->engine->prepare((e->flags & SECGEAR_DEBUG_FLAG) != 0, &plan, why, sizeof why)
@@ -164,6 +164,9 @@ static void *reaper_main(void *arg)
         cg_log_error("%s engine: %s", e->engine->name, why);
     else
         rc = cg_monitor_spawn(e, &plan);
+    if (plan.gdb_fd >= 0)
+        close(plan.gdb_fd); /* the monitor has its own copy */
+    atomic_store(&e->mon.no_start_timeout, rc == CC_SUCCESS && plan.wait_debugger);
 
     pthread_mutex_lock(&e->lock);
     e->mon.spawn_rc = rc;

@@ -6,7 +6,8 @@
  *   - keeps only the call window (fd 3), the sealed ELF copy (fd 4), the
  *     engine's seccomp program(s) if any (fd 5, struct cg_monitor_plan),
  *     the write end of the note pipe (fd 7), the enclave's
- *     key block (fd 8, src/abi/enclave_keys.h), plus stderr
+ *     key block (fd 8, src/abi/enclave_keys.h), the debugger's listening
+ *     socket (fd 10, a debug kvm enclave with CGEAR_GDB), plus stderr
  *     as fds 1 and 2 for debug enclaves,
  *   - exec's cgear-monitor (embedded in this library) with an empty
  *     environment and the manifest's numbers on its command line
@@ -51,7 +52,7 @@ static int place_fd(int fd, int target)
 }
 
 struct spawn_args {
-    int extra_fd, exe_fd, note_fd;
+    int extra_fd, exe_fd, note_fd, gdb_fd;
     const char *launcher; /* system install: exec this instead (launcher.h) */
     char *argv[10];
     char num[4][24];
@@ -75,15 +76,17 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     /* Lift every descriptor above the targets first so dup2 cannot clobber. */
-    int wfd = fcntl(e->win.fd, F_DUPFD, 10);
-    int efd = fcntl(e->mon.elf_fd, F_DUPFD, 10);
-    int bfd = a->extra_fd >= 0 ? fcntl(a->extra_fd, F_DUPFD, 10) : -1;
-    int xfd = fcntl(a->exe_fd, F_DUPFD, 10);
-    int nfd = fcntl(a->note_fd, F_DUPFD, 10);
-    int kfd = e->mon.keys_fd >= 0 ? fcntl(e->mon.keys_fd, F_DUPFD, 10) : -1;
-    int ifd = a->launcher != NULL ? fcntl(e->mon.image_fd, F_DUPFD, 10) : -1;
+    const int above = CG_MON_GDB_FD + 1;
+    int wfd = fcntl(e->win.fd, F_DUPFD, above);
+    int efd = fcntl(e->mon.elf_fd, F_DUPFD, above);
+    int bfd = a->extra_fd >= 0 ? fcntl(a->extra_fd, F_DUPFD, above) : -1;
+    int xfd = fcntl(a->exe_fd, F_DUPFD, above);
+    int nfd = fcntl(a->note_fd, F_DUPFD, above);
+    int kfd = e->mon.keys_fd >= 0 ? fcntl(e->mon.keys_fd, F_DUPFD, above) : -1;
+    int ifd = a->launcher != NULL ? fcntl(e->mon.image_fd, F_DUPFD, above) : -1;
+    int gfd = a->gdb_fd >= 0 ? fcntl(a->gdb_fd, F_DUPFD, above) : -1;
     if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->mon.keys_fd >= 0 && kfd < 0) ||
-        (a->launcher != NULL && ifd < 0))
+        (a->launcher != NULL && ifd < 0) || (a->gdb_fd >= 0 && gfd < 0))
         child_fail(a->note_fd, "the enclave process could not duplicate its descriptors\n");
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
     if (debug) {
@@ -110,6 +113,13 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
         if (dup2(ifd, CG_LAUNCHER_IMAGE_FD) < 0)
             child_fail(CG_MON_NOTE_FD, "the enclave process could not place the image descriptor\n");
         keep = CG_LAUNCHER_IMAGE_FD;
+    }
+    if (gfd >= 0) {
+        if (ifd < 0)
+            close(CG_LAUNCHER_IMAGE_FD); /* a host descriptor may sit below the gdb one */
+        if (dup2(gfd, CG_MON_GDB_FD) < 0)
+            child_fail(CG_MON_NOTE_FD, "the enclave process could not place the debugger's socket\n");
+        keep = CG_MON_GDB_FD;
     }
     if (syscall(SYS_close_range, keep + 1, ~0U, 0) != 0) {
         /* No close_range (Linux < 5.9, valgrind): close them one by one. */
@@ -141,6 +151,7 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
     struct spawn_args a;
     memset(&a, 0, sizeof a);
     a.extra_fd = plan->bpf_fd;
+    a.gdb_fd = plan->gdb_fd;
     a.exe_fd = cg_monitor_exe_fd(why, sizeof(why));
     if (a.exe_fd < 0) {
         cg_log_error("%s engine: %s", engine, why);
@@ -157,6 +168,12 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
                     a.num[1], a.num[2], a.num[3], (char *)(m->name[0] ? m->name : "enclave"), NULL, NULL};
     argv[8] = (char *)plan->extra_arg; /* the engine's own, if any (engine.h) */
     a.launcher = cg_launcher();
+    if (a.launcher != NULL && plan->gdb_fd >= 0) {
+        /* the launcher passes no extra argument or descriptor on */
+        cg_log_error("%s engine: CGEAR_GDB is not available with a system install (cgear-launcher); "
+                     "use the per-user platform", engine);
+        return CC_ERROR_NOT_SUPPORTED;
+    }
     if (a.launcher != NULL) {
         a.argv[0] = (char *)"cgear-launcher";
         a.argv[1] = (char *)"launch";

@@ -102,6 +102,12 @@ static _Noreturn void run_kvm(int argc, char **argv)
     cfg.run_filter = &run;
     /* only for debug enclaves, on the host's request (tests) */
     cfg.seccomp_selftest = argc == 9 && cfg.debug && strcmp(argv[8], "seccomp-selftest") == 0;
+    /* the debugger, on the socket the host passed: debug enclaves only
+     * (the host refuses the others first; this is the second check) */
+    cfg.gdb_wait = argc == 9 && strcmp(argv[8], "gdb-wait") == 0;
+    cfg.gdb = cfg.gdb_wait || (argc == 9 && strcmp(argv[8], "gdb") == 0);
+    if (cfg.gdb && !cfg.debug)
+        fail(CG_MON_EXIT_USAGE, "cgear-monitor refuses a debugger for a production enclave");
     /* the name, for log prefixes only: printable characters */
     size_t k = 0;
     for (const char *p = argv[7]; *p && k < sizeof cfg.name - 1; p++)

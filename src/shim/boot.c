@@ -13,6 +13,7 @@ struct cg_boot cg_boot __attribute__((section(".boot"), used)) = {.magic = CG_BO
 
 _Static_assert(offsetof(struct cg_cpu, self) == CPU_SELF, "cpu layout");
 _Static_assert(offsetof(struct cg_cpu, kstack_top) == CPU_KSTACK, "cpu layout");
+_Static_assert(UREGS_SIZE == CG_UREGS_FRAME, "syscall frame");
 _Static_assert(offsetof(struct cg_cpu, user_rsp) == CPU_USER_RSP, "cpu layout");
 _Static_assert(CG_G_PERCPU_VA == PERCPU, "per-vCPU address");
 _Static_assert(offsetof(struct cg_cpu, fault) == CPU_FAULT, "cpu layout");

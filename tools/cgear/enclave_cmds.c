@@ -320,12 +320,15 @@ static int holder_main(const char *dir, const char *id, const char *image, encla
 
 static int start_usage(FILE *out)
 {
-    fprintf(out, "usage: cgear enclave start IMAGE [--engine kvm|process|auto] [--cpus N] [--mem MB] [--debug]\n\n"
+    fprintf(out, "usage: cgear enclave start IMAGE [--engine kvm|process|auto] [--cpus N] [--mem MB] [--debug]\n"
+                 "                           [--gdb unix:PATH|tcp:127.0.0.1:PORT[,wait]]\n\n"
                  "Starts the enclave in a detached holder process and prints its id; it keeps running\n"
                  "after this command returns. A host program attaches with\n"
                  "cc_enclave_create(\"cgear-enclave:ID\", ...). --cpus sets the enclave threads (at most\n"
                  "the manifest's), --mem its heap in MiB (at most the manifest's); --debug creates it\n"
-                 "with SECGEAR_DEBUG_FLAG so that `cgear enclave console ID` shows its output.\n");
+                 "with SECGEAR_DEBUG_FLAG so that `cgear enclave console ID` shows its output.\n"
+                 "--gdb (with --debug, kvm engine) serves gdb on that socket (CGEAR_GDB, docs/debugging.md);\n"
+                 "with ,wait the enclave runs nothing until gdb attaches, and this command waits too.\n");
     return out == stdout ? 0 : 2;
 }
 
@@ -346,12 +349,19 @@ static int cmd_start(int argc, char **argv)
     enclave_type_t type = AUTO_ENCLAVE_TYPE;
     unsigned long long cpus = 0, mem = 0;
     bool debug = false;
+    const char *gdb = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return start_usage(stdout);
         if (strcmp(a, "--debug") == 0) {
             debug = true;
+        } else if (strcmp(a, "--gdb") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "cgear enclave start: --gdb needs a value (try --help)\n");
+                return 2;
+            }
+            gdb = argv[++i];
         } else if (strcmp(a, "--engine") == 0 || strcmp(a, "--cpus") == 0 || strcmp(a, "--mem") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "cgear enclave start: %s needs a value (try --help)\n", a);
@@ -389,6 +399,10 @@ static int cmd_start(int argc, char **argv)
     }
     if (image == NULL) {
         fprintf(stderr, "cgear enclave start: the enclave image is required (try --help)\n");
+        return 2;
+    }
+    if (gdb != NULL && !debug) {
+        fprintf(stderr, "cgear enclave start: --gdb needs --debug: a debugger may only attach to a debug enclave\n");
         return 2;
     }
     char abs[PATH_MAX];
@@ -445,6 +459,9 @@ static int cmd_start(int argc, char **argv)
         pid_t g = fork();
         if (g != 0)
             _exit(g < 0 ? 1 : 0);
+        /* the runtime reads CGEAR_GDB in cc_enclave_create (kvm engine) */
+        if (gdb != NULL && setenv("CGEAR_GDB", gdb, 1) != 0)
+            _exit(1);
         exit(holder_main(dir, id, abs, type, flags, (cpus || mem) ? &res : NULL, p[1]));
     }
     close(p[1]);

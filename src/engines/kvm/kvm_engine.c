@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "gdb_listen.h"
 #include "image.h"
 #include "monitor_abi.h"
 #include "monitor_filter.h"
@@ -34,7 +35,7 @@ static bool kvm_probe(char *why, size_t why_len)
         snprintf(why, why_len, "/dev/kvm cannot create a VM and a vCPU: %s", strerror(errno));
         return false;
     }
-    if (cg_kvm_monitor_filter_fd(why, why_len) < 0)
+    if (cg_kvm_monitor_filter_fd(false, why, why_len) < 0)
         return false;
     snprintf(why, why_len, "KVM micro-VM per enclave (%s), memory held only by cgear-monitor",
              cg_kvm_kind_name(kind));
@@ -44,7 +45,21 @@ static bool kvm_probe(char *why, size_t why_len)
 static cc_enclave_result_t kvm_prepare(bool debug, struct cg_monitor_plan *plan, char *why, size_t why_len)
 {
     char inner[200];
-    plan->bpf_fd = cg_kvm_monitor_filter_fd(inner, sizeof inner);
+    /* CGEAR_GDB (docs/debugging.md): the host binds the socket, so that
+     * the monitor never opens one; debug enclaves only. */
+    const char *gdb = getenv("CGEAR_GDB");
+    if (gdb != NULL && gdb[0] != '\0') {
+        if (!debug) {
+            snprintf(why, why_len, "CGEAR_GDB is set, but a debugger may only attach to an enclave created with "
+                                   "SECGEAR_DEBUG_FLAG: refused for this production enclave");
+            return CC_ERROR_NOT_SUPPORTED;
+        }
+        plan->gdb_fd = cg_kvm_gdb_listen(gdb, &plan->wait_debugger, why, why_len);
+        if (plan->gdb_fd < 0)
+            return errno == EINVAL ? CC_ERROR_BAD_PARAMETERS : CC_ERROR_GENERIC;
+        plan->extra_arg = plan->wait_debugger ? "gdb-wait" : "gdb";
+    }
+    plan->bpf_fd = cg_kvm_monitor_filter_fd(plan->gdb_fd >= 0, inner, sizeof inner);
     if (plan->bpf_fd < 0) {
         snprintf(why, why_len, "cannot confine cgear-monitor: %s", inner);
         return CC_ERROR_ENGINE_UNAVAILABLE;
@@ -52,7 +67,7 @@ static cc_enclave_result_t kvm_prepare(bool debug, struct cg_monitor_plan *plan,
     /* Tests: a debug enclave's monitor proves its seccomp filter holds
      * (docs/monitor-seccomp.md). Only the host can ask for it. */
     const char *selftest = getenv("CGEAR_MONITOR_SELFTEST");
-    if (debug && selftest != NULL && strcmp(selftest, "seccomp") == 0)
+    if (debug && plan->gdb_fd < 0 && selftest != NULL && strcmp(selftest, "seccomp") == 0)
         plan->extra_arg = "seccomp-selftest";
     return CC_SUCCESS;
 }
@@ -82,6 +97,9 @@ static cc_enclave_result_t kvm_describe_exit(const siginfo_t *si, bool noted, ch
     case CG_MON_EXIT_LOAD:
         snprintf(buf, len, "cgear-monitor could not load the enclave into its VM");
         return CC_ERROR_INVALID_ENCLAVE;
+    case CG_MON_EXIT_DEBUGGER:
+        snprintf(buf, len, "the debugger killed the enclave");
+        return CC_ERROR_ENCLAVE_CRASHED;
     default:
         return CC_SUCCESS;
     }

@@ -21,6 +21,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ static const int g_common[] = {
     SCMP_SYS(rt_sigprocmask), SCMP_SYS(set_robust_list), SCMP_SYS(sched_yield), SCMP_SYS(getrandom),
     SCMP_SYS(clock_gettime), SCMP_SYS(gettid),    SCMP_SYS(getpid),       SCMP_SYS(exit),
     SCMP_SYS(exit_group),
+    /* the kernel resumes a timed wait interrupted by a stop (SIGSTOP, a
+     * debugger) with it; without it a stopped monitor dies at SIGCONT */
+    SCMP_SYS(restart_syscall),
 };
 
 /* Building the VM, beyond the common calls. */
@@ -76,7 +80,41 @@ static int add_common(scmp_filter_ctx ctx)
     return 0;
 }
 
-static scmp_filter_ctx build(bool setup, char *why, size_t why_len)
+/* The gdb variant (a debug enclave with CGEAR_GDB, docs/debugging.md):
+ * the gdb thread's socket and the calls that stop and inspect vCPUs. */
+static int add_gdb(scmp_filter_ctx ctx, bool setup)
+{
+    const uint64_t all = 0xffffffffu;
+    int bad = 0;
+    /* Filters stack, so the setup program (still installed) must allow
+     * the run program's additions too; it has read, close and any ioctl
+     * already, and the vCPU kick handler is installed under it alone. */
+    if (setup)
+        bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 0);
+    /* the listening socket the host bound, and the one connection,
+     * moved to its fixed number (close: its first number is not known) */
+    bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, all, CG_MON_GDB_FD));
+    bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(dup3), 1,
+                            SCMP_A1(SCMP_CMP_MASKED_EQ, all, CG_MON_GDB_CONN_FD));
+    if (!setup) {
+        bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 0);
+        bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, all, CG_MON_GDB_CONN_FD));
+    }
+    bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+                            SCMP_A0(SCMP_CMP_MASKED_EQ, all, CG_MON_GDB_CONN_FD));
+    /* kicking a vCPU thread out of KVM_RUN: SIGUSR1 only */
+    bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A2(SCMP_CMP_EQ, SIGUSR1));
+    bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
+    /* registers and guest debugging of stopped vCPUs */
+    static const unsigned long ioctls[] = {KVM_GET_REGS, KVM_SET_REGS, KVM_SET_GUEST_DEBUG};
+    for (size_t i = 0; !setup && i < sizeof ioctls / sizeof ioctls[0]; i++)
+        bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                SCMP_A1(SCMP_CMP_MASKED_EQ, all, ioctls[i]));
+    return bad ? -1 : 0;
+}
+
+static scmp_filter_ctx build(bool setup, bool gdb, char *why, size_t why_len)
 {
     if (seccomp_api_get() < 3) /* see seccomp_filter.c: valgrind */
         seccomp_api_set(3);
@@ -98,6 +136,8 @@ static scmp_filter_ctx build(bool setup, char *why, size_t why_len)
         ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, KVM_RUN)) == 0;
     }
+    if (ok && gdb)
+        ok = add_gdb(ctx, setup) == 0;
     if (!ok) {
         snprintf(why, why_len, "libseccomp refused a rule of the monitor's %s filter", setup ? "setup" : "run");
         seccomp_release(ctx);
@@ -106,10 +146,10 @@ static scmp_filter_ctx build(bool setup, char *why, size_t why_len)
     return ctx;
 }
 
-int cg_kvm_monitor_filter_export(int fd_setup, int fd_run, char *why, size_t why_len)
+int cg_kvm_monitor_filter_export(int fd_setup, int fd_run, bool gdb, char *why, size_t why_len)
 {
-    scmp_filter_ctx s = build(true, why, why_len);
-    scmp_filter_ctx r = s != NULL ? build(false, why, why_len) : NULL;
+    scmp_filter_ctx s = build(true, gdb, why, why_len);
+    scmp_filter_ctx r = s != NULL ? build(false, gdb, why, why_len) : NULL;
     int rc = -1;
     if (s != NULL && r != NULL) {
         if (seccomp_export_bpf(s, fd_setup) == 0 && seccomp_export_bpf(r, fd_run) == 0)
@@ -124,34 +164,37 @@ int cg_kvm_monitor_filter_export(int fd_setup, int fd_run, char *why, size_t why
     return rc;
 }
 
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static int g_fd = -1;
-static char g_why[160];
+/* The two pairs, plain and gdb, each built once. */
+static pthread_once_t g_once[2] = {PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT};
+static int g_fd[2] = {-1, -1};
+static char g_why[2][160];
 
 /* The pair as the monitor reads it: a struct cg_filter_pair, then the
  * setup program, then the run program. */
-static void build_pair(void)
+static void build_pair(int gdb)
 {
-    scmp_filter_ctx s = build(true, g_why, sizeof g_why);
-    scmp_filter_ctx r = s != NULL ? build(false, g_why, sizeof g_why) : NULL;
+    char *why = g_why[gdb];
+    size_t why_len = sizeof g_why[gdb];
+    scmp_filter_ctx s = build(true, gdb, why, why_len);
+    scmp_filter_ctx r = s != NULL ? build(false, gdb, why, why_len) : NULL;
     uint8_t *ps = NULL, *pr = NULL, *all = NULL;
     size_t ns = 0, nr = 0;
-    if (s == NULL || r == NULL || cg_bpf_export(s, &ps, &ns, g_why, sizeof g_why) != 0 ||
-        cg_bpf_export(r, &pr, &nr, g_why, sizeof g_why) != 0)
+    if (s == NULL || r == NULL || cg_bpf_export(s, &ps, &ns, why, why_len) != 0 ||
+        cg_bpf_export(r, &pr, &nr, why, why_len) != 0)
         goto done;
     struct cg_filter_pair h = {CG_FILTER_PAIR_MAGIC, (uint16_t)(ns / CG_BPF_INSN_SIZE),
                                (uint16_t)(nr / CG_BPF_INSN_SIZE)};
     all = malloc(sizeof h + ns + nr);
     if (all == NULL) {
-        snprintf(g_why, sizeof g_why, "out of memory for the monitor's seccomp programs");
+        snprintf(why, why_len, "out of memory for the monitor's seccomp programs");
         goto done;
     }
     memcpy(all, &h, sizeof h);
     memcpy(all + sizeof h, ps, ns);
     memcpy(all + sizeof h + ns, pr, nr);
-    g_fd = cg_sealed_memfd("cgear-mon-seccomp", all, sizeof h + ns + nr);
-    if (g_fd < 0)
-        snprintf(g_why, sizeof g_why, "cannot store the monitor's seccomp programs: %s", strerror(errno));
+    g_fd[gdb] = cg_sealed_memfd(gdb ? "cgear-mon-seccomp-gdb" : "cgear-mon-seccomp", all, sizeof h + ns + nr);
+    if (g_fd[gdb] < 0)
+        snprintf(why, why_len, "cannot store the monitor's seccomp programs: %s", strerror(errno));
 done:
     free(all);
     free(ps);
@@ -162,10 +205,20 @@ done:
         seccomp_release(r);
 }
 
-int cg_kvm_monitor_filter_fd(char *why, size_t why_len)
+static void build_plain(void)
 {
-    pthread_once(&g_once, build_pair);
-    if (g_fd < 0)
-        snprintf(why, why_len, "%s", g_why);
-    return g_fd;
+    build_pair(0);
+}
+
+static void build_gdb(void)
+{
+    build_pair(1);
+}
+
+int cg_kvm_monitor_filter_fd(bool gdb, char *why, size_t why_len)
+{
+    pthread_once(&g_once[gdb], gdb ? build_gdb : build_plain);
+    if (g_fd[gdb] < 0)
+        snprintf(why, why_len, "%s", g_why[gdb]);
+    return g_fd[gdb];
 }

@@ -32,6 +32,8 @@ static bool process_probe(char *why, size_t why_len)
 
 static cc_enclave_result_t process_prepare(bool debug, struct cg_monitor_plan *plan, char *why, size_t why_len)
 {
+    /* CGEAR_GDB needs nothing here: the host keeps a debug enclave
+     * ptrace-able through the window flags (docs/debugging.md). */
     (void)debug;
     plan->bpf_fd = cg_seccomp_fd(why, why_len);
     if (plan->bpf_fd < 0)

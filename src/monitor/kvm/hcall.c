@@ -90,6 +90,8 @@ void cg_hc_dispatch(struct cg_vcpu *v)
         cg_debug_line("the enclave exited with status %d", (int)(h.a[0] & 0xff));
         cg_vm_stop((int)(h.a[0] & 0xff));
     case CG_HC_FAULT:
+        if (vm->cfg.gdb) /* the debugger sees the fault first, on this thread */
+            cg_gdb_fault(v, h.a[0]);
         if (vm->cfg.debug)
             cg_vcpu_dump_fault(v);
         cg_note("the enclave crashed: %s at rip %#llx (fault address %#llx, error code %#llx, vCPU %u)",
@@ -126,6 +128,8 @@ void cg_hc_dispatch(struct cg_vcpu *v)
             ret = cg_vcpu_start(vm, (uint32_t)ret);
         break;
     case CG_HC_CPU_EXIT:
+        if (vm->cfg.gdb)
+            cg_gdb_vcpu_gone(v);
         pthread_exit(NULL);
     case CG_HC_RANDOM: {
         /* The shim's entropy where the CPU has no RDRAND. */

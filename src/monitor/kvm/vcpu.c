@@ -62,14 +62,20 @@ int cg_vcpus_create(struct cg_vm *vm)
 
 static _Noreturn void run_loop(struct cg_vcpu *v)
 {
+    const bool gdb = v->vm->cfg.gdb;
     for (;;) {
-        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+        if (gdb)
+            cg_gdb_before_run(v); /* the debugger may hold the VM stopped */
+        int rc = ioctl(v->fd, KVM_RUN, 0);
+        struct kvm_run *r = v->run;
+        if (gdb)
+            cg_gdb_after_run(v, rc == 0 && r->exit_reason == KVM_EXIT_IO && r->io.port == CG_HC_PORT);
+        if (rc < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
             cg_note("KVM_RUN failed on vCPU %u: %s", v->index, strerror(errno));
             cg_vm_stop(CG_MON_EXIT_KVM);
         }
-        struct kvm_run *r = v->run;
         switch (r->exit_reason) {
         case KVM_EXIT_IO:
             if (r->io.port == CG_HC_PORT && r->io.direction == KVM_EXIT_IO_OUT && r->io.size == 1) {
@@ -92,6 +98,13 @@ static _Noreturn void run_loop(struct cg_vcpu *v)
             cg_note("the enclave's VM stopped: KVM cannot continue it (internal error, suberror %u) on vCPU %u",
                     r->internal.suberror, v->index);
             cg_vm_stop(CG_MON_EXIT_GUEST_FAULT);
+        case KVM_EXIT_DEBUG:
+            if (gdb) { /* a breakpoint or a single step of the debugger's */
+                cg_gdb_debug_exit(v);
+                continue;
+            }
+            cg_note("unexpected debug exit on vCPU %u", v->index);
+            cg_vm_stop(CG_MON_EXIT_KVM);
         case KVM_EXIT_HLT:
             cg_note("the enclave halted vCPU %u", v->index);
             cg_vm_stop(CG_MON_EXIT_GUEST_FAULT);
@@ -128,6 +141,7 @@ int cg_vcpu_start(struct cg_vm *vm, uint32_t index)
 _Noreturn void cg_vcpu_run_first(struct cg_vm *vm)
 {
     vm->vcpus[0].started = true;
+    vm->vcpus[0].thread = pthread_self();
     run_loop(&vm->vcpus[0]);
 }
 

@@ -67,6 +67,8 @@ void cg_debug_line(const char *fmt, ...)
  * vCPU threads must not run on. */
 _Noreturn void cg_vm_stop(int status)
 {
+    if (g_vm.cfg.gdb)
+        cg_gdb_exiting(status);
     _exit(status);
 }
 
@@ -113,7 +115,9 @@ static int confine(struct cg_vm *vm)
      * and nothing else can be written: the filter opens no file) */
     static const int none[] = {RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_CORE};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
-        struct rlimit zero = {0, 0};
+        /* gdb: one more descriptor, the debugger's connection (gdb_cpu.c) */
+        rlim_t n = none[i] == RLIMIT_NOFILE && vm->cfg.gdb ? CG_MON_GDB_CONN_FD + 1 : 0;
+        struct rlimit zero = {n, n};
         if (setrlimit(none[i], &zero) != 0) {
             cg_note("cgear-monitor could not drop its resource limits: %s", strerror(errno));
             return -1;
@@ -156,7 +160,11 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
         return rc;
     /* Last before the guest's first instruction: nothing later opens a
      * file or needs an ioctl other than KVM_RUN. */
+    if (vm->cfg.gdb && cg_gdb_signals() != 0)
+        return CG_MON_EXIT_FILTER;
     if (confine(vm) != 0)
+        return CG_MON_EXIT_FILTER;
+    if (vm->cfg.gdb && cg_gdb_start(vm) != 0)
         return CG_MON_EXIT_FILTER;
     cg_vcpu_run_first(vm);
 }

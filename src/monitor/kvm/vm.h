@@ -41,6 +41,9 @@ struct cg_vm_config {
      * none (a test build without a filter) */
     const struct cg_bpf *run_filter;
     bool seccomp_selftest; /* then make one forbidden call (docs/monitor-seccomp.md) */
+    /* debug enclaves with CGEAR_GDB: serve the debugger on CG_MON_GDB_FD
+     * (gdb_cpu.c); gdb_wait: not one guest instruction before it attaches */
+    bool gdb, gdb_wait;
 };
 
 struct cg_vcpu {
@@ -51,6 +54,13 @@ struct cg_vcpu {
     uint64_t pml4;  /* this vCPU's top-level page table (its PERCPU view) */
     pthread_t thread;
     bool started; /* under vm->lock */
+    /* gdb (gdb_cpu.c), under its lock */
+    int tid;           /* the vCPU thread's kernel id, to kick it out of KVM_RUN */
+    bool in_run;       /* inside KVM_RUN (or about to enter it) */
+    bool in_hcall;     /* serving a hypercall: the enclave's registers are the shim's syscall frame */
+    bool faulted;      /* stopped at a guest fault: the registers are cg_cpu.fault */
+    bool exited;       /* its thread left (CPU_EXIT) */
+    uint32_t dbg_want, dbg_set; /* KVM_SET_GUEST_DEBUG control wanted / applied */
 };
 
 struct cg_vm {
@@ -189,6 +199,33 @@ _Noreturn void cg_vcpu_run_first(struct cg_vm *vm);
 /* Debug enclaves: writes the registers the shim saved at @v's last fault
  * (struct cg_cpu.fault) to stderr, headed by the enclave's name. */
 void cg_vcpu_dump_fault(struct cg_vcpu *v);
+
+/* gdb_cpu.c: the debugger (CGEAR_GDB; gdb.h). The run loop calls these
+ * only when cfg.gdb is set. */
+
+/* Starts the gdb thread on CG_MON_GDB_FD; with cfg.gdb_wait no vCPU
+ * enters the guest before a debugger attached and resumed it. Call after
+ * confine(). Errors: -1 after a note. */
+int cg_gdb_start(struct cg_vm *vm);
+/* Its signal handlers (the vCPU kick; SIGPIPE ignored): before confine(),
+ * the run program has no rt_sigaction. Errors: -1 after a note. */
+int cg_gdb_signals(void);
+/* Before KVM_RUN: waits while the debugger holds the VM stopped, applies
+ * its guest-debug settings. */
+void cg_gdb_before_run(struct cg_vcpu *v);
+/* After KVM_RUN returned; @hcall: the exit is a hypercall about to be served. */
+void cg_gdb_after_run(struct cg_vcpu *v, bool hcall);
+/* KVM_EXIT_DEBUG (a breakpoint or a single step): reports the stop and
+ * waits until the debugger resumes. */
+void cg_gdb_debug_exit(struct cg_vcpu *v);
+/* The shim reported a fault (exception @vector): with a debugger attached,
+ * reports it as a signal and waits until the debugger resumes, detaches
+ * or kills; then the caller ends the enclave as usual. */
+void cg_gdb_fault(struct cg_vcpu *v, uint64_t vector);
+/* vCPU @v's thread ends (CPU_EXIT). */
+void cg_gdb_vcpu_gone(struct cg_vcpu *v);
+/* The enclave ends with @status: tell an attached debugger ("W"). */
+void cg_gdb_exiting(int status);
 
 /* hcall.c: serves the hypercall in @v's block (struct cg_hcall, read once
  * from guest memory) and writes its result to hc.ret. Does not return for

@@ -813,12 +813,6 @@ static void test_killed_during_call(void **state)
 static void test_survives_stop_cont(void **state)
 {
     (void)state;
-    if (e2e_engine_is_kvm()) {
-        /* The kvm monitor's own filter (src/engines/kvm/monitor_filter.c)
-         * lacks restart_syscall too: to be fixed there. */
-        fprintf(stderr, "SKIP test_survives_stop_cont: the kvm monitor does not survive a stop yet\n");
-        skip();
-    }
     cc_enclave_t ctx;
     e2e_create(&ctx, 0);
     int r = 0;

@@ -31,7 +31,7 @@
 #include "monitor_abi.h"
 #include "monitor_filter.h"
 
-static struct cg_bpf g_setup, g_run;
+static struct cg_bpf g_setup, g_run, g_setup_gdb, g_run_gdb;
 
 static void load(struct cg_bpf *out, int fd)
 {
@@ -47,15 +47,17 @@ static int group_setup(void **state)
 {
     (void)state;
     char why[200] = "";
-    int fs = memfd_create("setup", MFD_CLOEXEC), fr = memfd_create("run", MFD_CLOEXEC);
-    if (fs < 0 || fr < 0 || cg_kvm_monitor_filter_export(fs, fr, why, sizeof why) != 0) {
-        fprintf(stderr, "cannot build the programs: %s\n", why);
-        return -1;
+    for (int gdb = 0; gdb < 2; gdb++) {
+        int fs = memfd_create("setup", MFD_CLOEXEC), fr = memfd_create("run", MFD_CLOEXEC);
+        if (fs < 0 || fr < 0 || cg_kvm_monitor_filter_export(fs, fr, gdb, why, sizeof why) != 0) {
+            fprintf(stderr, "cannot build the programs: %s\n", why);
+            return -1;
+        }
+        load(gdb ? &g_setup_gdb : &g_setup, fs);
+        load(gdb ? &g_run_gdb : &g_run, fr);
+        close(fs);
+        close(fr);
     }
-    load(&g_setup, fs);
-    load(&g_run, fr);
-    close(fs);
-    close(fr);
     return 0;
 }
 
@@ -63,7 +65,17 @@ enum probe {
     P_FUTEX, P_GETRANDOM, P_CLOCK, P_MMAP_RW, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3,
     P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1,
     P_PTRACE, P_KILL, P_CLOSE,
+    /* the gdb variant (CGEAR_GDB) */
+    P_GDB_ACCEPT, P_GDB_DUP3, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_SET_REGS, P_GUEST_DEBUG, P_SIGACTION,
+    P_ACCEPT_OTHER, P_READ_OTHER, P_WRITE_OTHER, P_TGKILL_OTHER, P_DUP3_OTHER,
 };
+
+/* An expected failure of an allowed call (no such descriptor or thread)
+ * counts as success: the filter let it through. */
+static long ok_if(long r, int err)
+{
+    return r == -1 && errno == err ? 0 : -1;
+}
 
 /* Run @p in a child under @prog. Returns the child's wait status. */
 static int run_probe(const struct cg_bpf *prog, enum probe p)
@@ -74,6 +86,8 @@ static int run_probe(const struct cg_bpf *prog, enum probe p)
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull < 0 || dup2(devnull, CG_MON_NOTE_FD) < 0 || dup2(devnull, 2) < 0)
             _exit(90);
+        close(CG_MON_GDB_FD); /* the gdb probes expect EBADF */
+        close(CG_MON_GDB_CONN_FD);
         if (cg_confine_install(prog) != 0)
             _exit(91);
         long r = 0;
@@ -101,6 +115,20 @@ static int run_probe(const struct cg_bpf *prog, enum probe p)
         case P_PTRACE: r = syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0); break;
         case P_KILL: r = syscall(SYS_kill, getppid(), 0); break;
         case P_CLOSE: r = syscall(SYS_close, 99); break;
+        case P_GDB_ACCEPT: r = ok_if(syscall(SYS_accept4, CG_MON_GDB_FD, NULL, NULL, 0), EBADF); break;
+        case P_GDB_DUP3: r = ok_if(syscall(SYS_dup3, 99, CG_MON_GDB_CONN_FD, O_CLOEXEC), EBADF); break;
+        case P_GDB_READ: r = ok_if(syscall(SYS_read, CG_MON_GDB_CONN_FD, buf, 1), EBADF); break;
+        case P_GDB_WRITE: r = ok_if(syscall(SYS_write, CG_MON_GDB_CONN_FD, "x", 1), EBADF); break;
+        case P_KICK: r = ok_if(syscall(SYS_tgkill, getpid(), 0x3fffffff, SIGUSR1), ESRCH); break;
+        case P_GET_REGS: r = ok_if(syscall(SYS_ioctl, 99, KVM_GET_REGS, 0), EBADF); break;
+        case P_SET_REGS: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_REGS, 0), EBADF); break;
+        case P_GUEST_DEBUG: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_GUEST_DEBUG, 0), EBADF); break;
+        case P_SIGACTION: r = syscall(SYS_rt_sigaction, SIGUSR2, NULL, NULL, 8); break;
+        case P_ACCEPT_OTHER: r = syscall(SYS_accept4, 3, NULL, NULL, 0); break;
+        case P_READ_OTHER: r = syscall(SYS_read, 3, buf, 1); break;
+        case P_WRITE_OTHER: r = syscall(SYS_write, 3, "x", 1); break;
+        case P_TGKILL_OTHER: r = syscall(SYS_tgkill, getpid(), 0x3fffffff, SIGKILL); break;
+        case P_DUP3_OTHER: r = syscall(SYS_dup3, 99, 12, 0); break;
         }
         /* the raw call: a sanitizer's _exit() makes calls of its own */
         syscall(SYS_exit_group, r < 0 && p != P_CLOSE ? 92 : 0);
@@ -151,11 +179,42 @@ static void test_setup_program(void **state)
         expect_killed(&g_setup, bad[i]);
 }
 
+/* The gdb variant: the plain programs plus the debugger's calls, and no
+ * more (another descriptor, another signal, a socket, a file). */
+static void test_gdb_programs(void **state)
+{
+    (void)state;
+    const enum probe run_ok[] = {P_FUTEX, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN, P_GDB_ACCEPT, P_GDB_DUP3,
+                                 P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_SET_REGS, P_GUEST_DEBUG, P_CLOSE};
+    for (size_t i = 0; i < sizeof run_ok / sizeof run_ok[0]; i++)
+        expect_allowed(&g_run_gdb, run_ok[i]);
+    const enum probe run_bad[] = {P_OPENAT, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_FORK, P_WRITE_FD1,
+                                  P_PTRACE, P_KILL, P_SIGACTION, P_ACCEPT_OTHER, P_READ_OTHER, P_WRITE_OTHER,
+                                  P_TGKILL_OTHER, P_DUP3_OTHER};
+    for (size_t i = 0; i < sizeof run_bad / sizeof run_bad[0]; i++)
+        expect_killed(&g_run_gdb, run_bad[i]);
+    /* the setup program stays installed below the run one: it lets the
+     * same calls through */
+    const enum probe setup_ok[] = {P_SIGACTION, P_GDB_ACCEPT, P_GDB_DUP3, P_GDB_READ, P_GDB_WRITE, P_KICK,
+                                   P_GET_REGS, P_GUEST_DEBUG, P_CLOSE};
+    for (size_t i = 0; i < sizeof setup_ok / sizeof setup_ok[0]; i++)
+        expect_allowed(&g_setup_gdb, setup_ok[i]);
+    const enum probe setup_bad[] = {P_SOCKET, P_EXECVE, P_KILL, P_TGKILL_OTHER, P_ACCEPT_OTHER, P_WRITE_OTHER};
+    for (size_t i = 0; i < sizeof setup_bad / sizeof setup_bad[0]; i++)
+        expect_killed(&g_setup_gdb, setup_bad[i]);
+    /* and none of it without CGEAR_GDB */
+    const enum probe plain_bad[] = {P_GDB_ACCEPT, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_GUEST_DEBUG};
+    for (size_t i = 0; i < sizeof plain_bad / sizeof plain_bad[0]; i++)
+        expect_killed(&g_run, plain_bad[i]);
+    expect_killed(&g_setup, P_SIGACTION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_program),
         cmocka_unit_test(test_setup_program),
+        cmocka_unit_test(test_gdb_programs),
     };
     return cmocka_run_group_tests_name("monitor_filter", tests, group_setup, NULL);
 }
