@@ -133,7 +133,7 @@ static void check_project(const char *dir, const char *name)
     assert_non_null(strstr(readme, "-DCMAKE_PREFIX_PATH=/opt/cg && cmake --build build"));
     snprintf(want, sizeof(want), "./build/%s-host\n", name);
     assert_non_null(strstr(readme, want));
-    snprintf(want, sizeof(want), "CGEAR_GDB=unix:/tmp/%s.gdb ./build/%s-host --debug", name, name);
+    snprintf(want, sizeof(want), "CGEAR_GDB=unix:/tmp/%s.gdb,wait ./build/%s-host --debug", name, name);
     assert_non_null(strstr(readme, want));
     assert_non_null(strstr(readme, "docs/debugging.md"));
 }
