@@ -96,27 +96,17 @@ echo "ok: cgear enclave start --gdb, attach and detach twice"
 
 # break: from the first instruction
 start_host brk "unix:$d/brk.sock,wait"
-if [ "$kind" = pvm ]; then
+if [ "$kind" != vmx ]; then
+    # PVM: the variant delivers #BP to the guest; the emulated SVM machine:
+    # the int3 reaches the monitor as a guest #GP (error code 0x32) at the
+    # breakpoint, never as KVM_EXIT_DEBUG. Either way the stop is at the
+    # breakpoint with the arguments readable, and the enclave cannot go
+    # on past it (docs/debugging.md), so continuing is not claimed here.
     gdb_run brk "break gdb_add" "shell touch $d/brk.go" "continue" "print a" "print b" "kill"
     expect brk-gdb.out "gdb_add (a=.*2, b=.*40)"
     expect brk-gdb.out '^\$1 = 2'
     expect brk-gdb.out '^\$2 = 40'
-    echo "ok: breakpoint and arguments (PVM: no continuing past a breakpoint)"
-    exit 0
-fi
-if [ "$kind" != vmx ]; then
-    # SVM (the emulated machine): a single step (KVM_GUESTDBG_SINGLESTEP)
-    # does not come back as a step here (docs/debugging.md), so stepping is
-    # not claimed and not run; continuing after deleting the breakpoint is.
-    gdb_run brk "break gdb_add" "shell touch $d/brk.go" "continue" "print a" "print b" "delete" "continue" \
-        "bt 1" "continue"
-    expect brk-gdb.out "hit Breakpoint 1, gdb_add (a=.*2, b=.*40)"
-    expect brk-gdb.out '^\$1 = 2'
-    expect brk-gdb.out '^\$2 = 40'
-    expect brk-gdb.out "received signal SIGSEGV"
-    expect brk-gdb.out "gdb_crash (how=.*1)"
-    expect brk-host.out "add: .* 42"
-    echo "ok: break, arguments, continue, fault ($kind: stepping NOT verified, docs/debugging.md)"
+    echo "ok: breakpoint and arguments ($kind: continuing and stepping past a breakpoint NOT verified, docs/debugging.md)"
     exit 0
 fi
 gdb_run brk "break gdb_add" "shell touch $d/brk.go" "continue" "print a" "print b" "print \$pc" "stepi" \
