@@ -51,6 +51,11 @@ int main(int argc, char **argv)
         nanosleep(&t, NULL);
     }
     int sum = 0, v = 0;
+    if (strcmp(argv[2], "spin") == 0) {
+        rc = gdb_spin(&ctx, &v, 60);
+        printf("spin: %s %d\n", cc_enclave_res2_str(rc), v);
+        fflush(stdout);
+    }
     rc = gdb_add(&ctx, &sum, 2, 40);
     printf("add: %s %d\n", cc_enclave_res2_str(rc), sum);
     fflush(stdout);

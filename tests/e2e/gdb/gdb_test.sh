@@ -94,6 +94,30 @@ done
 XDG_RUNTIME_DIR=$d "$cgear" enclave stop "$id" > /dev/null 2>&1 || fail "the standalone enclave did not survive gdb"
 echo "ok: cgear enclave start --gdb, attach and detach twice"
 
+# interrupt (gdb's Ctrl-C: SIGINT to gdb sends 0x03) a spinning ECALL,
+# write enclave memory, continue from that stop to the ECALL's end and on
+# to the fault
+rm -f "$d/int.go"
+CGEAR_GDB=unix:$d/int.sock "$host" "$enclave" spin "$d/int.go" > "$d/int-host.out" 2>&1 &
+ipid=$!
+for _ in $(seq 300); do [ -S "$d/int.sock" ] && break; sleep 0.1; done
+timeout 120 gdb -batch -nx -ex "set pagination off" -ex "file $elf" -ex "target remote $d/int.sock" \
+    -ex "shell touch $d/int.go" -ex "continue" -ex "info threads" -ex "print gdb_stop_spin = 1" -ex "continue" \
+    -ex "bt 1" -ex "continue" > "$d/int-gdb.out" 2>&1 &
+gpid=$!
+for _ in $(seq 300); do [ -f "$d/int.go" ] && break; sleep 0.1; done
+sleep 2
+kill -INT $gpid
+wait $gpid
+wait $ipid
+expect int-gdb.out "received signal SIGINT"
+expect int-gdb.out "in gdb_spin (max_seconds="
+expect int-gdb.out '^\$1 = 1'
+expect int-gdb.out "received signal SIGSEGV"
+expect int-host.out "spin: success 1"   # 1: it stopped because gdb wrote the flag
+expect int-host.out "add: .* 42"
+echo "ok: interrupt a running ECALL, write memory, continue"
+
 # break: from the first instruction
 start_host brk "unix:$d/brk.sock,wait"
 if [ "$kind" != vmx ]; then
