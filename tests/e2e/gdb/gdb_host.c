@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     }
     int sum = 0, v = 0;
     if (strcmp(argv[2], "spin") == 0) {
-        rc = gdb_spin(&ctx, &v, 60);
+        rc = gdb_spin(&ctx, &v, 1 << 20); /* until gdb stops it */
         printf("spin: %s %d\n", cc_enclave_res2_str(rc), v);
         fflush(stdout);
     }
