@@ -50,7 +50,8 @@
 enum cg_hcall_nr {
     CG_HC_READY = 1,     /* shim initialised (boot vCPU) */
     CG_HC_EXIT = 2,      /* a0 = status: the whole enclave ends */
-    CG_HC_FAULT = 3,     /* a0 = vector, a1 = error code, a2 = cr2, a3 = rip, a4 = rsp */
+    CG_HC_FAULT = 3,     /* a0 = vector, a1 = error code, a2 = cr2, a3 = rip, a4 = rsp; returns
+                            CG_HC_FAULT_RESUME only for a debugger's #BP/#DB (gdb) */
     CG_HC_FORBIDDEN = 4, /* a0 = system call number, a1 = rip */
     CG_HC_FUTEX = 5,     /* a0 = gpa, a1 = op, a2 = val, a3 = timeout ns or -1; ret = result or -errno.
                           * op REQUEUE/CMP_REQUEUE: a2 = nr_wake | nr_requeue << 32, a3 = gpa2,
@@ -62,6 +63,10 @@ enum cg_hcall_nr {
     CG_HC_OOM = 10,      /* a0 = bytes requested: the enclave exhausted its budget */
     CG_HC_RANDOM = 11,   /* a0 = bytes (<= 256) of the host kernel's entropy into cpu->buf; ret = bytes */
 };
+
+/* CG_HC_FAULT's answer when a debugger resumes a #BP or #DB: the shim
+ * returns to user mode with its fault frame (debug enclaves on VMX/SVM). */
+#define CG_HC_FAULT_RESUME 1
 
 /* What the monitor writes into the guest at boot (per vCPU area). */
 struct cg_hcall {

@@ -48,10 +48,13 @@ void cg_arch_init(struct cg_cpu *c)
         uint16_t limit;
         uint64_t base;
     } gdtr = {9 * 8 - 1, (uint64_t)(uintptr_t)c->gdt}, idtr = {32 * 16 - 1, (uint64_t)(uintptr_t)c->idt};
-    /* IDT: interrupt gates, kernel CS, DPL 0 (user `int n` is a #GP). */
+    /* IDT: interrupt gates, kernel CS, DPL 0 (user `int n` is a #GP), but
+     * #BP at DPL 3: an int3 in the enclave arrives as the #BP it is, also
+     * where KVM cannot intercept it (a debugger's breakpoint, gdb_cpu.c). */
     for (uint64_t v = 0; v < 32; v++) {
         uint64_t h = (uint64_t)(uintptr_t)cg_x86_vectors + v * 16;
-        c->idt[2 * v] = (h & 0xffff) | (0x10ull << 16) | (0x8e00ull << 32) | (((h >> 16) & 0xffff) << 48);
+        uint64_t type = v == 3 ? 0xee00ull : 0x8e00ull;
+        c->idt[2 * v] = (h & 0xffff) | (0x10ull << 16) | (type << 32) | (((h >> 16) & 0xffff) << 48);
         c->idt[2 * v + 1] = h >> 32;
     }
     __asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");

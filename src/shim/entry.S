@@ -8,7 +8,8 @@
  * mode tracking breaks after an IRETQ from an exception: so the shim enters
  * user mode with IRETQ exactly once per vCPU, returns from every system
  * call with SYSRETQ, and never returns from an exception (a fault ends the
- * enclave). No SWAPGS: per-vCPU data lives at PERCPU in per-vCPU page tables.
+ * enclave) - except, on VMX/SVM, from a debugger's #BP or single-step #DB
+ * of a debug enclave (cg_fault(), gdb_cpu.c). No SWAPGS: per-vCPU data lives at PERCPU in per-vCPU page tables.
  */
 #include "shim_asm.h"
 
@@ -89,7 +90,8 @@ cg_x86_syscall:
     sysretq
 
 /* Exceptions 0..31: one stub each, then a common path that reports the
- * fault to the monitor (the enclave ends; nothing returns). */
+ * fault to the monitor (the enclave ends; only a debugger's #BP/#DB
+ * returns, below). */
     .balign 16
     .globl cg_x86_vectors
 cg_x86_vectors:
@@ -134,7 +136,46 @@ fault_common:
     mov %cr2, %rdx
     mov 16(%rsp), %rcx
     mov 40(%rsp), %r8
+    mov %rsp, %rbx               /* saved above; the frame is restored below */
     and $-16, %rsp
+    call cg_fault
+    /* Back only for a debugger's #BP or #DB (cg_fault): only to user mode,
+     * with the registers of the fault frame, which the debugger may have
+     * moved (rip back onto a breakpoint; TF set for a single step). */
+    mov %rbx, %rsp
+    testb $3, 24(%rsp)
+    jz 1f
+    mov PERCPU + CPU_FAULT + UREGS_RIP, %rax
+    mov %rax, 16(%rsp)
+    mov PERCPU + CPU_FAULT + UREGS_RFLAGS, %rax
+    and $0x0dd5, %eax            /* arithmetic flags, DF and TF only */
+    or $0x202, %eax              /* IF and the fixed bit */
+    mov %rax, 32(%rsp)
+    mov PERCPU + CPU_FAULT + UREGS_RSP, %rax
+    mov %rax, 40(%rsp)
+    mov PERCPU + CPU_FAULT + UREGS_RAX, %rax
+    mov PERCPU + CPU_FAULT + UREGS_RBX, %rbx
+    mov PERCPU + CPU_FAULT + UREGS_RCX, %rcx
+    mov PERCPU + CPU_FAULT + UREGS_RDX, %rdx
+    mov PERCPU + CPU_FAULT + UREGS_RSI, %rsi
+    mov PERCPU + CPU_FAULT + UREGS_RDI, %rdi
+    mov PERCPU + CPU_FAULT + UREGS_RBP, %rbp
+    mov PERCPU + CPU_FAULT + UREGS_R8, %r8
+    mov PERCPU + CPU_FAULT + UREGS_R9, %r9
+    mov PERCPU + CPU_FAULT + UREGS_R10, %r10
+    mov PERCPU + CPU_FAULT + UREGS_R11, %r11
+    mov PERCPU + CPU_FAULT + UREGS_R12, %r12
+    mov PERCPU + CPU_FAULT + UREGS_R13, %r13
+    mov PERCPU + CPU_FAULT + UREGS_R14, %r14
+    mov PERCPU + CPU_FAULT + UREGS_R15, %r15
+    add $16, %rsp                /* vector, error code */
+    iretq
+1:  and $-16, %rsp
+    mov 0(%rbx), %rdi
+    mov 8(%rbx), %rsi
+    mov %cr2, %rdx
+    mov 16(%rbx), %rcx
+    mov 40(%rbx), %r8
     call cg_die_fault
     ud2
 

@@ -26,6 +26,16 @@ _Noreturn void cg_die_fault(uint64_t vector, uint64_t err, uint64_t cr2, uint64_
         cg_hcall(c, CG_HC_FAULT, vector, err, cr2, rip, rsp);
 }
 
+/* From the exception entry (entry.S): report the fault; returns only when
+ * the monitor says a debugger resumes this #BP or #DB (CG_HC_FAULT_RESUME). */
+void cg_fault(uint64_t vector, uint64_t err, uint64_t cr2, uint64_t rip, uint64_t rsp)
+{
+    struct cg_cpu *c = cg_this_cpu();
+    for (;;)
+        if (cg_hcall(c, CG_HC_FAULT, vector, err, cr2, rip, rsp) == CG_HC_FAULT_RESUME && (vector == 1 || vector == 3))
+            return;
+}
+
 _Noreturn void cg_die_forbidden(uint64_t nr, uint64_t rip)
 {
     struct cg_cpu *c = cg_this_cpu();

@@ -33,6 +33,7 @@ static inline void *cg_phys(uint64_t gpa)
 /* hypercall.c */
 int64_t cg_hcall(struct cg_cpu *c, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4);
 _Noreturn void cg_die_fault(uint64_t vector, uint64_t err, uint64_t cr2, uint64_t rip, uint64_t rsp);
+void cg_fault(uint64_t vector, uint64_t err, uint64_t cr2, uint64_t rip, uint64_t rsp);
 _Noreturn void cg_die_forbidden(uint64_t nr, uint64_t rip);
 
 /* mm.c: the enclave's memory (pool of user pages at CG_G_POOL_VA) */

@@ -377,32 +377,50 @@ static int fault_signal(uint64_t vector)
     }
 }
 
-void cg_gdb_fault(struct cg_vcpu *v, uint64_t vector)
+bool cg_gdb_fault(struct cg_vcpu *v, uint64_t vector)
 {
     pthread_mutex_lock(&d.lock);
     /* A stop being reported: this fault is the next one, once resumed. */
     while (d.attached && !d.running)
         pthread_cond_wait(&d.cv, &d.lock);
+    bool resume = false;
     if (d.attached) {
         v->faulted = true;
-        /* The PVM variant ignores KVM_GUESTDBG_USE_SW_BP: the shim gets the
-         * #BP and reports it as a fault, rip after the int3. Show it as the
-         * breakpoint it is; the enclave cannot go on past it there (the
-         * shim never returns from an exception, docs/kvm-pvm.md). */
+        /* Where KVM does not intercept #BP (the PVM variant; QEMU's
+         * emulated SVM, which treats int3 as a software interrupt) the
+         * shim gets it, rip after the int3: show it as the breakpoint it
+         * is. A single step the debugger asked of a faulted thread is TF
+         * in the frame the shim returns with (below), so its #DB also
+         * comes here. */
         bool swbreak = false;
         struct cg_uregs *f = &cg_cpu_area(d.vm, v->index)->fault;
         uint64_t rip = f->rip;
         if (vector == 3 && cg_gdb_bp_at(&d.gdb, rip - 1)) {
             f->rip = rip - 1;
             swbreak = true;
-            cg_debug_line("gdb: this KVM gives breakpoints to the guest, not the monitor: the enclave ends when "
-                          "continued (docs/debugging.md)");
+            if (d.vm->pvm)
+                cg_debug_line("gdb: on the PVM variant the enclave ends when continued past a breakpoint "
+                              "(docs/debugging.md)");
         }
         report_stop(v->index + 1, fault_signal(vector), swbreak);
         while (d.stopping && d.attached)
             pthread_cond_wait(&d.cv, &d.lock);
+        /* The shim can return from an exception everywhere but on PVM
+         * (docs/kvm-pvm.md). Only #BP and #DB are resumed. */
+        if ((vector == 1 || vector == 3) && !d.vm->pvm) {
+            bool step = d.attached && (v->dbg_want & KVM_GUESTDBG_SINGLESTEP);
+            if (step)
+                f->rflags |= 0x100; /* TF: one user instruction, then #DB */
+            else
+                f->rflags &= ~0x100ull;
+            /* not KVM's single step: that would step the shim's return */
+            v->dbg_want &= ~(uint32_t)KVM_GUESTDBG_SINGLESTEP;
+            v->faulted = false;
+            resume = true;
+        }
     }
     pthread_mutex_unlock(&d.lock);
+    return resume;
 }
 
 void cg_gdb_vcpu_gone(struct cg_vcpu *v)

@@ -90,8 +90,12 @@ void cg_hc_dispatch(struct cg_vcpu *v)
         cg_debug_line("the enclave exited with status %d", (int)(h.a[0] & 0xff));
         cg_vm_stop((int)(h.a[0] & 0xff));
     case CG_HC_FAULT:
-        if (vm->cfg.gdb) /* the debugger sees the fault first, on this thread */
-            cg_gdb_fault(v, h.a[0]);
+        /* the debugger sees the fault first, on this thread; it may resume
+         * its own breakpoint or single step */
+        if (vm->cfg.gdb && cg_gdb_fault(v, h.a[0])) {
+            ret = CG_HC_FAULT_RESUME;
+            break;
+        }
         if (vm->cfg.debug)
             cg_vcpu_dump_fault(v);
         cg_note("the enclave crashed: %s at rip %#llx (fault address %#llx, error code %#llx, vCPU %u)",

@@ -221,7 +221,7 @@ void cg_gdb_debug_exit(struct cg_vcpu *v);
 /* The shim reported a fault (exception @vector): with a debugger attached,
  * reports it as a signal and waits until the debugger resumes, detaches
  * or kills; then the caller ends the enclave as usual. */
-void cg_gdb_fault(struct cg_vcpu *v, uint64_t vector);
+bool cg_gdb_fault(struct cg_vcpu *v, uint64_t vector);
 /* vCPU @v's thread ends (CPU_EXIT). */
 void cg_gdb_vcpu_gone(struct cg_vcpu *v);
 /* The enclave ends with @status: tell an attached debugger ("W"). */
