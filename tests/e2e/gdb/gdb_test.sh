@@ -111,7 +111,7 @@ kill -INT $gpid
 wait $gpid
 wait $ipid
 expect int-gdb.out "received signal SIGINT"
-expect int-gdb.out "in gdb_spin (max_rounds="
+expect int-gdb.out "gdb_spin (max_rounds="   # "0x... in gdb_spin" or, at a line start, "gdb_spin"
 expect int-gdb.out '^\$1 = 1'
 expect int-gdb.out "received signal SIGSEGV"
 expect int-host.out "spin: success 1"   # 1: it stopped because gdb wrote the flag
