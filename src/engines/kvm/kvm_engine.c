@@ -46,14 +46,11 @@ static cc_enclave_result_t kvm_prepare(bool debug, struct cg_monitor_plan *plan,
 {
     char inner[200];
     /* CGEAR_GDB (docs/debugging.md): the host binds the socket, so that
-     * the monitor never opens one; debug enclaves only. */
+     * the monitor never opens one. Debug enclaves only: the host refused
+     * any other before it got here (check_gdb(), src/host/enclave.c), and
+     * the monitor checks the debug flag again. */
     const char *gdb = getenv("CGEAR_GDB");
-    if (gdb != NULL && gdb[0] != '\0') {
-        if (!debug) {
-            snprintf(why, why_len, "CGEAR_GDB is set, but a debugger may only attach to an enclave created with "
-                                   "SECGEAR_DEBUG_FLAG: refused for this production enclave");
-            return CC_ERROR_NOT_SUPPORTED;
-        }
+    if (gdb != NULL && gdb[0] != '\0' && debug) {
         plan->gdb_fd = cg_kvm_gdb_listen(gdb, &plan->wait_debugger, why, why_len);
         if (plan->gdb_fd < 0)
             return errno == EINVAL ? CC_ERROR_BAD_PARAMETERS : CC_ERROR_GENERIC;

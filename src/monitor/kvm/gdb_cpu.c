@@ -57,12 +57,8 @@ static struct {
 
 static uint8_t *gpa_ptr(struct cg_vm *vm, uint64_t gpa, uint64_t len)
 {
-    if (gpa < vm->ram_size && len <= vm->ram_size - gpa)
-        return vm->ram + gpa;
-    if (gpa >= vm->window_gpa && gpa - vm->window_gpa < vm->window_size &&
-        len <= vm->window_size - (gpa - vm->window_gpa))
-        return vm->window + (gpa - vm->window_gpa);
-    return NULL;
+    struct cg_hc_layout l = cg_vm_layout(vm);
+    return cg_hc_gpa_ptr(&l, gpa, len);
 }
 
 /* Guest-virtual @va under @pml4 -> the monitor's pointer, and how many

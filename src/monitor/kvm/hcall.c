@@ -19,12 +19,6 @@
 #include "monitor_abi.h"
 #include "vm.h"
 
-/* The guest's memory map, for the hypercall argument checks (hc_decode.c). */
-static struct cg_hc_layout hc_layout(const struct cg_vm *vm)
-{
-    return (struct cg_hc_layout){vm->ram, vm->ram_size, vm->window, vm->window_gpa, vm->window_size};
-}
-
 static const char *vector_name(uint64_t v)
 {
     static const char *names[] = {"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
@@ -52,7 +46,7 @@ static void console(struct cg_vm *vm, const char *guest_buf, uint64_t len)
 /* The arguments are checked by cg_hc_decode_futex() (hc_decode.c). */
 static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
 {
-    struct cg_hc_layout l = hc_layout(vm);
+    struct cg_hc_layout l = cg_vm_layout(vm);
     struct cg_hc_futex f;
     int64_t err = cg_hc_decode_futex(&l, h, &f);
     if (err != 0)
@@ -119,7 +113,7 @@ void cg_hc_dispatch(struct cg_vcpu *v)
         break;
     }
     case CG_HC_CONSOLE: {
-        struct cg_hc_layout l = hc_layout(vm);
+        struct cg_hc_layout l = cg_vm_layout(vm);
         struct cg_hc_buf b;
         int fd;
         if (cg_hc_decode_console(&l, v->index, vm->cfg.debug, &h, &fd, &b))
@@ -137,7 +131,7 @@ void cg_hc_dispatch(struct cg_vcpu *v)
         pthread_exit(NULL);
     case CG_HC_RANDOM: {
         /* The shim's entropy where the CPU has no RDRAND. */
-        struct cg_hc_layout l = hc_layout(vm);
+        struct cg_hc_layout l = cg_vm_layout(vm);
         struct cg_hc_buf b;
         ret = cg_hc_decode_random(&l, v->index, &h, &b);
         if (ret == 0) {

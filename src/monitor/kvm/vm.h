@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hc_decode.h"
 #include "kvm_abi.h"
 
 #define CG_MIB (1ull << 20)
@@ -233,5 +234,13 @@ void cg_gdb_exiting(int status);
  * nor for CPU_EXIT (the calling vCPU thread ends). Guest-controlled
  * arguments are checked by hc_decode.c. */
 void cg_hc_dispatch(struct cg_vcpu *v);
+
+/* The guest's memory map as the range checks of hc_decode.c take it: every
+ * guest-physical address the monitor dereferences goes through
+ * cg_hc_gpa_ptr() with it (hypercalls, the gdb stub). */
+static inline struct cg_hc_layout cg_vm_layout(const struct cg_vm *vm)
+{
+    return (struct cg_hc_layout){vm->ram, vm->ram_size, vm->window, vm->window_gpa, vm->window_size};
+}
 
 #endif
