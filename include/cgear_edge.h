@@ -56,6 +56,10 @@ typedef cc_enclave_result_t (*cg_stub_t)(const uint8_t *in, size_t in_len, cg_ms
 typedef struct cg_stub_table {
     uint32_t count;
     const cg_stub_t *stubs;
+    /* OCALL tables: @count entries, 1 = the function is switchless
+     * (transition_using_threads); NULL when none is. The host serves
+     * only these on its switchless OCALL workers. NULL in ECALL tables. */
+    const uint8_t *switchless;
 } cg_stub_table_t;
 
 /*

@@ -43,6 +43,23 @@ extern const cg_ecall_policy_t cg_ecall_policy;
  */
 cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp);
 
+/**
+ * cg_enclave_ocall_sl() - make a switchless OCALL (an untrusted function
+ * marked transition_using_threads) from the enclave thread serving the
+ * current ECALL. Same parameters, errors and result as cg_enclave_ocall().
+ *
+ * When the host created the enclave with ENCLAVE_FEATURE_SWITCHLESS and
+ * num_uworkers untrusted workers, the call goes to a free worker's slot,
+ * looked for retries_before_fallback times: the host worker thread, which
+ * polls that slot, runs the function while this thread polls for the
+ * answer (neither side makes a system call, or on the kvm engine a VM
+ * exit, unless it waited long enough to sleep). With no free worker, or
+ * none at all, it is an ordinary OCALL. A switchless OCALL runs on a host
+ * worker thread, not on the thread that made the ECALL; an ECALL it makes
+ * is a new top-level ECALL (public functions only), not a nested one.
+ */
+cc_enclave_result_t cg_enclave_ocall_sl(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,8 @@
  * Then every trusted function the EDL marks `transition_using_threads`
  * runs on a switchless worker when one is free, and its generated
  * f_async() proxy submits it without waiting (cc_sl_get_async_result() in
- * enclave.h collects the result).
+ * enclave.h collects the result); every untrusted function so marked runs
+ * on a host worker thread when one is free.
  */
 #ifndef SECGEAR_USWITCHLESS_H
 #define SECGEAR_USWITCHLESS_H
@@ -43,10 +44,12 @@ typedef enum {
 } cc_workers_policy_t;
 
 typedef struct {
-    /* secGear: untrusted workers for switchless OCALLs. cgear has no
-     * separate OCALL workers: an OCALL runs on the host thread that waits
-     * for the ECALL, which polls before it sleeps. Checked (<= 512) and
-     * otherwise ignored. */
+    /* Untrusted workers: host threads that serve switchless OCALLs
+     * (untrusted functions marked transition_using_threads), each polling
+     * a slot of its own. 0 means 8 (secGear's default). At most 64 here
+     * (secGear allows 512): more fails with CC_ERROR_BAD_PARAMETERS. A
+     * switchless OCALL that finds no free worker (retries_before_fallback
+     * looks) is an ordinary OCALL. */
     uint32_t num_uworkers;
 
     /* Switchless workers: enclave threads that serve switchless ECALLs by
@@ -90,15 +93,22 @@ typedef struct {
      * "rollback to common invoking"). */
     uint32_t rollback_to_common;
 
-    /* Bit i set: bind the switchless workers to CPU i. cgear accepts the
-     * field and does not bind (the enclave may not set its own affinity
-     * under the syscall policy); 0 means no binding. */
+    /* Bit i set: the switchless ECALL workers may run on CPU i (their
+     * affinity mask; on the kvm engine the vCPU threads that run them, on
+     * the process engine the enclave's worker threads). 0: no binding. A
+     * CPU that is not online or not allowed to this process fails
+     * creation with CC_ERROR_BAD_PARAMETERS and a log line naming the
+     * CPUs that exist. cgear: the name API.md gives secGear's core
+     * binding. */
     uint64_t tworkers_cores;
+
+    /* cgear: the same for the untrusted workers (switchless OCALLs). */
+    uint64_t uworkers_cores;
 } cc_sl_config_t;
 
 /* secGear's defaults: one worker of each kind, a pool of 64 tasks, 16
- * parameters, default retries, busy workers, no rollback. */
-#define CC_USWITCHLESS_CONFIG_INITIALIZER {1, 1, 1, 16, 0, 0, WORKERS_POLICY_BUSY, 0, 0}
+ * parameters, default retries, busy workers, no rollback; no binding. */
+#define CC_USWITCHLESS_CONFIG_INITIALIZER {1, 1, 1, 16, 0, 0, WORKERS_POLICY_BUSY, 0, 0, 0}
 
 /* cgear: counters of an enclave's switchless traffic, for tests and tuning. */
 typedef struct {
@@ -106,6 +116,8 @@ typedef struct {
     uint64_t fallbacks;     /* switchless calls that fell back to an ordinary ECALL */
     uint64_t async_submits; /* f_async() calls accepted into the task pool */
     uint64_t rollbacks;     /* f_async() calls run synchronously (pool full, rollback_to_common) */
+    uint64_t ocall_sl_calls;  /* switchless OCALLs served by an untrusted worker */
+    uint64_t ocall_fallbacks; /* switchless OCALLs that arrived as ordinary OCALLs (no free worker) */
 } cgear_sl_stats_t;
 
 #ifdef __cplusplus

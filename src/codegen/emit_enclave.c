@@ -121,9 +121,9 @@ void cg_emit_enclave_source(cg_sbuf_t *sb, const cg_program_t *prog)
         for (i = 0; i < prog->ntrusted; i++)
             cg_sb_printf(sb, "    cg__stub_%s, /* %zu */\n", prog->trusted[i]->name, i);
         cg_sb_puts(sb, "};\n\n");
-        cg_sb_printf(sb, "const cg_stub_table_t cg_ecall_table = {%zuu, cg__ecall_stubs};\n\n", prog->ntrusted);
+        cg_sb_printf(sb, "const cg_stub_table_t cg_ecall_table = {%zuu, cg__ecall_stubs, NULL};\n\n", prog->ntrusted);
     } else {
-        cg_sb_puts(sb, "const cg_stub_table_t cg_ecall_table = {0u, NULL};\n\n");
+        cg_sb_puts(sb, "const cg_stub_table_t cg_ecall_table = {0u, NULL, NULL};\n\n");
     }
     emit_policy(sb, prog);
     for (i = 0; i < prog->nuntrusted; i++) {

@@ -1,6 +1,7 @@
 /*
  * emit_host.c - the untrusted side: <stem>_u.h and <stem>_u.c.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "emit_internal.h"
@@ -65,9 +66,19 @@ void cg_emit_host_source(cg_sbuf_t *sb, const cg_program_t *prog)
         for (i = 0; i < prog->nuntrusted; i++)
             cg_sb_printf(sb, "    cg__stub_%s, /* %zu */\n", prog->untrusted[i]->name, i);
         cg_sb_puts(sb, "};\n\n");
-        cg_sb_printf(sb, "const cg_stub_table_t %s_ocall_table = {%zuu, cg__ocall_stubs};\n", prog->base,
-                     prog->nuntrusted);
+        bool any_sl = false;
+        for (i = 0; i < prog->nuntrusted; i++)
+            any_sl = any_sl || prog->untrusted[i]->switchless;
+        if (any_sl) {
+            /* Which OCALLs the host may run on its switchless workers. */
+            cg_sb_puts(sb, "static const uint8_t cg__ocall_sl[] = {");
+            for (i = 0; i < prog->nuntrusted; i++)
+                cg_sb_printf(sb, "%s%d", i ? ", " : "", prog->untrusted[i]->switchless ? 1 : 0);
+            cg_sb_puts(sb, "};\n\n");
+        }
+        cg_sb_printf(sb, "const cg_stub_table_t %s_ocall_table = {%zuu, cg__ocall_stubs, %s};\n", prog->base,
+                     prog->nuntrusted, any_sl ? "cg__ocall_sl" : "NULL");
     } else {
-        cg_sb_printf(sb, "const cg_stub_table_t %s_ocall_table = {0u, NULL};\n", prog->base);
+        cg_sb_printf(sb, "const cg_stub_table_t %s_ocall_table = {0u, NULL, NULL};\n", prog->base);
     }
 }

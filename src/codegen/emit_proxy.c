@@ -234,7 +234,8 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         cg_sb_printf(sb, "    cg__ret = %s(enclave, %uu, cg__iov, cg__niov, &cg__resp, &%s_ocall_table);\n",
                      f->switchless ? "cg_host_ecall_sl" : "cg_host_ecall", id, prog->base);
     else
-        cg_sb_printf(sb, "    cg__ret = cg_enclave_ocall(%uu, cg__iov, cg__niov, &cg__resp);\n", id);
+        cg_sb_printf(sb, "    cg__ret = %s(%uu, cg__iov, cg__niov, &cg__resp);\n",
+                     f->switchless ? "cg_enclave_ocall_sl" : "cg_enclave_ocall", id);
     if (deep)
         cg_sb_puts(sb, "    if (cg__ret != CC_SUCCESS)\n        goto cg__out;\n");
     else

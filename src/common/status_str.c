@@ -123,6 +123,8 @@ const char *cc_enclave_res2_str(cc_enclave_result_t res)
         return "switchless calls are not enabled for this enclave";
     case CC_ERROR_SWITCHLESS_ROLLBACK2COMMON:
         return "switchless rollback2common";
+    case CC_ERROR_SWITCHLESS_REINIT:
+        return "switchless calls were configured twice (two ENCLAVE_FEATURE_SWITCHLESS entries)";
     case CC_ERROR_SHARED_MEMORY_REPEAT_REGISTER:
         return "shared memory repeat register";
     case CC_ERROR_SHARED_MEMORY_START_ADDR_INVALID:

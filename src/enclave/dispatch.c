@@ -94,6 +94,11 @@ void cg_trts_serve(struct cg_chan *ch)
     }
 }
 
+struct cg_chan *cg_trts_current_chan(void)
+{
+    return t_chan;
+}
+
 cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp)
 {
     if (resp == NULL || (req == NULL && nreq > 0))

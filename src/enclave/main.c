@@ -2,7 +2,10 @@
  * main.c - entry of every enclave: maps the call window, starts one thread
  * per slot and serves ECALLs. User code never defines main().
  */
+#define _GNU_SOURCE /* gettid() */
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -19,10 +22,16 @@ size_t cg_trts_window_size;
 bool cg_trts_debug;
 
 static struct cg_chan g_chans[CG_MAX_SLOTS];
+static struct cg_chan g_uchans[CG_MAX_USLOTS];
+/* Worker threads that have written their thread id (see main()). */
+static atomic_uint g_started;
 
 static void *worker(void *arg)
 {
-    cg_trts_serve(arg);
+    struct cg_chan *ch = arg;
+    atomic_store_explicit(&ch->slot->tid, (uint32_t)gettid(), memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_started, 1, memory_order_release);
+    cg_trts_serve(ch);
     return NULL;
 }
 
@@ -62,12 +71,15 @@ int main(void)
     /* Switchless workers: the last sl_count slots poll sl_spin times (or
      * always) before sleeping. Only a waiting policy: any value is safe. */
     uint32_t sl_count = h->sl_count, sl_spin = h->sl_spin;
+    /* Switchless OCALL slots, after the ECALL slots (sl_ocall.c). */
+    uint32_t sl_ucount = h->sl_ucount, sl_uretries = h->sl_uretries, sl_uspin = h->sl_uspin;
     munmap(h, CG_PAGE_SIZE);
 
     bool ok = magic == CG_WINDOW_MAGIC && version == CG_WINDOW_VERSION && nslots >= 1 && nslots <= m->threads &&
               slot_off == CG_PAGE_SIZE && slot_size % CG_PAGE_SIZE == 0 &&
               slot_size >= CG_SLOT_HDR_SIZE + CG_MIN_SLOT_DATA && slot_size <= CG_SLOT_HDR_SIZE + CG_MAX_SLOT_DATA &&
-              total == CG_PAGE_SIZE + slot_size * nslots && sl_count < nslots;
+              sl_ucount <= CG_MAX_USLOTS && total == CG_PAGE_SIZE + slot_size * (nslots + sl_ucount) &&
+              sl_count < nslots;
     h = mmap(NULL, ok ? total : CG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, CG_WINDOW_FD, 0);
     if (h == MAP_FAILED)
         _exit(3);
@@ -84,6 +96,13 @@ int main(void)
             fail(h, CC_ERROR_INVALID_METADATA);
     for (uint32_t i = nslots - sl_count; i < nslots; i++)
         g_chans[i].spin = sl_spin;
+    for (uint32_t i = 0; i < sl_ucount; i++) {
+        if (cg_chan_init(&g_uchans[i], h, total, nslots + i, CG_TURN_ENCLAVE) != 0)
+            fail(h, CC_ERROR_INVALID_METADATA);
+        g_uchans[i].spin = sl_uspin;
+    }
+    cg_trts_sl_ocall_init(g_uchans, sl_ucount, sl_uretries);
+    atomic_store_explicit(&g_chans[0].slot->tid, (uint32_t)gettid(), memory_order_relaxed);
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -94,6 +113,10 @@ int main(void)
             fail(h, CC_ERROR_OUT_OF_MEMORY);
     }
     pthread_attr_destroy(&attr);
+    /* Every thread has written its id before the host hears READY: the
+     * process engine's host pins switchless workers by it. */
+    while (atomic_load_explicit(&g_started, memory_order_acquire) < nslots - 1)
+        sched_yield();
 
     atomic_store_explicit(&h->state, CG_STATE_READY, memory_order_release);
     cg_futex_wake(&h->state, 1);

@@ -21,4 +21,14 @@ extern bool cg_trts_debug;
 /* Serve ECALLs on @ch forever (returns only on a fatal window error). */
 void cg_trts_serve(struct cg_chan *ch);
 
+/* main(), before any other thread exists: the @count switchless OCALL
+ * channels @chans (count 0: none; every OCALL is ordinary) and how many
+ * times cg_enclave_ocall_sl() looks for a free one before it falls back
+ * (sl_ocall.c). */
+void cg_trts_sl_ocall_init(struct cg_chan *chans, uint32_t count, uint32_t retries);
+
+/* dispatch.c: the slot of the ECALL the calling thread serves (NULL
+ * outside an ECALL), for sl_ocall.c's fallback and checks. */
+struct cg_chan *cg_trts_current_chan(void);
+
 #endif

@@ -81,6 +81,8 @@ static cc_enclave_result_t run_ocall(void *ctx, uint32_t fn, const uint8_t *in, 
     const cg_stub_table_t *t = f->ocalls;
     if (t == NULL || fn >= t->count || t->stubs[fn] == NULL)
         return CC_ERROR_OCALL_NOT_ALLOWED;
+    if (f->e->sl != NULL)
+        cg_sl_note_ocall(f->e, t, fn); /* a switchless function here fell back */
     return t->stubs[fn](in, in_len, out);
 }
 
@@ -99,6 +101,8 @@ static cc_enclave_result_t host_ecall(cc_enclave_t *enclave, uint32_t fn, const 
         return CC_ERROR_ENCLAVE_LOST;
 
     struct frame f = {e, find_held(e), ocalls, t_top};
+    if (e->sl != NULL)
+        cg_sl_note_ocall(e, ocalls, UINT32_MAX); /* the table its OCALL workers use */
     uint32_t index = 0;
     bool owned = f.ch == NULL;
     /* A switchless call uses a polling worker when one is free soon, and

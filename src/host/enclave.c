@@ -191,12 +191,14 @@ static bool gdb_wanted(const struct cg_enclave *e)
     return v != NULL && *v != '\0' && e->engine->type == PROCESS_ENCLAVE_TYPE && (e->flags & SECGEAR_DEBUG_FLAG);
 }
 
-static cc_enclave_result_t make_window(struct cg_enclave *e)
+/* The call window: one ECALL slot per enclave thread, then @nuslots
+ * switchless OCALL slots (0 without them). */
+static cc_enclave_result_t make_window(struct cg_enclave *e, uint32_t nuslots)
 {
     uint32_t nslots = e->ident.manifest.threads;
     uint32_t data = CG_DEFAULT_SLOT_DATA;
-    size_t size = (size_t)cg_window_size(nslots, data);
-    uint64_t slot_size = (size - CG_PAGE_SIZE) / nslots;
+    size_t size = (size_t)cg_window_size(nslots + nuslots, data);
+    uint64_t slot_size = (size - CG_PAGE_SIZE) / (nslots + nuslots);
 
     int fd = memfd_create("cgear-window", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0 || ftruncate(fd, (off_t)size) != 0 ||
@@ -222,24 +224,28 @@ static cc_enclave_result_t make_window(struct cg_enclave *e)
     h->slot_size = slot_size;
     h->slot_offset = CG_PAGE_SIZE;
     h->total_size = size;
+    h->sl_ucount = nuslots;
     atomic_store(&h->state, CG_STATE_BOOT);
 
     e->win.fd = fd;
     e->win.hdr = h;
     e->win.size = size;
     e->win.nslots = nslots;
-    e->win.chans = calloc(nslots, sizeof(*e->win.chans));
+    e->win.nuslots = nuslots;
+    e->win.chans = calloc(nslots + nuslots, sizeof(*e->win.chans));
     if (e->win.chans == NULL)
         return CC_ERROR_OUT_OF_MEMORY;
     /* No message from the enclave may be larger than all the memory it has
      * (its image, heap and stacks): an honest one cannot build it. */
     const struct cg_manifest *m = &e->ident.manifest;
     uint64_t bound = CG_MSG_BOUND_SLACK + (uint64_t)e->mon.elf_size + m->heap_size + (uint64_t)m->threads * m->stack_size;
-    for (uint32_t i = 0; i < nslots; i++) {
+    for (uint32_t i = 0; i < nslots + nuslots; i++) {
         if (cg_chan_init(&e->win.chans[i], w, size, i, CG_TURN_HOST) != 0)
             return CC_ERROR_GENERIC;
         e->win.chans[i].max_in = bound;
-        atomic_store(&e->win.chans[i].slot->turn, CG_TURN_HOST);
+        /* ECALL slots start with the host's move, switchless OCALL slots
+         * with the enclave's (it is the caller there). */
+        atomic_store(&e->win.chans[i].slot->turn, i < nslots ? CG_TURN_HOST : CG_TURN_ENCLAVE);
     }
     return CC_SUCCESS;
 }
@@ -441,7 +447,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     if (rc == CC_SUCCESS)
         rc = check_gdb(e);
     if (rc == CC_SUCCESS)
-        rc = make_window(e);
+        rc = make_window(e, cg_sl_uslots(features, features_count));
     if (rc == CC_SUCCESS)
         rc = cg_sl_setup(e, features, features_count);
     /* On a system install the launcher makes the key block; the host never
@@ -457,6 +463,8 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     }
     if (rc == CC_SUCCESS)
         rc = wait_ready(e);
+    if (rc == CC_SUCCESS)
+        rc = cg_sl_started(e); /* pins the switchless workers where the host does it */
     if (rc != CC_SUCCESS) {
         free_enclave(e);
         free(path_copy);

@@ -41,8 +41,9 @@ struct cg_enclave_window {
     int fd;
     struct cg_window_hdr *hdr;
     size_t size;
-    uint32_t nslots;
-    struct cg_chan *chans; /* one per slot */
+    uint32_t nslots;       /* ECALL slots (one per enclave thread) */
+    uint32_t nuslots;      /* switchless OCALL slots after them (sl_ocall.c) */
+    struct cg_chan *chans; /* one per slot, nslots + nuslots */
 };
 
 /* Slot allocation among host threads (ecall.c), under cg_enclave.lock. */

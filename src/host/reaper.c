@@ -60,7 +60,7 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
      * the host's compare-and-swap fail, so nobody goes back to sleep. */
     atomic_store(&e->win.hdr->state, CG_STATE_DEAD);
     cg_futex_wake(&e->win.hdr->state, 1 << 30);
-    for (uint32_t i = 0; i < e->win.nslots; i++) {
+    for (uint32_t i = 0; i < e->win.nslots + e->win.nuslots; i++) {
         atomic_store(&e->win.chans[i].slot->turn, CG_TURN_DEAD);
         cg_futex_wake(&e->win.chans[i].slot->turn, 1 << 30);
     }

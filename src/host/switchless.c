@@ -6,20 +6,28 @@
  */
 #include "switchless.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cpu_mask.h"
+#include "engine.h"
 #include "futex.h"
 #include "host.h"
 #include "log.h"
+#include "sl_ocall.h"
 #include "sl_pool.h"
 
 /* secGear's limits and defaults (its GP backend, gp_uswitchless.c, and its
  * documented SGX defaults for the retry counts). */
-#define SL_MAX_UWORKERS 512u
+#define SL_MAX_UWORKERS CG_MAX_USLOTS /* secGear: 512; cgear's enclave keeps a 64-bit mask */
 #define SL_MAX_TWORKERS 512u
+#define SL_DEFAULT_UWORKERS 8u
 #define SL_MAX_PARAMS 16u
 #define SL_MAX_POOL_QWORDS 8u
 #define SL_DEFAULT_TWORKERS 8u
@@ -35,6 +43,8 @@ struct cg_sl {
     atomic_uint inflight;   /* switchless calls holding or seeking a worker */
     atomic_bool stopping;   /* destroy: no new switchless calls */
     _Atomic uint64_t n_sl, n_fallback, n_submit, n_rollback;
+    _Atomic uint64_t n_ofallback; /* switchless OCALLs that came as ordinary ones */
+    struct cg_sl_uw *uw;          /* switchless OCALL workers; NULL: none */
 
     /* asynchronous tasks: run by @ndrivers host threads */
     pthread_mutex_t lock;
@@ -47,10 +57,14 @@ struct cg_sl {
 
 cc_enclave_result_t cg_sl_check_feature(const enclave_features_t *features, uint32_t i)
 {
+    /* secGear answers a second switchless feature with
+     * CC_ERROR_SWITCHLESS_REINIT (its GP backend, init_uswitchless). */
     for (uint32_t j = 0; j < i; j++)
         if (features[j].setting_type == ENCLAVE_FEATURE_SWITCHLESS) {
-            cg_log_error("cc_enclave_create: ENCLAVE_FEATURE_SWITCHLESS is given twice");
-            return CC_ERROR_BAD_PARAMETERS;
+            cg_log_error("cc_enclave_create: ENCLAVE_FEATURE_SWITCHLESS is given twice (entries %u and %u); give "
+                         "one cc_sl_config_t",
+                         j, i);
+            return CC_ERROR_SWITCHLESS_REINIT;
         }
     const cc_sl_config_t *c = features[i].feature_desc;
     if (c == NULL) {
@@ -65,7 +79,27 @@ cc_enclave_result_t cg_sl_check_feature(const enclave_features_t *features, uint
                      SL_MAX_PARAMS, c->sl_call_pool_size_qwords, SL_MAX_POOL_QWORDS, c->workers_policy);
         return CC_ERROR_BAD_PARAMETERS;
     }
+    uint64_t allowed = cg_cpu_allowed();
+    char why[700];
+    if ((c->tworkers_cores != 0 &&
+         !cg_cpu_mask_check(c->tworkers_cores, allowed, "cc_sl_config_t.tworkers_cores", why, sizeof why)) ||
+        (c->uworkers_cores != 0 &&
+         !cg_cpu_mask_check(c->uworkers_cores, allowed, "cc_sl_config_t.uworkers_cores", why, sizeof why))) {
+        cg_log_error("cc_enclave_create: %s", why);
+        return CC_ERROR_BAD_PARAMETERS;
+    }
     return CC_SUCCESS;
+}
+
+uint32_t cg_sl_uslots(const enclave_features_t *features, uint32_t count)
+{
+    const cc_sl_config_t *c = NULL;
+    for (uint32_t i = 0; i < count && c == NULL; i++)
+        if (features[i].setting_type == ENCLAVE_FEATURE_SWITCHLESS)
+            c = features[i].feature_desc;
+    if (c == NULL)
+        return 0;
+    return c->num_uworkers == 0 ? SL_DEFAULT_UWORKERS : c->num_uworkers;
 }
 
 static void *driver(void *arg)
@@ -91,8 +125,9 @@ static void *driver(void *arg)
     return NULL;
 }
 
-static void free_sl(struct cg_sl *s)
+static void free_sl(struct cg_enclave *e, struct cg_sl *s)
 {
+    cg_sl_uw_stop(e, s->uw);
     cg_sl_pool_fini(&s->pool);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->work);
@@ -103,7 +138,7 @@ static void free_sl(struct cg_sl *s)
 cc_enclave_result_t cg_sl_setup(struct cg_enclave *e, const enclave_features_t *features, uint32_t count)
 {
     const cc_sl_config_t *c = NULL;
-    for (uint32_t i = 0; i < count; i++)
+    for (uint32_t i = 0; i < count && c == NULL; i++)
         if (features[i].setting_type == ENCLAVE_FEATURE_SWITCHLESS)
             c = features[i].feature_desc;
     if (c == NULL)
@@ -143,14 +178,14 @@ cc_enclave_result_t cg_sl_setup(struct cg_enclave *e, const enclave_features_t *
     pthread_cond_init(&s->work, NULL);
     s->drivers = calloc(s->count, sizeof(*s->drivers));
     if (s->drivers == NULL || cg_sl_pool_init(&s->pool, cfg.sl_call_pool_size_qwords * 64u) != 0) {
-        free_sl(s);
+        free_sl(e, s);
         return CC_ERROR_OUT_OF_MEMORY;
     }
     for (; s->ndrivers < s->count; s->ndrivers++)
         if (pthread_create(&s->drivers[s->ndrivers], NULL, driver, s) != 0)
             break;
     if (s->ndrivers == 0) {
-        free_sl(s);
+        free_sl(e, s);
         return CC_ERROR_OUT_OF_MEMORY;
     }
 
@@ -164,6 +199,21 @@ cc_enclave_result_t cg_sl_setup(struct cg_enclave *e, const enclave_features_t *
         host_spin = SL_MAX_HOST_SPIN;
     for (uint32_t i = s->first; i < n; i++)
         e->win.chans[i].spin = host_spin;
+    e->win.hdr->sl_tcores = cfg.tworkers_cores;
+
+    /* Switchless OCALLs: the enclave looks for a free slot as long as a
+     * host caller looks for a worker, and polls for the answer as long
+     * as a host caller does; the host workers wait as the policy says. */
+    e->win.hdr->sl_uretries = cfg.retries_before_fallback;
+    e->win.hdr->sl_uspin = host_spin;
+    cc_enclave_result_t rc = cg_sl_uw_start(
+        e, cfg.workers_policy == WORKERS_POLICY_BUSY ? CG_SPIN_FOREVER : cfg.retries_before_sleep,
+        cfg.uworkers_cores, &s->uw);
+    if (rc != CC_SUCCESS) {
+        e->sl = s; /* so that the driver threads stop the usual way */
+        cg_sl_fini(e);
+        return rc;
+    }
     e->sl = s;
     return CC_SUCCESS;
 }
@@ -189,7 +239,40 @@ void cg_sl_fini(struct cg_enclave *e)
     for (uint32_t i = 0; i < s->ndrivers; i++)
         pthread_join(s->drivers[i], NULL);
     e->sl = NULL;
-    free_sl(s); /* frees the contexts of tasks never collected */
+    free_sl(e, s); /* frees the contexts of tasks never collected */
+}
+
+cc_enclave_result_t cg_sl_started(struct cg_enclave *e)
+{
+    struct cg_sl *s = e->sl;
+    if (s == NULL || s->cfg.tworkers_cores == 0 || e->engine->type != PROCESS_ENCLAVE_TYPE)
+        return CC_SUCCESS;
+    for (uint32_t i = s->first; i < s->first + s->count; i++) {
+        /* Written by the enclave: use it only if it names one of the
+         * enclave process's own threads. */
+        uint32_t tid = atomic_load(&e->win.chans[i].slot->tid);
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/task/%u", (int)e->mon.pid, tid);
+        int rc = tid == 0 || tid > INT32_MAX || access(path, F_OK) != 0 ? -ESRCH : cg_cpu_pin((pid_t)tid, s->cfg.tworkers_cores);
+        if (rc != 0) {
+            char list[256];
+            cg_cpu_list(s->cfg.tworkers_cores, list, sizeof list);
+            cg_log_error("enclave '%s': cannot pin switchless worker %u (thread %u) to CPU %s (tworkers_cores): %s",
+                         e->ident.manifest.name, i - s->first, tid, list, strerror(-rc));
+            return CC_ERROR_BAD_PARAMETERS;
+        }
+    }
+    return CC_SUCCESS;
+}
+
+void cg_sl_note_ocall(struct cg_enclave *e, const cg_stub_table_t *t, uint32_t fn)
+{
+    struct cg_sl *s = e->sl;
+    if (s == NULL || t == NULL)
+        return;
+    cg_sl_uw_set_table(s->uw, t);
+    if (fn != UINT32_MAX && fn < t->count && t->switchless != NULL && t->switchless[fn])
+        atomic_fetch_add_explicit(&s->n_ofallback, 1, memory_order_relaxed);
 }
 
 uint64_t cg_sl_ordinary_mask(const struct cg_enclave *e)
@@ -304,5 +387,7 @@ cc_enclave_result_t cgear_sl_stats(const cc_enclave_t *enclave, cgear_sl_stats_t
     stats->fallbacks = atomic_load(&e->sl->n_fallback);
     stats->async_submits = atomic_load(&e->sl->n_submit);
     stats->rollbacks = atomic_load(&e->sl->n_rollback);
+    stats->ocall_sl_calls = cg_sl_uw_served(e->sl->uw);
+    stats->ocall_fallbacks = atomic_load(&e->sl->n_ofallback);
     return CC_SUCCESS;
 }

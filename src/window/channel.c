@@ -19,7 +19,7 @@
 int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t index, uint32_t me)
 {
     const struct cg_window_hdr *h = base;
-    uint64_t nslots = h->nslots, slot_size = h->slot_size, slot_off = h->slot_offset;
+    uint64_t nslots = (uint64_t)h->nslots + h->sl_ucount, slot_size = h->slot_size, slot_off = h->slot_offset;
 
     if (index >= nslots || slot_size < CG_SLOT_HDR_SIZE + CG_MIN_SLOT_DATA || slot_size > window_size ||
         slot_off > window_size || (window_size - slot_off) / slot_size <= index)

@@ -51,8 +51,9 @@ struct cg_chan {
 typedef cc_enclave_result_t (*cg_dispatch_fn)(void *ctx, uint32_t fn, const uint8_t *in, size_t in_len,
                                               cg_msg_t *out);
 
-/* Point @ch at slot @index of the mapped window @base. Returns 0, or -1 if
- * the window header does not describe a valid slot @index. */
+/* Point @ch at slot @index of the mapped window @base (ECALL slots first,
+ * then the switchless OCALL slots). Returns 0, or -1 if the window header
+ * does not describe a valid slot @index inside @window_size bytes. */
 int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t index, uint32_t me);
 
 /* Wait until it is this side's turn. Returns CC_SUCCESS, CC_ERROR_ENCLAVE_LOST

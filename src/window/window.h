@@ -65,7 +65,23 @@ struct cg_window_hdr {
      * (CG_SPIN_FOREVER: always) before they sleep. 0: none. */
     uint32_t sl_count;
     uint32_t sl_spin;
+    /* Switchless OCALLs: sl_ucount more slots follow the nslots ECALL
+     * slots; a host worker thread polls each one (the enclave is the
+     * caller there). The enclave looks for a free one sl_uretries times
+     * before it makes an ordinary OCALL, and polls sl_uspin times for the
+     * answer before it sleeps. 0 slots: every OCALL is ordinary. */
+    uint32_t sl_ucount;
+    uint32_t sl_uretries;
+    uint32_t sl_uspin;
+    uint32_t sl_reserved;
+    /* tworkers_cores: the kvm monitor pins the vCPU threads of the last
+     * sl_count enclave threads to these CPUs (0: no pinning). Read by the
+     * monitor once, before the guest runs; the enclave has no use for it. */
+    uint64_t sl_tcores;
 };
+
+/* Most switchless OCALL slots (the enclave keeps a 64-bit mask of them). */
+#define CG_MAX_USLOTS 64u
 
 /* A spin limit meaning "never sleep" (WORKERS_POLICY_BUSY). */
 #define CG_SPIN_FOREVER UINT32_MAX
@@ -85,13 +101,19 @@ struct cg_slot_hdr {
     uint64_t offset;       /* offset of this chunk in the message */
     uint64_t len;          /* bytes of this chunk in data[] */
     _Atomic uint32_t sleepers; /* threads in futex_wait on turn: wake only if > 0 */
-    uint8_t pad[20];
+    /* The enclave thread serving this slot writes its thread id here
+     * before the window is READY (the process engine's host pins
+     * switchless workers by it; it is checked against the enclave's own
+     * threads before use). */
+    _Atomic uint32_t tid;
+    uint8_t pad[16];
 };
 
 #define CG_SLOT_HDR_SIZE 64u
 _Static_assert(sizeof(struct cg_slot_hdr) == CG_SLOT_HDR_SIZE, "slot header layout");
 
-/* Size of a window with @nslots slots of @slot_data data bytes each. */
+/* Size of a window with @nslots slots (ECALL and switchless OCALL slots
+ * together) of @slot_data data bytes each. */
 static inline uint64_t cg_window_size(uint32_t nslots, uint32_t slot_data)
 {
     uint64_t slot = ((uint64_t)CG_SLOT_HDR_SIZE + slot_data + CG_PAGE_SIZE - 1) / CG_PAGE_SIZE * CG_PAGE_SIZE;

@@ -69,6 +69,10 @@ static int add_common(scmp_filter_ctx ctx)
     if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                          SCMP_A0(SCMP_CMP_MASKED_EQ, ~(uint64_t)0, CG_CLONE_THREAD_FLAGS)))
         return -1;
+    /* switchless workers' vCPU threads pin themselves (tworkers_cores):
+     * only the calling thread (pid 0), never another process */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_setaffinity), 1, SCMP_A0(SCMP_CMP_EQ, 0)))
+        return -1;
     /* clone3 answers ENOSYS so that a libc trying it first falls back */
     if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0))
         return -1;

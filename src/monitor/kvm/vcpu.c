@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,7 +118,23 @@ static _Noreturn void run_loop(struct cg_vcpu *v)
 
 static void *vcpu_thread(void *arg)
 {
-    run_loop(arg);
+    struct cg_vcpu *v = arg;
+    /* A switchless worker's vCPU: pin it before it runs guest code, so it
+     * is pinned before the enclave reports READY. The host checked the
+     * mask against the CPUs it (and so this process) may use. */
+    if (v->vm->pin_cores != 0 && v->index >= v->vm->pin_first) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (unsigned i = 0; i < 64; i++)
+            if (v->vm->pin_cores >> i & 1)
+                CPU_SET(i, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) {
+            cg_note("cannot pin vCPU %u (a switchless worker) to the CPUs of tworkers_cores: %s", v->index,
+                    strerror(errno));
+            cg_vm_stop(CG_MON_EXIT_KVM);
+        }
+    }
+    run_loop(v);
 }
 
 int cg_vcpu_start(struct cg_vm *vm, uint32_t index)

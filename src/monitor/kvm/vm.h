@@ -84,6 +84,12 @@ struct cg_vm {
     uint64_t window_gpa;
     uint64_t window_size;
     struct cg_boot *boot; /* inside ram */
+    /* tworkers_cores (docs/architecture.md, "Switchless calls"): vCPUs
+     * pin_first.. run switchless workers and pin themselves to pin_cores
+     * (0: no pinning). Read from the window header once, before the
+     * guest runs. */
+    uint32_t pin_first;
+    uint64_t pin_cores;
     struct cg_vcpu vcpus[CG_G_MAX_CPUS];
     pthread_mutex_t lock;
 };

@@ -18,6 +18,7 @@
 
 #include "monitor_abi.h"
 #include "vm.h"
+#include "window.h"
 
 int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
 {
@@ -53,6 +54,18 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
     if (vm->window == MAP_FAILED || ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &win) != 0) {
         cg_note("cannot map the call window into the VM: %s", strerror(errno));
         return CG_MON_EXIT_KVM;
+    }
+    /* Which vCPUs to pin, read once before the guest can touch the window:
+     * the host wrote it. The enclave starts one thread per slot in slot
+     * order, each on the next free vCPU, so slot i runs on vCPU i. */
+    if (vm->window_size >= sizeof(struct cg_window_hdr)) {
+        const volatile struct cg_window_hdr *h = (const void *)vm->window;
+        uint32_t nslots = h->nslots, sl_count = h->sl_count;
+        uint64_t cores = h->sl_tcores;
+        if (cores != 0 && sl_count != 0 && sl_count < nslots && nslots <= cfg->threads) {
+            vm->pin_first = nslots - sl_count;
+            vm->pin_cores = cores;
+        }
     }
     return 0;
 }

@@ -370,7 +370,7 @@ static void test_unknown_function_id(void **state)
 {
     cc_enclave_t *ctx = *state;
     cg_msg_t resp;
-    cg_stub_table_t none = {0, NULL};
+    cg_stub_table_t none = {0, NULL, NULL};
     assert_int_equal(cg_host_ecall(ctx, 9999, NULL, 0, &resp, &none), CC_ERROR_ECALL_NOT_ALLOWED);
     /* the enclave is still fine */
     int r = 0;

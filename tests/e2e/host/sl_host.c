@@ -113,7 +113,8 @@ static void test_config_errors(void **state)
     cfg.num_max_params = 17;
     assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     cfg.num_max_params = 16;
-    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 2, &ctx), CC_ERROR_BAD_PARAMETERS);
+    /* a second switchless entry: secGear's answer */
+    assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 2, &ctx), CC_ERROR_SWITCHLESS_REINIT);
     f[0].feature_desc = NULL;
     assert_int_equal(cc_enclave_create(e2e_image, AUTO_ENCLAVE_TYPE, 0, 0, f, 1, &ctx), CC_ERROR_BAD_PARAMETERS);
     assert_false(ctx.used_flag);

@@ -196,6 +196,13 @@ cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nr
     return r;
 }
 
+/* Switchless OCALLs (transition_using_threads) marshal exactly as ordinary
+ * ones; only the runtime's transport differs. */
+cc_enclave_result_t cg_enclave_ocall_sl(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp)
+{
+    return cg_enclave_ocall(fn, req, nreq, resp);
+}
+
 #endif /* !CG_SEM_REAL_ENCLAVE */
 
 static cc_enclave_t g_enclave;
