@@ -64,7 +64,7 @@ static int group_setup(void **state)
 enum probe {
     P_FUTEX, P_GETRANDOM, P_CLOCK, P_MMAP_RW, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3,
     P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1,
-    P_PTRACE, P_KILL, P_CLOSE,
+    P_PTRACE, P_KILL, P_CLOSE, P_PIN_SELF, P_PIN_OTHER,
     /* the gdb variant (CGEAR_GDB) */
     P_GDB_ACCEPT, P_GDB_DUP3, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_SET_REGS, P_GUEST_DEBUG, P_SIGACTION,
     P_ACCEPT_OTHER, P_READ_OTHER, P_WRITE_OTHER, P_TGKILL_OTHER, P_DUP3_OTHER,
@@ -88,6 +88,9 @@ static int run_probe(const struct cg_bpf *prog, enum probe p)
             _exit(90);
         close(CG_MON_GDB_FD); /* the gdb probes expect EBADF */
         close(CG_MON_GDB_CONN_FD);
+        /* P_PIN_SELF sets the mask it already has (read before the filter) */
+        uint64_t pin_mask[16];
+        long pin_len = syscall(SYS_sched_getaffinity, 0, sizeof pin_mask, pin_mask);
         if (cg_confine_install(prog) != 0)
             _exit(91);
         long r = 0;
@@ -115,6 +118,15 @@ static int run_probe(const struct cg_bpf *prog, enum probe p)
         case P_PTRACE: r = syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0); break;
         case P_KILL: r = syscall(SYS_kill, getppid(), 0); break;
         case P_CLOSE: r = syscall(SYS_close, 99); break;
+        case P_PIN_SELF: { /* a switchless worker's vCPU thread pins itself */
+            r = pin_len > 0 ? syscall(SYS_sched_setaffinity, 0, (size_t)pin_len, pin_mask) : -1;
+            break;
+        }
+        case P_PIN_OTHER: { /* never another process (the parent here) */
+            uint64_t mask[16] = {1};
+            r = syscall(SYS_sched_setaffinity, getppid(), sizeof mask, mask);
+            break;
+        }
         case P_GDB_ACCEPT: r = ok_if(syscall(SYS_accept4, CG_MON_GDB_FD, NULL, NULL, 0), EBADF); break;
         case P_GDB_DUP3: r = ok_if(syscall(SYS_dup3, 99, CG_MON_GDB_CONN_FD, O_CLOEXEC), EBADF); break;
         case P_GDB_READ: r = ok_if(syscall(SYS_read, CG_MON_GDB_CONN_FD, buf, 1), EBADF); break;
@@ -157,11 +169,11 @@ static void test_run_program(void **state)
 {
     (void)state;
     const enum probe ok[] = {P_FUTEX, P_GETRANDOM, P_CLOCK, P_MMAP_RW, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN,
-                             P_THREAD_CLONE_ENOSYS3};
+                             P_THREAD_CLONE_ENOSYS3, P_PIN_SELF};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_allowed(&g_run, ok[i]);
     const enum probe bad[] = {P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC,
-                              P_FORK, P_WRITE_FD1, P_PTRACE, P_KILL, P_CLOSE};
+                              P_FORK, P_WRITE_FD1, P_PTRACE, P_KILL, P_CLOSE, P_PIN_OTHER};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_killed(&g_run, bad[i]);
 }
