@@ -27,6 +27,7 @@
 #define BATCHES 5
 
 void bench_ocall_empty(void) {}
+void bench_sl_ocall_empty(void) {}
 
 static double now_ns(void)
 {
@@ -142,24 +143,27 @@ static double openssl_gcm_ns(size_t size, int iters, int decrypt_only)
 }
 
 /* ---- cgear calls ---- */
-enum { EMPTY, BUF4K, OCALL, SL_EMPTY };
+enum { EMPTY, BUF4K, OCALL, SL_EMPTY, SL_OCALL };
 static double measure(cc_enclave_t *ctx, int what, long iters);
 
-/* A switchless empty ECALL on an enclave with one switchless worker of
- * @policy (the bench enclave has 2 threads: one worker, one ordinary). */
-static double measure_switchless(const char *path, enclave_type_t type, uint32_t policy, long iters)
+/* A switchless empty ECALL (@what SL_EMPTY) or OCALL (SL_OCALL) on an
+ * enclave with one switchless worker of each kind, of @policy (the bench
+ * enclave has 2 threads: one worker, one ordinary). */
+static double measure_switchless(const char *path, enclave_type_t type, uint32_t policy, int what, long iters)
 {
     cc_sl_config_t cfg = CC_USWITCHLESS_CONFIG_INITIALIZER;
     cfg.num_tworkers = 1;
+    cfg.num_uworkers = 1;
     cfg.workers_policy = policy;
     enclave_features_t f = {ENCLAVE_FEATURE_SWITCHLESS, &cfg};
     cc_enclave_t ctx = {0};
     if (cc_enclave_create(path, type, 0, 0, &f, 1, &ctx) != CC_SUCCESS)
         return -1;
-    double t = bench_sl_empty(&ctx) == CC_SUCCESS ? measure(&ctx, SL_EMPTY, iters) : -1;
+    double t = bench_sl_empty(&ctx) == CC_SUCCESS ? measure(&ctx, what, iters) : -1;
     cgear_sl_stats_t st;
     /* Every call must have been switchless, or the number means nothing. */
-    if (cgear_sl_stats(&ctx, &st) != CC_SUCCESS || st.fallbacks != 0)
+    if (cgear_sl_stats(&ctx, &st) != CC_SUCCESS || st.fallbacks != 0 || st.ocall_fallbacks != 0 ||
+        (what == SL_OCALL && st.ocall_sl_calls == 0))
         t = -1;
     cc_enclave_destroy(&ctx);
     return t;
@@ -171,8 +175,8 @@ static double measure(cc_enclave_t *ctx, int what, long iters)
     double t[BATCHES];
     for (int b = 0; b < BATCHES; b++) {
         double start = now_ns();
-        if (what == OCALL) {
-            if (bench_ocalls(ctx, (int)iters) != CC_SUCCESS)
+        if (what == OCALL || what == SL_OCALL) {
+            if ((what == OCALL ? bench_ocalls(ctx, (int)iters) : bench_sl_ocalls(ctx, (int)iters)) != CC_SUCCESS)
                 return -1;
         } else {
             for (long i = 0; i < iters; i++) {
@@ -247,9 +251,11 @@ int main(int argc, char **argv)
             ref_dec[k] = openssl_gcm_ns(seal_sizes[k], n, 1);
         }
         cc_enclave_destroy(&ctx);
-        double sl_busy = measure_switchless(argv[1], engines[i], WORKERS_POLICY_BUSY, iters);
-        double sl_wake = measure_switchless(argv[1], engines[i], WORKERS_POLICY_WAKEUP, iters);
-        if (e < 0 || b4 < 0 || oc < 0 || sl_busy < 0 || sl_wake < 0) {
+        double sl_busy = measure_switchless(argv[1], engines[i], WORKERS_POLICY_BUSY, SL_EMPTY, iters);
+        double sl_wake = measure_switchless(argv[1], engines[i], WORKERS_POLICY_WAKEUP, SL_EMPTY, iters);
+        double slo_busy = measure_switchless(argv[1], engines[i], WORKERS_POLICY_BUSY, SL_OCALL, iters);
+        double slo_wake = measure_switchless(argv[1], engines[i], WORKERS_POLICY_WAKEUP, SL_OCALL, iters);
+        if (e < 0 || b4 < 0 || oc < 0 || sl_busy < 0 || sl_wake < 0 || slo_busy < 0 || slo_wake < 0) {
             fprintf(stderr, "bench: %s engine: a call failed\n", name);
             failed = 1;
             continue;
@@ -263,6 +269,10 @@ int main(int argc, char **argv)
                "\"ratio_sl_busy_empty_ecall_vs_futex\":%.2f,\"ratio_sl_busy_empty_ecall_vs_empty_ecall\":%.2f,"
                "\"ratio_sl_wakeup_empty_ecall_vs_futex\":%.2f,\"ratio_sl_wakeup_empty_ecall_vs_empty_ecall\":%.2f",
                sl_busy, sl_wake, sl_busy / ref, sl_busy / e, sl_wake / ref, sl_wake / e);
+        printf(",\"sl_busy_empty_ocall_ns\":%.1f,\"sl_wakeup_empty_ocall_ns\":%.1f,"
+               "\"ratio_sl_busy_empty_ocall_vs_futex\":%.2f,\"ratio_sl_busy_empty_ocall_vs_empty_ocall\":%.2f,"
+               "\"ratio_sl_wakeup_empty_ocall_vs_futex\":%.2f,\"ratio_sl_wakeup_empty_ocall_vs_empty_ocall\":%.2f",
+               slo_busy, slo_wake, slo_busy / ref, slo_busy / oc, slo_wake / ref, slo_wake / oc);
         if (engines[i] == KVM_ENCLAVE_TYPE && kexit > 0)
             printf(",\"ratio_empty_ecall_vs_kvm_exit\":%.2f", e / kexit);
         for (int k = 0; k < 2; k++)

@@ -24,6 +24,12 @@ void bench_ocalls(int n)
         bench_ocall_empty();
 }
 
+void bench_sl_ocalls(int n)
+{
+    for (int i = 0; i < n; i++)
+        bench_sl_ocall_empty();
+}
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
