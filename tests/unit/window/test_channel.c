@@ -1393,6 +1393,20 @@ static void test_init_bounds(void **state)
     h->nslots = UINT32_MAX;
     assert_int_equal(cg_chan_init(&ch, base, size, 5, CG_TURN_HOST), -1);
     RESET();
+    /* switchless OCALL slots follow the ECALL slots: one ECALL slot and
+     * one OCALL slot fill the same window; a third does not fit */
+    h->nslots = 1;
+    h->sl_ucount = 1;
+    assert_int_equal(cg_chan_init(&ch, base, size, 1, CG_TURN_ENCLAVE), 0);
+    assert_ptr_equal(ch.slot, base + CG_PAGE_SIZE + ss);
+    assert_int_equal(cg_chan_init(&ch, base, size, 2, CG_TURN_ENCLAVE), -1);
+    h->sl_ucount = 2;
+    assert_int_equal(cg_chan_init(&ch, base, size, 2, CG_TURN_ENCLAVE), -1);
+    h->nslots = UINT32_MAX; /* the sum must not wrap */
+    h->sl_ucount = UINT32_MAX;
+    assert_int_equal(cg_chan_init(&ch, base, size, 2, CG_TURN_ENCLAVE), -1);
+    h->sl_ucount = 0;
+    RESET();
     h->slot_size = ss + 1; /* two do not fit any more */
     assert_int_equal(cg_chan_init(&ch, base, size, 1, CG_TURN_HOST), -1);
     assert_int_equal(cg_chan_init(&ch, base, size, 0, CG_TURN_HOST), 0);
