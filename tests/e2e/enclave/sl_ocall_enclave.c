@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "cgear_edge_enclave.h"
 #include "sl_ocall_t.h"
 
 int64_t call_sl(int x, int times)
@@ -62,6 +63,14 @@ int call_sl_block(int gate)
 {
     int r = 0;
     return o_sl_block(&r, gate) == CC_SUCCESS ? r : -1;
+}
+
+uint32_t call_raw_sl(uint32_t fn)
+{
+    cg_msg_t resp = {NULL, 0};
+    cc_enclave_result_t rc = cg_enclave_ocall_sl(fn, NULL, 0, &resp);
+    cg_msg_free(resp.buf);
+    return (uint32_t)rc;
 }
 
 void sl_ecall_empty(void)

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -315,6 +316,52 @@ static void test_concurrent(void **state)
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
 }
 
+/* The untrusted workers run only what the EDL marks switchless: an
+ * enclave asking for anything else on their slots is refused (and the
+ * enclave lives on). Ids: declaration order in sl_ocall.edl. */
+static void test_worker_refuses(void **state)
+{
+    (void)state;
+    cc_enclave_t ctx;
+    cc_sl_config_t cfg;
+    config(&cfg, 1, WORKERS_POLICY_WAKEUP);
+    create_cfg(&ctx, &cfg);
+    const uint32_t bad[] = {2 /* o_plain_tid */, 5 /* none */, 1000, 0xffff0000u /* the runtime's own */};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint32_t st = 0;
+        assert_int_equal(call_raw_sl(&ctx, &st, bad[i]), CC_SUCCESS);
+        assert_int_equal(st, CC_ERROR_SWITCHLESS_INVALID_FUNCTION_ID);
+    }
+    assert_int_equal(stats(&ctx).ocall_sl_calls, 0);
+    check_sl(&ctx, 1, 5);
+    assert_int_equal(stats(&ctx).ocall_sl_calls, 5);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+}
+
+/* The enclave dies while an untrusted worker runs its OCALL: the ECALL
+ * fails with CC_ERROR_ENCLAVE_LOST, the worker's answer finds the slot dead
+ * and the worker ends; destroy joins it. */
+static void test_enclave_dies(void **state)
+{
+    (void)state;
+    cc_enclave_t ctx;
+    cc_sl_config_t cfg;
+    config(&cfg, 1, WORKERS_POLICY_WAKEUP);
+    create_cfg(&ctx, &cfg);
+    struct held h = {&ctx, 9, 0, CC_FAIL};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, hold, &h), 0);
+    wait_host_blocked(1);
+    assert_int_equal(kill(cgear_enclave_pid(&ctx), SIGKILL), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(h.rc, CC_ERROR_ENCLAVE_LOST);
+    open_gate(9);
+    wait_host_blocked(0);
+    int64_t r = 0;
+    assert_int_equal(call_sl(&ctx, &r, 1, 1), CC_ERROR_ENCLAVE_LOST);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+}
+
 static void test_feature_absent(void **state)
 {
     (void)state;
@@ -415,7 +462,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_values_and_path), cmocka_unit_test(test_busy_policy),
         cmocka_unit_test(test_fallback),        cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_feature_absent),  cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_pinning),
+        cmocka_unit_test(test_pinning),         cmocka_unit_test(test_worker_refuses),
+        cmocka_unit_test(test_enclave_dies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
