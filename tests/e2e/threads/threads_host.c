@@ -34,6 +34,9 @@
 /* The fewest threads of its own an enclave gets on every engine
  * (docs/porting-from-secgear.md, "Threads"). */
 #define MIN_OWN_THREADS 16
+/* The kvm engine's limit: threads at once, its call slots' included
+ * (CG_G_MAX_CPUS, src/abi/kvm_abi.h). */
+#define KVM_MAX_THREADS 64
 
 static cc_enclave_t g_ctx;
 static int g_tls_fd = -1; /* the enclave's end of the TLS connection */
@@ -128,6 +131,10 @@ static void test_fill(void **state)
            err == 0 ? "no limit met" : strerror(err));
     assert_true(made >= MIN_OWN_THREADS);
     assert_true(err == 0 || err == EAGAIN);
+    if (e2e_engine_is_kvm()) { /* one vCPU per thread, CG_G_MAX_CPUS in all, the call slots' first */
+        assert_int_equal(made, KVM_MAX_THREADS - THREADS);
+        assert_int_equal(err, EAGAIN);
+    }
     /* after they ended, the same number again */
     int again = -1;
     assert_int_equal(pt_fill(&g_ctx, &again, made, &err), CC_SUCCESS);
