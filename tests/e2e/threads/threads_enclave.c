@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secgear_defs.h" /* secGear code uses its CC_MUTEX_* wrappers */
 #include "secgear_random.h"
 #include "threads_t.h"
 
@@ -27,9 +28,9 @@ static void *count_up(void *arg)
 {
     struct counter *c = arg;
     for (int i = 0; i < c->iters; i++) {
-        pthread_mutex_lock(&c->lock);
+        CC_MUTEX_LOCK(&c->lock);
         c->value++;
-        pthread_mutex_unlock(&c->lock);
+        CC_MUTEX_UNLOCK(&c->lock);
     }
     return NULL;
 }

@@ -28,6 +28,7 @@
 
 #include "e2e_util.h"
 #include "enclave.h"
+#include "secgear_defs.h"
 #include "threads_u.h"
 
 #define THREADS 4 /* THREADS of threads_enclave (tests/e2e/CMakeLists.txt) */
@@ -93,9 +94,9 @@ static void test_counter_concurrent(void **state)
     (void)state;
     pthread_t t[THREADS];
     struct concurrent c[THREADS];
-    for (int i = 0; i < THREADS; i++)
+    for (size_t i = 0; i < CC_ARRAY_LEN(t); i++)
         assert_int_equal(pthread_create(&t[i], NULL, call_counter, &c[i]), 0);
-    for (int i = 0; i < THREADS; i++) {
+    for (size_t i = 0; i < CC_ARRAY_LEN(t); i++) {
         pthread_join(t[i], NULL);
         assert_int_equal(c[i].rc, CC_SUCCESS);
         assert_int_equal(c[i].value, 3 * 5000);
