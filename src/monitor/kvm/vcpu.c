@@ -34,33 +34,39 @@ int cg_vcpu_open(struct cg_vm *vm, uint32_t i)
 /* Makes vCPU @i ready to run: its page tables (cg_pt_vcpu_view), its
  * descriptor (vCPU 0's exists already), its kvm_run mapping, its CPUID
  * and registers (cg_arch_setup_vcpu). Its area in guest memory is set up
- * already (cg_vcpus_create). Errors: CG_MON_EXIT_KVM, after a note. */
-static int vcpu_make(struct cg_vm *vm, uint32_t i)
+ * already (cg_vcpus_create). Returns 0, or -1 with the reason in @why;
+ * the caller decides what the failure means (before the guest runs it
+ * ends the monitor; later only that thread's clone() fails). */
+static int vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
 {
-    char why[256] = "";
     struct cg_vcpu *v = &vm->vcpus[i];
     v->vm = vm;
     v->index = i;
     /* the area's address from the layout, never from guest memory */
     v->pml4 = cg_pt_vcpu_view(vm, CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
     if (v->pml4 == 0) {
-        cg_note("no room for the page tables of vCPU %u", i);
-        return CG_MON_EXIT_KVM;
+        snprintf(why, why_len, "no room for the page tables of vCPU %u", i);
+        return -1;
     }
-    int rc = i == 0 ? 0 : cg_vcpu_open(vm, i); /* vCPU 0 was made with the VM (vm.c) */
-    if (rc != 0)
-        return rc;
+    if (i != 0) { /* vCPU 0 was made with the VM (vm.c) */
+        v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+        if (v->fd < 0) {
+            snprintf(why, why_len, "KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
+            return -1;
+        }
+    }
     v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
     if (v->run == MAP_FAILED) {
-        cg_note("cannot map kvm_run of vCPU %u", i);
+        snprintf(why, why_len, "cannot map kvm_run of vCPU %u", i);
         close(v->fd);
-        return CG_MON_EXIT_KVM;
+        return -1;
     }
-    if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
-        cg_note("cannot set up vCPU %u: %s", i, why);
+    char arch[200] = "";
+    if (cg_arch_setup_vcpu(vm, v, arch, sizeof arch) != 0) {
+        snprintf(why, why_len, "cannot set up vCPU %u: %s", i, arch);
         munmap(v->run, vm->run_size);
         close(v->fd);
-        return CG_MON_EXIT_KVM;
+        return -1;
     }
     v->made = true;
     return 0;
@@ -74,11 +80,12 @@ int cg_vcpus_create(struct cg_vm *vm)
         cg_shim_cpu_init(vm, i);
     /* The call slots' vCPUs now, before confinement: the runtime starts
      * one thread per slot before the enclave is ready. */
-    for (uint32_t i = 0; i < vm->cfg.threads; i++) {
-        int rc = vcpu_make(vm, i);
-        if (rc != 0)
-            return rc;
-    }
+    char why[256] = "";
+    for (uint32_t i = 0; i < vm->cfg.threads; i++)
+        if (vcpu_make(vm, i, why, sizeof why) != 0) {
+            cg_note("%s", why);
+            return CG_MON_EXIT_KVM;
+        }
     return 0;
 }
 
@@ -155,10 +162,16 @@ int cg_vcpu_start(struct cg_vm *vm, uint32_t index)
         pthread_mutex_unlock(&vm->lock);
         return 0;
     }
-    if (v->started || (!v->made && vcpu_make(vm, index) != 0)) {
-        int rc = v->started ? -EBUSY : -EAGAIN;
+    if (v->started) {
         pthread_mutex_unlock(&vm->lock);
-        return rc;
+        return -EBUSY;
+    }
+    char why[256] = "";
+    if (!v->made && vcpu_make(vm, index, why, sizeof why) != 0) {
+        pthread_mutex_unlock(&vm->lock);
+        /* not a note: the enclave runs on, only its pthread_create() fails */
+        cg_debug_line("a thread of the enclave could not start: %s", why);
+        return -EAGAIN;
     }
     v->started = true;
     pthread_mutex_unlock(&vm->lock);
