@@ -59,7 +59,7 @@ enum cg_hcall_nr {
     CG_HC_TIME = 6,      /* a0 = clock id; ret = ns or -errno */
     CG_HC_CONSOLE = 7,   /* a0 = fd, a1 = length of cpu->buf */
     CG_HC_START_CPU = 8, /* a0 = vCPU index whose start frame is filled */
-    CG_HC_CPU_EXIT = 9,  /* this vCPU stops (thread exit) */
+    CG_HC_CPU_EXIT = 9,  /* this vCPU's thread ended: returns when a clone() gave it the next one */
     CG_HC_OOM = 10,      /* a0 = bytes requested: the enclave exhausted its budget */
     CG_HC_RANDOM = 11,   /* a0 = bytes (<= 256) of the host kernel's entropy into cpu->buf; ret = bytes */
 };
@@ -109,7 +109,8 @@ struct cg_cpu {
  * (shim symbol cg_boot, at CG_G_SHIM_GPA + CG_BOOT_OFFSET). */
 struct cg_boot {
     uint64_t magic;         /* CG_BOOT_MAGIC */
-    uint64_t ncpus;
+    uint64_t ncpus;         /* vCPU areas the shim may hand to threads (CG_G_MAX_CPUS) */
+    uint64_t online;        /* CPUs sched_getaffinity() reports: the monitor's own (1..64) */
     uint64_t entry;         /* enclave ELF entry point */
     uint64_t user_sp;       /* initial user stack pointer (argc/argv/auxv built) */
     uint64_t pool_va, pool_gpa, pool_size;

@@ -27,7 +27,6 @@ _Static_assert(offsetof(struct cg_uregs, fsbase) == UREGS_FSBASE, "uregs layout"
 _Static_assert(sizeof(struct cg_uregs) <= UREGS_SIZE, "uregs size");
 _Static_assert(sizeof(struct cg_cpu) <= CG_G_CPU_SIZE / 2, "cpu area leaves room for the stack");
 
-void cg_enter_user(const struct cg_uregs *r) __attribute__((noreturn));
 void cg_arch_init(struct cg_cpu *c);
 void cg_shim_main(struct cg_cpu *c) __attribute__((noreturn));
 

@@ -51,6 +51,9 @@ int64_t cg_copy_to_user(uint64_t va, const void *src, uint64_t len);
 
 /* syscall.c */
 void cg_syscall(struct cg_cpu *c, struct cg_uregs *r);
+/* entry.S: enters user mode with @r's registers, by IRETQ, on the current
+ * stack (the next entry starts again at the top of the kernel stack). */
+_Noreturn void cg_enter_user(const struct cg_uregs *r);
 
 /* small helpers (lib.c) */
 void *memset(void *d, int c, size_t n);

@@ -219,9 +219,13 @@ static _Noreturn void thread_exit(struct cg_cpu *c)
         if (cg_copy_to_user(c->clear_tid, &zero, sizeof zero) == 0)
             sys_futex(c, c->clear_tid, FUTEX_WAKE, 1, 0, 0, 0);
     }
-    /* As on Linux, the first thread ending ends nothing else. */
-    for (;;)
-        cg_hcall(c, CG_HC_CPU_EXIT, 0, 0, 0, 0, 0);
+    /* As on Linux, the first thread ending ends nothing else. The vCPU
+     * waits in the monitor until a clone() gives it the next thread
+     * (its start frame filled, as for a vCPU's first); the stack this
+     * leaves behind is the kernel stack's next top again. */
+    cg_hcall(c, CG_HC_CPU_EXIT, 0, 0, 0, 0, 0);
+    struct cg_uregs start = c->start;
+    cg_enter_user(&start);
 }
 
 void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
@@ -325,7 +329,7 @@ void cg_syscall(struct cg_cpu *c, struct cg_uregs *r)
             ret = 0;
             break;
         case SYS_sched_getaffinity: {
-            uint64_t mask = cg_boot.ncpus >= 64 ? ~0ull : ((1ull << cg_boot.ncpus) - 1);
+            uint64_t mask = cg_boot.online >= 64 ? ~0ull : ((1ull << cg_boot.online) - 1);
             if (a1 < 8)
                 ret = -EINVAL;
             else

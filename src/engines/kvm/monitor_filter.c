@@ -53,6 +53,7 @@ static const int g_setup_only[] = {
     SCMP_SYS(open),   SCMP_SYS(openat), SCMP_SYS(close),     SCMP_SYS(read),   SCMP_SYS(pread64),
     SCMP_SYS(fstat),  SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),  SCMP_SYS(prlimit64),
     SCMP_SYS(setrlimit), SCMP_SYS(ioctl), SCMP_SYS(set_tid_address), SCMP_SYS(seccomp),
+    SCMP_SYS(sched_getaffinity), /* the CPU count the enclave is told (vm_shim.c) */
 };
 
 static int add_common(scmp_filter_ctx ctx)
@@ -110,8 +111,9 @@ static int add_gdb(scmp_filter_ctx ctx, bool setup)
     /* kicking a vCPU thread out of KVM_RUN: SIGUSR1 only */
     bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A2(SCMP_CMP_EQ, SIGUSR1));
     bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
-    /* registers and guest debugging of stopped vCPUs */
-    static const unsigned long ioctls[] = {KVM_GET_REGS, KVM_SET_REGS, KVM_SET_GUEST_DEBUG};
+    /* registers and guest debugging of stopped vCPUs (KVM_SET_REGS: the
+     * run program has it already) */
+    static const unsigned long ioctls[] = {KVM_GET_REGS, KVM_SET_GUEST_DEBUG};
     for (size_t i = 0; !setup && i < sizeof ioctls / sizeof ioctls[0]; i++)
         bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                                 SCMP_A1(SCMP_CMP_MASKED_EQ, all, ioctls[i]));
@@ -136,9 +138,13 @@ static scmp_filter_ctx build(bool setup, bool gdb, char *why, size_t why_len)
              seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS)) == 0 &&
              seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE)) == 0;
     } else if (ok) {
-        /* the guest runs: KVM_RUN is the only ioctl */
-        ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, KVM_RUN)) == 0;
+        /* the guest runs: KVM_RUN, and what readying a vCPU for a thread
+         * the enclave starts beyond its call slots takes (vcpu.c) */
+        static const unsigned long run_ioctls[] = {KVM_RUN,       KVM_CREATE_VCPU, KVM_SET_CPUID2,
+                                                   KVM_GET_SREGS, KVM_SET_SREGS,   KVM_SET_REGS};
+        for (size_t i = 0; ok && i < sizeof run_ioctls / sizeof run_ioctls[0]; i++)
+            ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                                  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, run_ioctls[i])) == 0;
     }
     if (ok && gdb)
         ok = add_gdb(ctx, setup) == 0;

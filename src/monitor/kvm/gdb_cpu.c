@@ -90,7 +90,7 @@ static uint8_t *gva_ptr(struct cg_vm *vm, uint64_t pml4, uint64_t va, size_t *ro
 
 static struct cg_vcpu *vcpu_of(uint32_t tid)
 {
-    if (tid == 0 || tid > d.vm->cfg.threads)
+    if (tid == 0 || tid > d.vm->ncpus)
         return NULL;
     struct cg_vcpu *v = &d.vm->vcpus[tid - 1];
     return v->started && !v->exited ? v : NULL;
@@ -134,7 +134,7 @@ static int op_threads(void *ctx, uint32_t *ids, int max)
 {
     (void)ctx;
     int n = 0;
-    for (uint32_t i = 0; i < d.vm->cfg.threads && n < max; i++)
+    for (uint32_t i = 0; i < d.vm->ncpus && n < max; i++)
         if (vcpu_of(i + 1) != NULL)
             ids[n++] = i + 1;
     return n;
@@ -208,7 +208,7 @@ static void stop_all(void)
     d.stopping = true;
     for (;;) {
         bool any = false;
-        for (uint32_t i = 0; i < d.vm->cfg.threads; i++) {
+        for (uint32_t i = 0; i < d.vm->ncpus; i++) {
             struct cg_vcpu *v = &d.vm->vcpus[i];
             if (!v->in_run)
                 continue;
@@ -264,7 +264,7 @@ static void report_stop(uint32_t tid, int sig, bool swbreak)
 
 static void resume(uint32_t step_tid)
 {
-    for (uint32_t i = 0; i < d.vm->cfg.threads; i++)
+    for (uint32_t i = 0; i < d.vm->ncpus; i++)
         d.vm->vcpus[i].dbg_want = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP |
                                   (step_tid == i + 1 ? KVM_GUESTDBG_SINGLESTEP : 0);
     d.running = true;
@@ -276,7 +276,7 @@ static void resume(uint32_t step_tid)
 static void detach(void)
 {
     cg_gdb_bp_clear_all(&d.gdb);
-    for (uint32_t i = 0; i < d.vm->cfg.threads; i++)
+    for (uint32_t i = 0; i < d.vm->ncpus; i++)
         d.vm->vcpus[i].dbg_want = 0;
     d.attached = false;
     d.running = false;
@@ -424,6 +424,13 @@ void cg_gdb_vcpu_gone(struct cg_vcpu *v)
     pthread_mutex_lock(&d.lock);
     v->exited = true;
     pthread_cond_broadcast(&d.cv);
+    pthread_mutex_unlock(&d.lock);
+}
+
+void cg_gdb_vcpu_back(struct cg_vcpu *v)
+{
+    pthread_mutex_lock(&d.lock);
+    v->exited = false;
     pthread_mutex_unlock(&d.lock);
 }
 

@@ -121,14 +121,18 @@ void cg_hc_dispatch(struct cg_vcpu *v)
         break;
     }
     case CG_HC_START_CPU:
-        ret = cg_hc_decode_start_cpu(&h, vm->cfg.threads);
+        ret = cg_hc_decode_start_cpu(&h, vm->ncpus);
         if (ret > 0)
             ret = cg_vcpu_start(vm, (uint32_t)ret);
         break;
     case CG_HC_CPU_EXIT:
         if (vm->cfg.gdb)
             cg_gdb_vcpu_gone(v);
-        pthread_exit(NULL);
+        cg_vcpu_park(v); /* until a clone() needs this vCPU again */
+        if (vm->cfg.gdb)
+            cg_gdb_vcpu_back(v);
+        ret = 0;
+        break;
     case CG_HC_RANDOM: {
         /* The shim's entropy where the CPU has no RDRAND. */
         struct cg_hc_layout l = cg_vm_layout(vm);

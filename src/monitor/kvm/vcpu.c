@@ -32,32 +32,61 @@ int cg_vcpu_open(struct cg_vm *vm, uint32_t i)
     return 0;
 }
 
-int cg_vcpus_create(struct cg_vm *vm)
+/* Makes vCPU @i ready to run: its page tables (cg_pt_vcpu_view), its
+ * descriptor (vCPU 0's exists already), its kvm_run mapping, its CPUID
+ * and registers (cg_arch_setup_vcpu). Its area in guest memory is set up
+ * already (cg_vcpus_create). Returns 0, or -1 with the reason in @why;
+ * the caller decides what the failure means (before the guest runs it
+ * ends the monitor; later only that thread's clone() fails). */
+static int vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
 {
-    char why[256] = "";
-    for (uint32_t i = 0; i < vm->cfg.threads; i++) {
-        struct cg_cpu *c = cg_shim_cpu_init(vm, i);
-        struct cg_vcpu *v = &vm->vcpus[i];
-        v->vm = vm;
-        v->index = i;
-        v->pml4 = cg_pt_vcpu_view(vm, c->area_gpa);
-        if (v->pml4 == 0) {
-            cg_note("no room for the page tables of vCPU %u", i);
-            return CG_MON_EXIT_KVM;
-        }
-        int rc = i == 0 ? 0 : cg_vcpu_open(vm, i); /* vCPU 0 was made with the VM (vm.c) */
-        if (rc != 0)
-            return rc;
-        v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-        if (v->run == MAP_FAILED) {
-            cg_note("cannot map kvm_run of vCPU %u", i);
-            return CG_MON_EXIT_KVM;
-        }
-        if (cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
-            cg_note("cannot set up vCPU %u: %s", i, why);
-            return CG_MON_EXIT_KVM;
+    struct cg_vcpu *v = &vm->vcpus[i];
+    v->vm = vm;
+    v->index = i;
+    /* the area's address from the layout, never from guest memory */
+    v->pml4 = cg_pt_vcpu_view(vm, CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
+    if (v->pml4 == 0) {
+        snprintf(why, why_len, "no room for the page tables of vCPU %u", i);
+        return -1;
+    }
+    if (i != 0) { /* vCPU 0 was made with the VM (vm.c) */
+        v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+        if (v->fd < 0) {
+            snprintf(why, why_len, "KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
+            return -1;
         }
     }
+    v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+    if (v->run == MAP_FAILED) {
+        snprintf(why, why_len, "cannot map kvm_run of vCPU %u", i);
+        close(v->fd);
+        return -1;
+    }
+    char arch[200] = "";
+    if (cg_arch_setup_vcpu(vm, v, arch, sizeof arch) != 0) {
+        snprintf(why, why_len, "cannot set up vCPU %u: %s", i, arch);
+        munmap(v->run, vm->run_size);
+        close(v->fd);
+        return -1;
+    }
+    v->made = true;
+    return 0;
+}
+
+int cg_vcpus_create(struct cg_vm *vm)
+{
+    /* Every area the shim may hand to a clone(), free; the vCPUs behind
+     * them are made when a thread first needs them (cg_vcpu_start). */
+    for (uint32_t i = 0; i < vm->ncpus; i++)
+        cg_shim_cpu_init(vm, i);
+    /* The call slots' vCPUs now, before confinement: the runtime starts
+     * one thread per slot before the enclave is ready. */
+    char why[256] = "";
+    for (uint32_t i = 0; i < vm->cfg.threads; i++)
+        if (vcpu_make(vm, i, why, sizeof why) != 0) {
+            cg_note("%s", why);
+            return CG_MON_EXIT_KVM;
+        }
     return 0;
 }
 
@@ -119,10 +148,11 @@ static _Noreturn void run_loop(struct cg_vcpu *v)
 static void *vcpu_thread(void *arg)
 {
     struct cg_vcpu *v = arg;
-    /* A switchless worker's vCPU: pin it before it runs guest code, so it
-     * is pinned before the enclave reports READY. The host checked the
+    /* A switchless worker's vCPU (never one of the enclave's own threads,
+     * beyond the slots): pin it before it runs guest code, so it is pinned
+     * before the enclave reports READY. The host checked the
      * mask against the CPUs it (and so this process) may use. */
-    if (v->vm->pin_cores != 0 && v->index >= v->vm->pin_first) {
+    if (v->vm->pin_cores != 0 && v->index >= v->vm->pin_first && v->index < v->vm->pin_end) {
         cpu_set_t set;
         CPU_ZERO(&set);
         for (unsigned i = 0; i < 64; i++)
@@ -139,20 +169,52 @@ static void *vcpu_thread(void *arg)
 
 int cg_vcpu_start(struct cg_vm *vm, uint32_t index)
 {
-    if (index == 0 || index >= vm->cfg.threads)
+    if (index == 0 || index >= vm->ncpus)
         return -EINVAL;
     struct cg_vcpu *v = &vm->vcpus[index];
     /* Under the lock: two threads of the enclave may ask for the same vCPU. */
     pthread_mutex_lock(&vm->lock);
-    bool was = v->started;
+    if (v->parked) { /* its thread waits in CPU_EXIT: hand it the new one */
+        v->parked = false;
+        pthread_cond_broadcast(&vm->parked_cv);
+        pthread_mutex_unlock(&vm->lock);
+        return 0;
+    }
+    if (v->started) {
+        pthread_mutex_unlock(&vm->lock);
+        return -EBUSY;
+    }
+    char why[256] = "";
+    if (!v->made && vcpu_make(vm, index, why, sizeof why) != 0) {
+        pthread_mutex_unlock(&vm->lock);
+        /* not a note: the enclave runs on, only its pthread_create() fails */
+        cg_debug_line("a thread of the enclave could not start: %s", why);
+        return -EAGAIN;
+    }
     v->started = true;
     pthread_mutex_unlock(&vm->lock);
-    if (was)
-        return -EBUSY;
-    if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0)
+    if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0) {
+        pthread_mutex_lock(&vm->lock);
+        v->started = false;
+        pthread_mutex_unlock(&vm->lock);
         return -EAGAIN;
+    }
     pthread_detach(v->thread);
     return 0;
+}
+
+void cg_vcpu_park(struct cg_vcpu *v)
+{
+    struct cg_vm *vm = v->vm;
+    pthread_mutex_lock(&vm->lock);
+    v->parked = true;
+    /* Free for the shim's next clone() only now, so that its START_CPU
+     * finds this vCPU parked. vCPU 0 is never handed out again. */
+    if (v->index != 0)
+        __atomic_store_n(&cg_cpu_area(vm, v->index)->tid, 0, __ATOMIC_RELEASE);
+    while (v->parked)
+        pthread_cond_wait(&vm->parked_cv, &vm->lock);
+    pthread_mutex_unlock(&vm->lock);
 }
 
 _Noreturn void cg_vcpu_run_first(struct cg_vm *vm)

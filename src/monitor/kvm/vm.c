@@ -110,13 +110,24 @@ static int confine(struct cg_vm *vm)
     vm->kvm_fd = -1;
     close(CG_ELF_FD);  /* loaded into guest memory already */
     close(CG_MON_BPF_FD);
-    /* no new descriptors, locked memory or message queues (not
-     * RLIMIT_FSIZE: a debug enclave's console may be a log file on fd 2,
-     * and nothing else can be written: the filter opens no file) */
+    /* No locked memory or message queues (not RLIMIT_FSIZE: a debug
+     * enclave's console may be a log file on fd 2, and nothing else can be
+     * written: the filter opens no file). Descriptors: only room for the
+     * vCPUs the enclave's own threads may still need (KVM_CREATE_VCPU;
+     * a new descriptor takes the lowest free number) and, with gdb, the
+     * debugger's connection (gdb_cpu.c). */
+    int hi = vm->cfg.gdb ? CG_MON_GDB_CONN_FD : 2;
+    uint32_t unmade = 0;
+    hi = vm->vm_fd > hi ? vm->vm_fd : hi;
+    for (uint32_t i = 0; i < vm->ncpus; i++) {
+        if (!vm->vcpus[i].made)
+            unmade++;
+        else if (vm->vcpus[i].fd > hi)
+            hi = vm->vcpus[i].fd;
+    }
     static const int none[] = {RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_CORE};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
-        /* gdb: one more descriptor, the debugger's connection (gdb_cpu.c) */
-        rlim_t n = none[i] == RLIMIT_NOFILE && vm->cfg.gdb ? CG_MON_GDB_CONN_FD + 1 : 0;
+        rlim_t n = none[i] == RLIMIT_NOFILE ? (rlim_t)hi + 1 + unmade : 0;
         struct rlimit zero = {n, n};
         if (setrlimit(none[i], &zero) != 0) {
             cg_note("cgear-monitor could not drop its resource limits: %s", strerror(errno));
@@ -144,6 +155,10 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
     struct cg_vm *vm = &g_vm;
     vm->cfg = *cfg;
     pthread_mutex_init(&vm->lock, NULL);
+    pthread_cond_init(&vm->parked_cv, NULL);
+    /* Every vCPU the guest layout has room for: the call slots' threads
+     * and the enclave's own (cg_vcpu_start makes them as they come). */
+    vm->ncpus = CG_G_MAX_CPUS;
     if (cfg->threads == 0 || cfg->threads > CG_G_MAX_CPUS) {
         cg_note("the manifest asks for %u threads; the KVM engine runs 1 to %u", cfg->threads, CG_G_MAX_CPUS);
         return CG_MON_EXIT_LOAD;

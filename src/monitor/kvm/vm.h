@@ -54,7 +54,10 @@ struct cg_vcpu {
     struct kvm_run *run;
     uint64_t pml4;  /* this vCPU's top-level page table (its PERCPU view) */
     pthread_t thread;
-    bool started; /* under vm->lock */
+    bool made;    /* fd, run, pml4 and registers set up (under vm->lock) */
+    bool started; /* a thread runs it (under vm->lock) */
+    bool parked;  /* its enclave thread ended; its vCPU thread waits in
+                   * CPU_EXIT for the next clone() (under vm->lock) */
     /* gdb (gdb_cpu.c), under its lock */
     int tid;           /* the vCPU thread's kernel id, to kick it out of KVM_RUN */
     bool in_run;       /* inside KVM_RUN (or about to enter it) */
@@ -85,13 +88,15 @@ struct cg_vm {
     uint64_t window_size;
     struct cg_boot *boot; /* inside ram */
     /* tworkers_cores (docs/architecture.md, "Switchless calls"): vCPUs
-     * pin_first.. run switchless workers and pin themselves to pin_cores
-     * (0: no pinning). Read from the window header once, before the
-     * guest runs. */
-    uint32_t pin_first;
+     * pin_first .. pin_end - 1 run switchless workers and pin themselves
+     * to pin_cores (0: no pinning). Read from the window header once,
+     * before the guest runs. */
+    uint32_t pin_first, pin_end;
     uint64_t pin_cores;
     struct cg_vcpu vcpus[CG_G_MAX_CPUS];
+    uint32_t ncpus;       /* vCPUs the enclave may run at once: its call slots and threads of its own */
     pthread_mutex_t lock;
+    pthread_cond_t parked_cv; /* a parked vCPU was given a new thread */
 };
 
 static inline uint64_t cg_round_up(uint64_t v, uint64_t a)
@@ -188,20 +193,28 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
 
 /* KVM_CREATE_VCPU for vCPU @i (sets vcpus[i].fd). Errors: CG_MON_EXIT_KVM. */
 int cg_vcpu_open(struct cg_vm *vm, uint32_t i);
-/* Readies vCPUs 0 .. cfg.threads-1 in order, each completely before the
- * next: its area (cg_shim_cpu_init), its page tables (cg_pt_vcpu_view),
- * its descriptor (vCPU 0's exists already), its kvm_run mapping, its
- * CPUID and registers (cg_arch_setup_vcpu). None runs yet. Errors:
- * CG_MON_EXIT_KVM. */
+/* Sets up the area of every vCPU the enclave may use (vm->ncpus =
+ * CG_G_MAX_CPUS; cg_shim_cpu_init) and readies vCPUs 0 .. cfg.threads-1,
+ * one per call slot, each completely before the next: its page tables
+ * (cg_pt_vcpu_view), its descriptor (vCPU 0's exists already), its
+ * kvm_run mapping, its CPUID and registers (cg_arch_setup_vcpu). None runs
+ * yet. Errors: CG_MON_EXIT_KVM. */
 int cg_vcpus_create(struct cg_vm *vm);
-/* Starts vCPU @index (created already, registers set) on a new detached
- * thread, at the guest's request. Returns 0, or what the START_CPU
- * hypercall returns to the guest: -EINVAL (@index is 0 or not below
- * cfg.threads), -EBUSY (started before), -EAGAIN (no thread). */
+/* Runs vCPU @index for a thread the shim's clone() prepared in its area,
+ * at the guest's request: hands it to the vCPU's parked thread, or readies
+ * the vCPU if it is the first time (after confinement: the run program
+ * allows those ioctls) and starts it on a new detached thread. Returns 0,
+ * or what the START_CPU hypercall returns to the guest: -EINVAL (@index is
+ * 0 or not below vm->ncpus), -EBUSY (it runs a thread), -EAGAIN (no vCPU
+ * or no thread could be made; the shim's clone() fails with it). */
 int cg_vcpu_start(struct cg_vm *vm, uint32_t index);
+/* The CPU_EXIT hypercall: @v's enclave thread ended. Frees its area for
+ * the shim's next clone() and waits until cg_vcpu_start() hands it that
+ * thread; the shim then enters it (syscall.c, thread_exit). */
+void cg_vcpu_park(struct cg_vcpu *v);
 /* Runs vCPU 0 on the calling thread. Never returns: the enclave ends by
- * cg_vm_stop() (its exit, a fault, a KVM error) or, when every vCPU thread
- * has left through the CPU_EXIT hypercall, with the process. */
+ * cg_vm_stop() (its exit, a fault, a KVM error); musl's last thread to
+ * end calls exit() rather than leave every vCPU parked. */
 _Noreturn void cg_vcpu_run_first(struct cg_vm *vm);
 /* Debug enclaves: writes the registers the shim saved at @v's last fault
  * (struct cg_cpu.fault) to stderr, headed by the enclave's name. */
@@ -229,8 +242,11 @@ void cg_gdb_debug_exit(struct cg_vcpu *v);
  * reports it as a signal and waits until the debugger resumes, detaches
  * or kills; then the caller ends the enclave as usual. */
 bool cg_gdb_fault(struct cg_vcpu *v, uint64_t vector);
-/* vCPU @v's thread ends (CPU_EXIT). */
+/* vCPU @v's enclave thread ended (CPU_EXIT): the debugger no longer
+ * lists it. */
 void cg_gdb_vcpu_gone(struct cg_vcpu *v);
+/* Parked vCPU @v runs a new enclave thread: listed again. */
+void cg_gdb_vcpu_back(struct cg_vcpu *v);
 /* The enclave ends with @status: tell an attached debugger ("W"). */
 void cg_gdb_exiting(int status);
 

@@ -64,6 +64,7 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
         uint64_t cores = h->sl_tcores;
         if (cores != 0 && sl_count != 0 && sl_count < nslots && nslots <= cfg->threads) {
             vm->pin_first = nslots - sl_count;
+            vm->pin_end = nslots;
             vm->pin_cores = cores;
         }
     }

@@ -5,6 +5,8 @@
  * vCPU (kvm_abi.h is the contract). No firmware and no boot loader run
  * before the shim: this is all it is told.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -43,7 +45,13 @@ int cg_shim_boot_fill(struct cg_vm *vm, const uint8_t *elf, size_t elf_len)
     b->window_size = vm->window_size;
     b->window_gpa = vm->window_gpa;
     b->ram_size = vm->ram_size;
-    b->ncpus = vm->cfg.threads;
+    b->ncpus = vm->ncpus;
+    /* What the enclave learns of the machine, as in a process: the CPUs
+     * its threads may run on (not the vCPU limit, which would have
+     * programs that size pools by it start 64 threads). */
+    cpu_set_t set;
+    int online = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    b->online = online < 1 ? 1 : online > (int)CG_G_MAX_CPUS ? CG_G_MAX_CPUS : (uint64_t)online;
     b->debug = vm->cfg.debug;
     b->pml4_gpa = vm->pml4;
     /* The enclave's key block (fd 8), for the shim to hand over once. */
