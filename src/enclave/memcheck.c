@@ -3,7 +3,7 @@
  *
  * In every engine the enclave's address space holds exactly two kinds of
  * memory: private memory, and host-visible memory (the call window, and
- * later shared-memory regions). So "out of the enclave" means "entirely
+ * the shared-memory region of secgear_shared_memory.h). So "out of the enclave" means "entirely
  * inside a host-visible region", and "in the enclave" means "touching no
  * host-visible region".
  */
@@ -24,13 +24,25 @@ static int range_ok(const void *addr, size_t size, uintptr_t *start, uintptr_t *
     return 1;
 }
 
+static bool touches(uintptr_t s, uintptr_t e, const uint8_t *base, size_t len)
+{
+    uintptr_t rs = (uintptr_t)base, re = rs + len;
+    return len != 0 && s < re && e > rs;
+}
+
+static bool inside(uintptr_t s, uintptr_t e, const uint8_t *base, size_t len)
+{
+    uintptr_t rs = (uintptr_t)base, re = rs + len;
+    return len != 0 && s >= rs && e <= re;
+}
+
 bool cc_enclave_memory_in_enclave(const void *addr, size_t size)
 {
     uintptr_t s, e;
     if (!range_ok(addr, size, &s, &e))
         return false;
-    uintptr_t ws = (uintptr_t)cg_trts_window_base, we = ws + cg_trts_window_size;
-    return e <= ws || s >= we;
+    return !touches(s, e, cg_trts_window_base, cg_trts_window_size) &&
+           !touches(s, e, cg_trts_shm_base, cg_trts_shm_size);
 }
 
 bool cc_enclave_memory_out_enclave(const void *addr, size_t size)
@@ -38,6 +50,5 @@ bool cc_enclave_memory_out_enclave(const void *addr, size_t size)
     uintptr_t s, e;
     if (!range_ok(addr, size, &s, &e))
         return false;
-    uintptr_t ws = (uintptr_t)cg_trts_window_base, we = ws + cg_trts_window_size;
-    return s >= ws && e <= we;
+    return inside(s, e, cg_trts_window_base, cg_trts_window_size) || inside(s, e, cg_trts_shm_base, cg_trts_shm_size);
 }
