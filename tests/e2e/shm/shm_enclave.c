@@ -1,0 +1,53 @@
+/*
+ * The enclave of the shared-memory end-to-end test (shm.edl): reads and
+ * writes host-allocated shared memory in place through [user_check]
+ * pointers, and tries to execute it.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secgear_memory.h"
+#include "shm_t.h"
+
+uint64_t shm_sum(const uint8_t *p, size_t n)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += p[i];
+    return sum;
+}
+
+void shm_fill(uint8_t *p, size_t n, uint8_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(v + i);
+}
+
+int shm_where(const uint8_t *p, size_t n)
+{
+    return (cc_enclave_memory_out_enclave(p, n) ? 1 : 0) | (cc_enclave_memory_in_enclave(p, n) ? 2 : 0);
+}
+
+int heap_where(void)
+{
+    uint8_t *b = malloc(4096);
+    if (b == NULL)
+        return -1;
+    int r = shm_where(b, 4096);
+    free(b);
+    return r;
+}
+
+void shm_exec(const uint8_t *p)
+{
+    void (*fn)(void);
+    memcpy(&fn, &p, sizeof fn); /* data pointer to code pointer, deliberately */
+    fn();
+}
+
+void shm_toupper(char *buf, int len)
+{
+    for (int i = 0; i < len; i++)
+        buf[i] = (char)toupper((unsigned char)buf[i]);
+}
