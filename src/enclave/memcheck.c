@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 
+#include "cgear_edge_enclave.h"
 #include "secgear_memory.h"
 #include "trts.h"
 
@@ -34,6 +35,14 @@ static bool inside(uintptr_t s, uintptr_t e, const uint8_t *base, size_t len)
 {
     uintptr_t rs = (uintptr_t)base, re = rs + len;
     return len != 0 && s >= rs && e <= re;
+}
+
+void *cg_enclave_shm_span(uint64_t addr, size_t len)
+{
+    uintptr_t e;
+    if (len == 0 || cg_trts_shm_size == 0 || __builtin_add_overflow((uintptr_t)addr, len, &e))
+        return NULL;
+    return inside((uintptr_t)addr, e, cg_trts_shm_base, cg_trts_shm_size) ? (void *)(uintptr_t)addr : NULL;
 }
 
 bool cc_enclave_memory_in_enclave(const void *addr, size_t size)

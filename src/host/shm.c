@@ -25,6 +25,7 @@
 
 #include "engine.h"
 #include "host.h"
+#include "cgear_edge_host.h"
 #include "secgear_shared_memory.h"
 #include "shm.h"
 #include "window.h"
@@ -314,4 +315,31 @@ cc_enclave_result_t cc_unregister_shared_memory(cc_enclave_t *enclave, void *ptr
     s->blocks[i].registered = false;
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+int cg_host_shm_zc(cc_enclave_t *enclave, const void *buf, size_t len)
+{
+    struct cg_enclave *e = live(enclave);
+    struct cg_shm *s = e != NULL ? e->shm : NULL;
+    uintptr_t p = (uintptr_t)buf;
+    if (s == NULL || len == 0 || !in_region(s, p) || len > s->map_len - (p - (uintptr_t)s->base))
+        return 0;
+    size_t off = p - (uintptr_t)s->base;
+    int zc = 0;
+    pthread_mutex_lock(&s->lock);
+    /* The last block starting at or before off. */
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->blocks[mid].off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0) {
+        const struct shm_block *b = &s->blocks[lo - 1];
+        zc = b->registered && off - b->off < b->len && len <= b->len - (off - b->off);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return zc;
 }

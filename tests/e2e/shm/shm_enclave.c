@@ -51,3 +51,22 @@ void shm_toupper(char *buf, int len)
     for (int i = 0; i < len; i++)
         buf[i] = (char)toupper((unsigned char)buf[i]);
 }
+
+uint64_t zc_in(const uint8_t *p, size_t n, uint64_t *sum)
+{
+    *sum = shm_sum(p, n);
+    return (uint64_t)(uintptr_t)p;
+}
+
+uint64_t zc_out(uint8_t *p, size_t n, uint8_t v)
+{
+    memset(p, v, n);
+    return (uint64_t)(uintptr_t)p;
+}
+
+uint64_t zc_inout(uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i]++;
+    return (uint64_t)(uintptr_t)p;
+}

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "cgear_edge_host.h"
+#include "cgear_edge_rt.h"
 #include "e2e_util.h"
 #include "enclave.h"
 #include "secgear_shared_memory.h"
@@ -138,8 +140,8 @@ static void test_errors(void **state)
     assert_int_equal(cc_unregister_shared_memory(&ctx, q), CC_ERROR_INVALID_HANDLE);
 }
 
-/* Registration (switchless enclaves), and [in, out] buffers in shared
- * memory, which are copied like any other. */
+/* Registration (switchless enclaves), and an [in, out] buffer in a
+ * registered block. */
 static void test_register(void **state)
 {
     (void)state;
@@ -288,6 +290,116 @@ static void test_concurrent(void **state)
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
 }
 
+/* Zero copy: [in], [out] and [in, out] buffers wholly inside one
+ * registered block cross as their address (the enclave sees the host's
+ * pointer and works on the shared bytes); anything else is copied, with
+ * the same results. */
+static void test_zero_copy(void **state)
+{
+    (void)state;
+    cc_enclave_t ctx;
+    create_switchless(&ctx);
+    uint8_t *b = cc_malloc_shared_memory(&ctx, 4096), *c = cc_malloc_shared_memory(&ctx, 4096);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_int_equal(cc_register_shared_memory(&ctx, b), CC_SUCCESS);
+    uint64_t want = 0, sum = 0, got = 0;
+    for (int i = 0; i < 4096; i++) {
+        b[i] = (uint8_t)i;
+        c[i] = (uint8_t)i;
+        want += (uint8_t)i;
+    }
+    /* registered, whole buffer inside: no copy */
+    assert_int_equal(zc_in(&ctx, &got, b, 4096, &sum), CC_SUCCESS);
+    assert_int_equal(got, (uintptr_t)b);
+    assert_int_equal(sum, want);
+    assert_int_equal(zc_out(&ctx, &got, b + 100, 200, 7), CC_SUCCESS);
+    assert_int_equal(got, (uintptr_t)(b + 100));
+    for (int i = 100; i < 300; i++)
+        assert_int_equal(b[i], 7);
+    assert_int_equal(b[99], 99);
+    assert_int_equal(b[300], (uint8_t)300);
+    assert_int_equal(zc_inout(&ctx, &got, b, 64), CC_SUCCESS);
+    assert_int_equal(got, (uintptr_t)b);
+    assert_int_equal(b[0], 1);
+    assert_int_equal(b[63], 64);
+    /* past the block's end, not registered, NULL: copied, same results */
+    assert_int_equal(zc_in(&ctx, &got, b + 4000, 200, &sum), CC_SUCCESS);
+    assert_int_not_equal(got, (uintptr_t)(b + 4000));
+    assert_int_equal(zc_in(&ctx, &got, c, 4096, &sum), CC_SUCCESS);
+    assert_int_not_equal(got, (uintptr_t)c);
+    assert_int_equal(sum, want);
+    assert_int_equal(zc_inout(&ctx, &got, c, 64), CC_SUCCESS);
+    assert_int_not_equal(got, (uintptr_t)c);
+    assert_int_equal(c[63], 64);
+    assert_int_equal(zc_out(&ctx, &got, NULL, 0, 1), CC_SUCCESS);
+    assert_int_equal(got, 0);
+    /* unregistered again: copied */
+    assert_int_equal(cc_unregister_shared_memory(&ctx, b), CC_SUCCESS);
+    assert_int_equal(zc_inout(&ctx, &got, b, 64), CC_SUCCESS);
+    assert_int_not_equal(got, (uintptr_t)b);
+    assert_int_equal(b[0], 2);
+    assert_int_equal(cc_free_shared_memory(&ctx, b), CC_SUCCESS);
+    assert_int_equal(cc_free_shared_memory(&ctx, c), CC_SUCCESS);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+}
+
+/* The request layout of zc_in (the generated cg__req_zc_in_t, shm_u.c). */
+struct zc_in_req {
+    uint64_t l_p;
+    uint8_t f_p;
+    size_t v_n;
+    uint64_t l_sum;
+    uint8_t f_sum;
+};
+#define ZC_IN_ID 6u /* zc_in's function id (shm_u.c) */
+
+/* A forged zero-copy request for zc_in: address @addr, length @len. */
+static cc_enclave_result_t forge_zc_in(cc_enclave_t *ctx, uint64_t addr, size_t len)
+{
+    struct zc_in_req req;
+    memset(&req, 0, sizeof req);
+    req.l_p = len;
+    req.f_p = 2;
+    req.v_n = len;
+    req.l_sum = sizeof(uint64_t);
+    req.f_sum = 1;
+    cg_iov_t iov[3] = {{&req, sizeof req}};
+    size_t n = 1, cur = sizeof req;
+    assert_true(cg_blob_put(iov, &n, &cur, &addr, sizeof addr));
+    cg_msg_t resp = {NULL, 0};
+    cc_enclave_result_t rc = cg_host_ecall(ctx, ZC_IN_ID, iov, n, &resp, NULL);
+    cg_msg_free(resp.buf);
+    return rc;
+}
+
+/* A host that claims zero copy for memory outside the shared region (the
+ * enclave's own, or across the region's end) is refused, and the enclave
+ * serves on. */
+static void test_zero_copy_forged(void **state)
+{
+    (void)state;
+    cc_enclave_t ctx;
+    e2e_create(&ctx, 0);
+    uint8_t *b = cc_malloc_shared_memory(&ctx, 64);
+    assert_non_null(b);
+    uint64_t region_end = ((uintptr_t)b + (64u << 20) + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
+    assert_int_equal(forge_zc_in(&ctx, 0x400000, 64), CC_ERROR_BAD_PARAMETERS);  /* the enclave's ELF */
+    assert_int_equal(forge_zc_in(&ctx, region_end - 8, 64), CC_ERROR_BAD_PARAMETERS); /* across the end */
+    assert_int_equal(forge_zc_in(&ctx, UINT64_MAX - 8, 64), CC_ERROR_BAD_PARAMETERS);   /* wraps */
+    assert_int_equal(forge_zc_in(&ctx, (uintptr_t)b, 0), CC_ERROR_BAD_PARAMETERS);      /* empty */
+    /* The same request with an address in the region is served: the
+     * enclave checks the region, not the host's registrations. */
+    memset(b, 2, 64);
+    assert_int_equal(forge_zc_in(&ctx, (uintptr_t)b, 64), CC_SUCCESS);
+    uint64_t sum = 0;
+    assert_int_equal(shm_sum(&ctx, &sum, b, 64), CC_SUCCESS);
+    assert_int_equal(sum, 128);
+    assert_int_equal(cgear_enclave_status(&ctx), CC_SUCCESS);
+    assert_int_equal(cc_free_shared_memory(&ctx, b), CC_SUCCESS);
+    assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
     int status = e2e_begin(argc, argv, 2, "SHM_ENCLAVE");
@@ -303,7 +415,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_errors),       cmocka_unit_test(test_register),
         cmocka_unit_test(test_limits),       cmocka_unit_test(test_none),
         cmocka_unit_test(test_two_enclaves), cmocka_unit_test(test_not_executable),
-        cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_concurrent),   cmocka_unit_test(test_zero_copy),
+        cmocka_unit_test(test_zero_copy_forged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
