@@ -7,8 +7,10 @@
  * most `shared_memory_blocks` blocks, default 64; docs/shared-memory.md).
  * cc_malloc_shared_memory() hands out blocks of it. A pointer into a block
  * means the same bytes in host and enclave code, so it may be passed as a
- * [user_check] parameter; as an [in]/[out] parameter it is copied like any
- * other buffer. The memory is never executable in the enclave.
+ * [user_check] parameter. An [in]/[out] buffer of an ECALL that lies wholly
+ * inside one registered block crosses without a copy (the enclave works on
+ * the shared bytes); any other is copied. The memory is never executable in
+ * the enclave.
  *
  * The host can read and change shared memory at any time, also while the
  * enclave reads it: enclave code must copy what it checks before using it
@@ -68,9 +70,8 @@ CC_API_SPEC cc_enclave_result_t cc_free_shared_memory(cc_enclave_t *enclave, voi
  *           with ENCLAVE_FEATURE_SWITCHLESS (as secGear's GP backend asks).
  * @ptr:     the start of a block of @enclave.
  *
- * In cgear every block is already mapped in the enclave; registering
- * records the switchless use secGear programs declare, so that those
- * programs run unchanged.
+ * Every block is mapped in the enclave already; a registered block's
+ * [in]/[out] ECALL buffers cross without a copy (docs/shared-memory.md).
  *
  * Return: CC_SUCCESS;
  * CC_ERROR_BAD_PARAMETERS if @enclave or @ptr is NULL;
