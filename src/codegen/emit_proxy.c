@@ -39,7 +39,7 @@ static void emit_proxy_deep_prep(cg_sbuf_t *sb, const cg_program_t *prog, const 
         const cg_param_t *p = &f->params[i];
         const cg_utype_t *u = cg_p_deep(prog, p);
         if (!u) {
-            nseg += p_in(p) ? 2 : 0;
+            nseg += p_in(p) || cg_p_zc(prog, f, p) ? 2 : 0; /* a zero-copy [out] sends its address */
             continue;
         }
         if (pkind(p) == PK_VALUE) {

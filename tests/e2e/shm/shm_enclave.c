@@ -70,3 +70,10 @@ uint64_t zc_inout(uint8_t *p, size_t n)
         p[i]++;
     return (uint64_t)(uintptr_t)p;
 }
+
+uint64_t zc_deep(struct zc_msg *m, uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n && m != NULL && m->len != 0; i++)
+        p[i] = m->bytes[i % m->len];
+    return (uint64_t)(uintptr_t)p;
+}

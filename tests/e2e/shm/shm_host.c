@@ -334,6 +334,16 @@ static void test_zero_copy(void **state)
     assert_int_equal(c[63], 64);
     assert_int_equal(zc_out(&ctx, &got, NULL, 0, 1), CC_SUCCESS);
     assert_int_equal(got, 0);
+    /* beside a deep-copied struct (the proxy's segment list grows by one) */
+    uint8_t abc[3] = {'a', 'b', 'c'};
+    struct zc_msg m = {3, abc};
+    assert_int_equal(zc_deep(&ctx, &got, &m, b + 1024, 64), CC_SUCCESS);
+    assert_int_equal(got, (uintptr_t)(b + 1024));
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(b[1024 + i], abc[i % 3]);
+    assert_int_equal(zc_deep(&ctx, &got, &m, c, 64), CC_SUCCESS);
+    assert_int_not_equal(got, (uintptr_t)c);
+    assert_int_equal(c[5], 'c');
     /* unregistered again: copied */
     assert_int_equal(cc_unregister_shared_memory(&ctx, b), CC_SUCCESS);
     assert_int_equal(zc_inout(&ctx, &got, b, 64), CC_SUCCESS);
