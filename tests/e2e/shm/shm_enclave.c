@@ -4,11 +4,16 @@
  * pointers, and tries to execute it.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "secgear_memory.h"
 #include "shm_t.h"
+
+#define FUTEX_WAKE 1 /* linux/futex.h: not among the enclave toolchain's headers */
 
 uint64_t shm_sum(const uint8_t *p, size_t n)
 {
@@ -76,4 +81,10 @@ uint64_t zc_deep(struct zc_msg *m, uint8_t *p, size_t n)
     for (size_t i = 0; i < n && m != NULL && m->len != 0; i++)
         p[i] = m->bytes[i % m->len];
     return (uint64_t)(uintptr_t)p;
+}
+
+long shm_futex_wake(uint32_t *w)
+{
+    long r = syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+    return r < 0 ? -errno : r;
 }
