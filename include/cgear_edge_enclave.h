@@ -60,6 +60,17 @@ cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nr
  */
 cc_enclave_result_t cg_enclave_ocall_sl(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp);
 
+/**
+ * cg_enclave_shm_span() - the address of a zero-copy buffer, checked.
+ * @addr: the address the host sent for an [in]/[out] buffer.
+ * @len:  its length, already checked against the size parameters.
+ *
+ * Return: @addr as a pointer if [@addr, @addr + @len) lies wholly inside
+ * this enclave's shared-memory region (docs/shared-memory.md), else NULL
+ * (the stub then refuses the call with CC_ERROR_BAD_PARAMETERS).
+ */
+void *cg_enclave_shm_span(uint64_t addr, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -72,6 +72,19 @@ typedef void (*cg_async_take_t)(void *ctx, void *retval);
 CC_API_SPEC cc_enclave_result_t cg_host_sl_async(cc_enclave_t *enclave, cg_async_run_t run, cg_async_take_t take,
                                                  void *ctx, int *task_id);
 
+/**
+ * cg_host_shm_zc() - may an [in]/[out] buffer of an ECALL cross without
+ * being copied (docs/shared-memory.md, "Zero copy")?
+ * @enclave: the enclave called.
+ * @buf:     the buffer.
+ * @len:     its length in bytes.
+ *
+ * Return: 1 if [@buf, @buf + @len) lies wholly inside one registered
+ * shared-memory block of @enclave (the generated proxy then sends its
+ * address instead of its bytes), else 0 (also for a bad @enclave).
+ */
+CC_API_SPEC int cg_host_shm_zc(cc_enclave_t *enclave, const void *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

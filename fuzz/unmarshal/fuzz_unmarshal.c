@@ -170,6 +170,14 @@ void cg_msg_free(void *buf)
 }
 
 /* No host here: an OCALL fails as it would with no ECALL in progress. */
+/* No shared-memory region here: a zero-copy request is refused. */
+void *cg_enclave_shm_span(uint64_t addr, size_t len)
+{
+    (void)addr;
+    (void)len;
+    return NULL;
+}
+
 cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nreq, cg_msg_t *resp)
 {
     (void)fn;

@@ -41,6 +41,7 @@
 #define CG_LAUNCHER_IMAGE_FD 9 /* system install: the whole image, for cgear-launcher */
 #define CG_MON_GDB_FD 10      /* kvm, debug enclaves with CGEAR_GDB: the listening socket the host bound */
 #define CG_MON_GDB_CONN_FD 11 /* inside the monitor: the accepted debugger connection (never passed) */
+#define CG_SHM_FD 12          /* the shared-memory memfd (window.h shm_*), when the manifest allows any */
 
 /* What CG_MON_BPF_FD holds. Process engine: one classic-BPF program (the
  * enclave's allow-list). Kvm engine: this header, then the setup program

@@ -21,7 +21,8 @@
 enum cg_sc_rule {
     CG_SC_ALLOW,        /* allowed with any arguments */
     CG_SC_ERRNO,        /* not performed; returns -arg */
-    CG_SC_MMAP,         /* MAP_PRIVATE|MAP_ANONYMOUS, or MAP_SHARED of the call window fd;
+    CG_SC_MMAP,         /* MAP_PRIVATE|MAP_ANONYMOUS, or MAP_SHARED of the call window fd or
+                           (process engine) the shared-memory fd;
                            PROT_EXEC answers EACCES (see the CG_MMAP_* masks below) */
     CG_SC_MPROTECT,     /* allowed without PROT_EXEC; PROT_EXEC answers EACCES */
     CG_SC_CLONE_THREAD, /* clone with exactly musl's thread flags (CG_CLONE_THREAD_FLAGS) */

@@ -260,3 +260,8 @@ void cg_emit_len_calc(cg_sbuf_t *sb, const char *ind, const cg_param_t *vars, co
     cg_sb_printf(sb, ";\n%sif (!cg_blob_len(cg__ok, cg__s, cg__c, %s, &%s))\n%s    %s\n", ind, e, dst, ind, fail);
     free(e);
 }
+
+bool cg_p_zc(const cg_program_t *prog, const cg_func_t *f, const cg_param_t *p)
+{
+    return f->trusted && pkind(p) == PK_BUF && !p_str(p) && !p_wstr(p) && cg_p_deep(prog, p) == NULL;
+}

@@ -199,6 +199,13 @@ bool cg_has_deep(const cg_program_t *prog, const cg_func_t *f);
  * struct array, whose size fields the callee needs. */
 bool cg_p_sends(const cg_program_t *prog, const cg_param_t *p);
 
+/* Zero copy (docs/shared-memory.md): may buffer @p of @f cross as its
+ * address when the caller's buffer lies in one registered shared-memory
+ * block? ECALLs' plain [in]/[out] buffers only (no strings, no deep
+ * copy). Such a request says f_<p> = 2 and carries the 8-byte address in
+ * place of the bytes, and the response carries nothing for it. */
+bool cg_p_zc(const cg_program_t *prog, const cg_func_t *f, const cg_param_t *p);
+
 /* Which deep-copy helpers one side (@host: the host's _u.c) needs, per
  * struct (a bit set per prog->utypes index; 0: none), setting @marks for
  * the structs whose cg__clean_<S>() they call. Caller frees the array. */

@@ -9,13 +9,14 @@
 
 #include "emit_internal.h"
 
-/* [in] buffers of @f: each takes at most two request segments (padding,
- * data), which sizes a proxy's fixed segment array. */
-static size_t count_in_bufs(const cg_func_t *f)
+/* [in] buffers of @f, and [out] ones that may cross as an address (zero
+ * copy): each takes at most two request segments (padding, data), which
+ * sizes a proxy's fixed segment array. */
+static size_t count_in_bufs(const cg_program_t *prog, const cg_func_t *f, bool host)
 {
     size_t i, n = 0;
     for (i = 0; i < f->nparams; i++)
-        n += p_in(&f->params[i]);
+        n += p_in(&f->params[i]) || (host && cg_p_zc(prog, f, &f->params[i]));
     return n;
 }
 
@@ -38,7 +39,7 @@ static void emit_proxy_deep_prep(cg_sbuf_t *sb, const cg_program_t *prog, const 
         const cg_param_t *p = &f->params[i];
         const cg_utype_t *u = cg_p_deep(prog, p);
         if (!u) {
-            nseg += p_in(p) ? 2 : 0;
+            nseg += p_in(p) || cg_p_zc(prog, f, p) ? 2 : 0; /* a zero-copy [out] sends its address */
             continue;
         }
         if (pkind(p) == PK_VALUE) {
@@ -81,9 +82,21 @@ static void emit_proxy_deep_prep(cg_sbuf_t *sb, const cg_program_t *prog, const 
 }
 
 /* Proxy: append parameter @p's request blobs. */
-static void emit_proxy_put(cg_sbuf_t *sb, const cg_program_t *prog, const cg_param_t *p, bool deep)
+static void emit_proxy_put(cg_sbuf_t *sb, const cg_program_t *prog, const cg_param_t *p, bool deep, bool zc)
 {
     const cg_utype_t *u = cg_p_deep(prog, p);
+    if (zc) {
+        /* zero copy (f_<p> == 2): the address instead of the bytes */
+        if (p_in(p))
+            cg_sb_printf(sb, "    if (!cg_blob_put(cg__iov, &cg__niov, &cg__cur, cg__req.f_%s == 2 ? (const void *)&cg__zc_%s : (const void *)%s,\n"
+                             "                     cg__req.f_%s == 2 ? sizeof cg__zc_%s : cg__len_%s))\n",
+                         p->name, p->name, p->name, p->name, p->name, p->name);
+        else
+            cg_sb_printf(sb, "    if (cg__req.f_%s == 2 && !cg_blob_put(cg__iov, &cg__niov, &cg__cur, &cg__zc_%s, sizeof cg__zc_%s))\n",
+                         p->name, p->name, p->name);
+        put_fail(sb, "        ", deep, "CC_ERROR_BAD_PARAMETERS");
+        return;
+    }
     if (!u) {
         if (!p_in(p))
             return;
@@ -110,7 +123,7 @@ static void emit_proxy_put(cg_sbuf_t *sb, const cg_program_t *prog, const cg_par
 
 void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, unsigned id, bool host)
 {
-    size_t i, niov = 1 + 2 * count_in_bufs(f);
+    size_t i, niov = 1 + 2 * count_in_bufs(prog, f, host);
     char *name = host ? cg_host_proxy_name(prog, f) : cg_xstrdup(f->name);
     bool deep = cg_has_deep(prog, f);
     const char *bad = deep ? "{ cg__ret = CC_ERROR_BAD_PARAMETERS; goto cg__out; }" : "return CC_ERROR_BAD_PARAMETERS;";
@@ -143,6 +156,8 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         cg_sb_printf(sb, "    size_t cg__len_%s = 0;\n", p->name);
         if (p_out(p))
             cg_sb_printf(sb, "    size_t cg__roff_%s = 0;\n", p->name);
+        if (host && cg_p_zc(prog, f, p))
+            cg_sb_printf(sb, "    uint64_t cg__zc_%s = 0; /* zero copy: the buffer's address */\n", p->name);
         if (u) {
             cg_sb_printf(sb, "    struct %s *cg__dc_%s = NULL; /* what the request carries */\n", u->name, p->name);
             cg_sb_printf(sb, "    uint64_t *cg__tb_%s = NULL;  /* member lengths, then addresses */\n", p->name);
@@ -192,7 +207,15 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
                 cg_emit_len_calc(sb, "        ", f->params, p, "", dst, bad);
             }
             cg_sb_printf(sb, "        cg__req.l_%s = (uint64_t)cg__len_%s;\n", p->name, p->name);
-            cg_sb_printf(sb, "        cg__req.f_%s = 1;\n    }\n", p->name);
+            cg_sb_printf(sb, "        cg__req.f_%s = 1;\n", p->name);
+            if (host && cg_p_zc(prog, f, p)) {
+                cg_sb_printf(sb, "        if (cg__len_%s != 0 && cg_host_shm_zc(enclave, %s, cg__len_%s)) {\n", p->name,
+                             p->name, p->name);
+                cg_sb_printf(sb, "            cg__zc_%s = (uint64_t)(uintptr_t)%s;\n", p->name, p->name);
+                cg_sb_printf(sb, "            cg__req.f_%s = 2; /* zero copy: in registered shared memory */\n        }\n",
+                             p->name);
+            }
+            cg_sb_puts(sb, "    }\n");
             free(dst);
             break;
         }
@@ -206,7 +229,7 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
     }
     /* [in] and [in, out] blobs, straight from the caller's memory. */
     for (i = 0; i < f->nparams; i++)
-        emit_proxy_put(sb, prog, &f->params[i], deep);
+        emit_proxy_put(sb, prog, &f->params[i], deep, host && cg_p_zc(prog, f, &f->params[i]));
     /* Expected response layout. */
     if (has_resp_hdr(f))
         cg_sb_puts(sb, "    cg__rcur = sizeof cg__rh;\n");
@@ -215,8 +238,12 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         const cg_utype_t *u = cg_p_deep(prog, p);
         if (!p_out(p))
             continue;
-        cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
-                     p->name, p->name);
+        if (host && cg_p_zc(prog, f, p))
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && cg__req.f_%s != 2 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n",
+                         p->name, p->name, p->name, p->name);
+        else
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
+                         p->name, p->name);
         put_fail(sb, "        ", deep, "CC_ERROR_BAD_PARAMETERS");
         if (!u)
             continue;
@@ -283,6 +310,9 @@ void cg_emit_proxy(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f, 
         if (u)
             cg_sb_printf(sb, "    if (cg__n_%s != 0)\n        (void)cg__dback_%s(%s, cg__resp.buf, cg__roff_%s, cg__n_%s, cg__tb_%s, cg__mr_%s, 1);\n",
                          p->name, u->name, p->name, p->name, p->name, p->name, p->name);
+        else if (host && cg_p_zc(prog, f, p))
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && cg__req.f_%s != 2)\n        memcpy(%s, cg__resp.buf + cg__roff_%s, cg__len_%s);\n",
+                         p->name, p->name, p->name, p->name, p->name);
         else
             cg_sb_printf(sb, "    if (cg__len_%s != 0)\n        memcpy(%s, cg__resp.buf + cg__roff_%s, cg__len_%s);\n",
                          p->name, p->name, p->name, p->name);

@@ -125,10 +125,12 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         if (pkind(p) != PK_BUF)
             continue;
         cg_sb_printf(sb, "    size_t cg__len_%s = 0;\n", p->name);
-        if (cg_p_sends(prog, p))
+        if (cg_p_sends(prog, p) || cg_p_zc(prog, f, p))
             cg_sb_printf(sb, "    size_t cg__off_%s = 0;\n", p->name);
         if (p_out(p))
             cg_sb_printf(sb, "    size_t cg__roff_%s = 0;\n", p->name);
+        if (cg_p_zc(prog, f, p))
+            cg_sb_printf(sb, "    uint8_t *cg__zp_%s = NULL; /* zero copy: the checked shared-memory address */\n", p->name);
     }
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
@@ -149,8 +151,13 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         const cg_param_t *p = &f->params[i];
         if (pkind(p) != PK_BUF)
             continue;
-        cg_sb_printf(sb, "    if (cg__req.f_%s > 1 || (cg__req.f_%s == 0 && cg__req.l_%s != 0) || cg__req.l_%s > CG_MAX_MESSAGE)\n",
-                     p->name, p->name, p->name, p->name);
+        if (cg_p_zc(prog, f, p)) /* 2: zero copy, never for an empty buffer */
+            cg_sb_printf(sb, "    if (cg__req.f_%s > 2 || (cg__req.f_%s == 0 && cg__req.l_%s != 0) || (cg__req.f_%s == 2 && cg__req.l_%s == 0) ||\n"
+                             "        cg__req.l_%s > CG_MAX_MESSAGE)\n",
+                         p->name, p->name, p->name, p->name, p->name, p->name);
+        else
+            cg_sb_printf(sb, "    if (cg__req.f_%s > 1 || (cg__req.f_%s == 0 && cg__req.l_%s != 0) || cg__req.l_%s > CG_MAX_MESSAGE)\n",
+                         p->name, p->name, p->name, p->name);
         cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
         cg_sb_printf(sb, "    cg__len_%s = (size_t)cg__req.l_%s;\n", p->name, p->name);
         cg_sb_printf(sb, "    if (cg__req.f_%s != 0) {\n", p->name);
@@ -172,7 +179,17 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
             cg_sb_printf(sb, "    cg__n_%s = 1;\n", f->params[i].name);
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
-        if (cg_p_sends(prog, p)) {
+        if (cg_p_zc(prog, f, p)) {
+            /* zero copy: 8 bytes of address in place of the data */
+            if (p_in(p))
+                cg_sb_printf(sb, "    if (cg__len_%s != 0 &&\n"
+                                 "        !cg_blob_place(&cg__cur, cg__req.f_%s == 2 ? sizeof(uint64_t) : cg__len_%s, &cg__off_%s))\n",
+                             p->name, p->name, p->name, p->name);
+            else
+                cg_sb_printf(sb, "    if (cg__req.f_%s == 2 && !cg_blob_place(&cg__cur, sizeof(uint64_t), &cg__off_%s))\n",
+                             p->name, p->name);
+            cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
+        } else if (cg_p_sends(prog, p)) {
             cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__cur, cg__len_%s, &cg__off_%s))\n", p->name,
                          p->name, p->name);
             cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
@@ -180,6 +197,18 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         emit_stub_deep_request(sb, prog, p);
     }
     cg_sb_puts(sb, "    if (cg__cur != cg__in_len)\n        return CC_ERROR_BAD_PARAMETERS;\n");
+    for (i = 0; i < f->nparams; i++) {
+        const cg_param_t *p = &f->params[i];
+        if (!cg_p_zc(prog, f, p))
+            continue;
+        /* The whole buffer must lie in the shared-memory region: never an
+         * address of enclave-private memory. The host can change its
+         * bytes at any time (docs/shared-memory.md). */
+        cg_sb_printf(sb, "    if (cg__req.f_%s == 2) {\n        uint64_t cg__a;\n", p->name);
+        cg_sb_printf(sb, "        memcpy(&cg__a, cg__in + cg__off_%s, sizeof cg__a);\n", p->name);
+        cg_sb_printf(sb, "        cg__zp_%s = (uint8_t *)cg_enclave_shm_span(cg__a, cg__len_%s);\n", p->name, p->name);
+        cg_sb_printf(sb, "        if (cg__zp_%s == NULL)\n            return CC_ERROR_BAD_PARAMETERS;\n    }\n", p->name);
+    }
     for (i = 0; i < f->nparams; i++) {
         const cg_param_t *p = &f->params[i];
         if (!(p_in(p) && (p_str(p) || p_wstr(p))))
@@ -194,8 +223,12 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         const cg_param_t *p = &f->params[i];
         if (!p_out(p))
             continue;
-        cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
-                     p->name, p->name);
+        if (cg_p_zc(prog, f, p))
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && cg__req.f_%s != 2 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n",
+                         p->name, p->name, p->name, p->name);
+        else
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && !cg_blob_place(&cg__rcur, cg__len_%s, &cg__roff_%s))\n", p->name,
+                         p->name, p->name);
         cg_sb_puts(sb, "        return CC_ERROR_BAD_PARAMETERS;\n");
         emit_stub_deep_response(sb, prog, p);
     }
@@ -208,9 +241,12 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
         if (!(cg_p_sends(prog, p) && p_out(p)))
             continue;
         /* cg__rbuf != NULL always holds here; it tells gcc's -Warray-bounds so. */
-        cg_sb_printf(sb, "    if (cg__len_%s != 0 && cg__rbuf != NULL)\n"
-                         "        memcpy(cg__rbuf + cg__roff_%s, cg__in + cg__off_%s, cg__len_%s);\n",
-                     p->name, p->name, p->name, p->name);
+        if (cg_p_zc(prog, f, p))
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && cg__req.f_%s != 2 && cg__rbuf != NULL)\n", p->name, p->name);
+        else
+            cg_sb_printf(sb, "    if (cg__len_%s != 0 && cg__rbuf != NULL)\n", p->name);
+        cg_sb_printf(sb, "        memcpy(cg__rbuf + cg__roff_%s, cg__in + cg__off_%s, cg__len_%s);\n", p->name, p->name,
+                     p->name);
     }
     for (i = 0; i < f->nparams; i++)
         emit_stub_deep_fix(sb, prog, &f->params[i]);
@@ -255,6 +291,12 @@ void cg_emit_stub(cg_sbuf_t *sb, const cg_program_t *prog, const cg_func_t *f)
              * into the private request copy. Length 0 means NULL. */
             char *addr = p_out(p) ? cg_xasprintf("(void *)(cg__rbuf + cg__roff_%s)", p->name)
                                   : cg_xasprintf("(uintptr_t)(cg__in + cg__off_%s)", p->name);
+            if (cg_p_zc(prog, f, p)) { /* or the buffer in shared memory itself */
+                char *both = cg_xasprintf("(cg__req.f_%s == 2 ? (uintptr_t)cg__zp_%s : (uintptr_t)%s)", p->name, p->name,
+                                          addr);
+                free(addr);
+                addr = both;
+            }
             if (ary)
                 cg_sb_printf(sb, "cg__len_%s != 0 ? *(%s *)%s : NULL", p->name, p->type.name, addr);
             else

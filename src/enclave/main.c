@@ -19,6 +19,8 @@
 
 uint8_t *cg_trts_window_base;
 size_t cg_trts_window_size;
+uint8_t *cg_trts_shm_base;
+size_t cg_trts_shm_size;
 bool cg_trts_debug;
 
 static struct cg_chan g_chans[CG_MAX_SLOTS];
@@ -73,19 +75,32 @@ int main(void)
     uint32_t sl_count = h->sl_count, sl_spin = h->sl_spin;
     /* Switchless OCALL slots, after the ECALL slots (sl_ocall.c). */
     uint32_t sl_ucount = h->sl_ucount, sl_uretries = h->sl_uretries, sl_uspin = h->sl_uspin;
+    uint64_t shm_addr = h->shm_addr, shm_size = h->shm_size;
     munmap(h, CG_PAGE_SIZE);
 
     bool ok = magic == CG_WINDOW_MAGIC && version == CG_WINDOW_VERSION && nslots >= 1 && nslots <= m->threads &&
               slot_off == CG_PAGE_SIZE && slot_size % CG_PAGE_SIZE == 0 &&
               slot_size >= CG_SLOT_HDR_SIZE + CG_MIN_SLOT_DATA && slot_size <= CG_SLOT_HDR_SIZE + CG_MAX_SLOT_DATA &&
               sl_ucount <= CG_MAX_USLOTS && total == CG_PAGE_SIZE + slot_size * (nslots + sl_ucount) &&
-              sl_count < nslots;
+              sl_count < nslots && cg_shm_region_ok(shm_addr, shm_size);
     h = mmap(NULL, ok ? total : CG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, CG_WINDOW_FD, 0);
     if (h == MAP_FAILED)
         _exit(3);
     if (!ok)
         fail(h, CC_ERROR_INVALID_METADATA);
 
+    /* Shared memory at the host's address. The process engine maps it
+     * here; MAP_FIXED_NOREPLACE fails rather than cover private memory, so
+     * no host-chosen address can alias it (kvm: the monitor checked the
+     * same range against the guest layout and mapped it). */
+    if (shm_size != 0 && (flags & CG_WINDOW_F_SHM_MAP)) {
+        void *want = (void *)(uintptr_t)shm_addr;
+        void *p = mmap(want, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, CG_SHM_FD, 0);
+        if (p != want)
+            fail(h, CC_ERROR_INVALID_METADATA);
+    }
+    cg_trts_shm_base = (uint8_t *)(uintptr_t)shm_addr;
+    cg_trts_shm_size = shm_size;
     cg_trts_window_base = (uint8_t *)h;
     cg_trts_window_size = total;
     cg_trts_debug = (flags & CG_WINDOW_F_DEBUG) != 0;

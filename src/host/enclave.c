@@ -19,6 +19,7 @@
 #include "lifecycle.h"
 #include "launcher_client.h"
 #include "report.h"
+#include "shm.h"
 #include "image.h"
 #include "log.h"
 #include "fd_util.h"
@@ -60,6 +61,8 @@ static cc_enclave_result_t accept_image(struct cg_enclave *e, const char *path, 
     e->ident.is_signed = img->is_signed;
     e->ident.security_version = img->manifest.security_version;
     e->ident.allowed_engines = img->manifest.engines;
+    e->ident.shm_size = img->manifest.shm_size;
+    e->ident.shm_blocks = img->manifest.shm_blocks;
     return CC_SUCCESS;
 }
 
@@ -308,6 +311,7 @@ static void free_enclave(struct cg_enclave *e)
             pthread_cond_wait(&e->calls.idle, &e->lock);
         pthread_mutex_unlock(&e->lock);
     }
+    cg_shm_fini(e); /* no call is inside and the enclave has stopped */
     if (e->win.hdr != NULL)
         munmap(e->win.hdr, e->win.size);
     if (e->win.fd >= 0)
@@ -448,6 +452,8 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         rc = check_gdb(e);
     if (rc == CC_SUCCESS)
         rc = make_window(e, cg_sl_uslots(features, features_count));
+    if (rc == CC_SUCCESS)
+        rc = cg_shm_setup(e, e->ident.shm_size, e->ident.shm_blocks);
     if (rc == CC_SUCCESS)
         rc = cg_sl_setup(e, features, features_count);
     /* On a system install the launcher makes the key block; the host never

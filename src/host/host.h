@@ -4,7 +4,8 @@
  * Who uses which part: enclave.c creates and destroys it, ecall.c takes
  * and gives slots (calls), spawn.c and reaper.c run the monitor (mon,
  * fate), attach.c and holder.c share the window with other processes,
- * switchless.c adds its workers (sl). The functions live in the header
+ * switchless.c adds its workers (sl), shm.c the shared
+ * memory (shm). The functions live in the header
  * of each file: engine.h, lifecycle.h, report.h, launcher_client.h,
  * attach.h, switchless.h.
  */
@@ -34,6 +35,8 @@ struct cg_enclave_ident {
     bool is_signed;
     uint32_t security_version;
     uint32_t allowed_engines;    /* CG_IMAGE_ENGINE_* */
+    uint64_t shm_size;           /* manifest: shared-memory bytes (0: none) */
+    uint32_t shm_blocks;         /* manifest: at most this many blocks */
 };
 
 /* The call window (src/window/window.h), mapped. */
@@ -100,6 +103,9 @@ struct cg_enclave {
 
     /* Switchless calls (switchless.c); NULL without ENCLAVE_FEATURE_SWITCHLESS. */
     struct cg_sl *sl;
+
+    /* Shared memory (shm.c); NULL when the manifest allows none, or attached. */
+    struct cg_shm *shm;
 };
 
 /* Initialise / destroy the synchronisation objects of a zeroed @e

@@ -7,7 +7,8 @@
  *     engine's seccomp program(s) if any (fd 5, struct cg_monitor_plan),
  *     the write end of the note pipe (fd 7), the enclave's
  *     key block (fd 8, src/abi/enclave_keys.h), the debugger's listening
- *     socket (fd 10, a debug kvm enclave with CGEAR_GDB), plus stderr
+ *     socket (fd 10, a debug kvm enclave with CGEAR_GDB), the shared-memory
+ *     memfd (fd 12, when the manifest allows shared memory), plus stderr
  *     as fds 1 and 2 for debug enclaves,
  *   - exec's cgear-monitor (embedded in this library) with an empty
  *     environment and the manifest's numbers on its command line
@@ -40,6 +41,7 @@
 #include "monitor_abi.h"
 #include "enclave_keys.h"
 #include "launcher_abi.h"
+#include "shm.h"
 #include "window.h"
 
 
@@ -52,7 +54,7 @@ static int place_fd(int fd, int target)
 }
 
 struct spawn_args {
-    int extra_fd, exe_fd, note_fd, gdb_fd;
+    int extra_fd, exe_fd, note_fd, gdb_fd, shm_fd;
     const char *launcher; /* system install: exec this instead (launcher.h) */
     char *argv[10];
     char num[4][24];
@@ -76,7 +78,7 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     /* Lift every descriptor above the targets first so dup2 cannot clobber. */
-    const int above = CG_MON_GDB_FD + 1;
+    const int above = CG_SHM_FD + 1;
     int wfd = fcntl(e->win.fd, F_DUPFD, above);
     int efd = fcntl(e->mon.elf_fd, F_DUPFD, above);
     int bfd = a->extra_fd >= 0 ? fcntl(a->extra_fd, F_DUPFD, above) : -1;
@@ -85,7 +87,8 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     int kfd = e->mon.keys_fd >= 0 ? fcntl(e->mon.keys_fd, F_DUPFD, above) : -1;
     int ifd = a->launcher != NULL ? fcntl(e->mon.image_fd, F_DUPFD, above) : -1;
     int gfd = a->gdb_fd >= 0 ? fcntl(a->gdb_fd, F_DUPFD, above) : -1;
-    if (wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->mon.keys_fd >= 0 && kfd < 0) ||
+    int sfd = a->shm_fd >= 0 ? fcntl(a->shm_fd, F_DUPFD, above) : -1;
+    if ((a->shm_fd >= 0 && sfd < 0) || wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->mon.keys_fd >= 0 && kfd < 0) ||
         (a->launcher != NULL && ifd < 0) || (a->gdb_fd >= 0 && gfd < 0))
         child_fail(a->note_fd, "the enclave process could not duplicate its descriptors\n");
     bool debug = (e->flags & SECGEAR_DEBUG_FLAG) != 0;
@@ -121,6 +124,14 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
             child_fail(CG_MON_NOTE_FD, "the enclave process could not place the debugger's socket\n");
         keep = CG_MON_GDB_FD;
     }
+    if (sfd >= 0) {
+        /* Host descriptors may sit in the numbers below it that nothing took. */
+        for (int fd = keep + 1; fd < CG_SHM_FD; fd++)
+            close(fd);
+        if (dup2(sfd, CG_SHM_FD) < 0)
+            child_fail(CG_MON_NOTE_FD, "the enclave process could not place the shared memory\n");
+        keep = CG_SHM_FD;
+    }
     if (syscall(SYS_close_range, keep + 1, ~0U, 0) != 0) {
         /* No close_range (Linux < 5.9, valgrind): close them one by one. */
         struct rlimit nof;
@@ -152,6 +163,7 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
     memset(&a, 0, sizeof a);
     a.extra_fd = plan->bpf_fd;
     a.gdb_fd = plan->gdb_fd;
+    a.shm_fd = cg_shm_fd(e);
     a.exe_fd = cg_monitor_exe_fd(why, sizeof(why));
     if (a.exe_fd < 0) {
         cg_log_error("%s engine: %s", engine, why);

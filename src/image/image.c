@@ -23,8 +23,12 @@
  * with a SHA-384 computed for another purpose over the same bytes. */
 static const char measure_tag[] = "cgear-image-v1";
 
-/* Fixed part of the manifest encoding; the name follows. */
+/* Fixed part of the manifest encoding; the name follows. Format 2 adds the
+ * shared-memory limits before the name; it is used exactly when they differ
+ * from the defaults, so images without them keep format 1 and their
+ * measurement (one encoding per manifest either way). */
 #define MANIFEST_FIXED 42u
+#define MANIFEST_FIXED_V2 54u
 /* Fixed part of the signature block; key and signature follow. */
 #define SIG_FIXED 8u
 
@@ -86,6 +90,13 @@ void cg_manifest_defaults(struct cg_image_manifest *m)
     m->stack_size = CG_IMAGE_DEFAULT_STACK;
     m->debug = CG_IMAGE_DEBUG_ALLOWED;
     m->engines = CG_IMAGE_ENGINE_ALL;
+    m->shm_size = CG_IMAGE_DEFAULT_SHM_SIZE;
+    m->shm_blocks = CG_IMAGE_DEFAULT_SHM_BLOCKS;
+}
+
+static bool shm_is_default(const struct cg_image_manifest *m)
+{
+    return m->shm_size == CG_IMAGE_DEFAULT_SHM_SIZE && m->shm_blocks == CG_IMAGE_DEFAULT_SHM_BLOCKS;
 }
 
 static bool name_char_ok(char c)
@@ -127,6 +138,11 @@ cc_enclave_result_t cg_manifest_check(const struct cg_image_manifest *m, char *w
         return BAD("manifest debug value %u is not 0 (allowed), 1 (only) or 2 (disabled)", m->debug);
     if (m->engines == 0 || (m->engines & ~CG_IMAGE_ENGINE_ALL) != 0)
         return BAD("manifest engines 0x%x must be a non-empty subset of process (0x1) and kvm (0x2)", m->engines);
+    if (m->shm_size > CG_IMAGE_MAX_SHM_SIZE || m->shm_size % 4096 != 0)
+        return BAD("manifest shared memory size %llu is not a multiple of 4 KiB up to 64 GiB",
+                   (unsigned long long)m->shm_size);
+    if (m->shm_blocks == 0 || m->shm_blocks > CG_IMAGE_MAX_SHM_BLOCKS)
+        return BAD("manifest shared memory blocks %u is outside 1..%u", m->shm_blocks, CG_IMAGE_MAX_SHM_BLOCKS);
     return CC_SUCCESS;
 }
 
@@ -137,10 +153,12 @@ cc_enclave_result_t cg_manifest_encode(const struct cg_image_manifest *m, uint8_
     if (rc != CC_SUCCESS)
         return rc;
     size_t n = strlen(m->name);
-    size_t total = MANIFEST_FIXED + n;
+    bool v2 = !shm_is_default(m);
+    size_t fixed = v2 ? MANIFEST_FIXED_V2 : MANIFEST_FIXED;
+    size_t total = fixed + n;
     if (out == NULL || out_len == NULL || cap < total)
         return CG_WHY(CC_ERROR_SHORT_BUFFER, "manifest needs %zu bytes", total);
-    put32(out + 0, CG_IMAGE_MANIFEST_FORMAT);
+    put32(out + 0, v2 ? CG_IMAGE_MANIFEST_FORMAT_SHM : CG_IMAGE_MANIFEST_FORMAT);
     put32(out + 4, m->threads);
     put64(out + 8, m->heap_size);
     put64(out + 16, m->stack_size);
@@ -148,8 +166,12 @@ cc_enclave_result_t cg_manifest_encode(const struct cg_image_manifest *m, uint8_
     put32(out + 28, m->security_version);
     put32(out + 32, m->debug);
     put32(out + 36, m->engines);
-    put16(out + 40, (uint16_t)n);
-    memcpy(out + MANIFEST_FIXED, m->name, n);
+    if (v2) {
+        put64(out + 40, m->shm_size);
+        put32(out + 48, m->shm_blocks);
+    }
+    put16(out + fixed - 2, (uint16_t)n);
+    memcpy(out + fixed, m->name, n);
     *out_len = total;
     return CC_SUCCESS;
 }
@@ -161,12 +183,18 @@ cc_enclave_result_t cg_manifest_decode(const uint8_t *buf, size_t len, struct cg
         return CG_WHY(CC_ERROR_BAD_PARAMETERS, "no manifest buffer");
     if (len < MANIFEST_FIXED)
         return BAD("manifest is %zu bytes; at least %u needed", len, MANIFEST_FIXED);
-    if (get32(buf) != CG_IMAGE_MANIFEST_FORMAT)
-        return BAD("manifest format %u is not supported (this cgear reads %u)", get32(buf), CG_IMAGE_MANIFEST_FORMAT);
-    size_t n = get16(buf + 40);
-    if (len != MANIFEST_FIXED + n)
-        return BAD("manifest is %zu bytes but its name length says %zu", len, MANIFEST_FIXED + n);
-    cc_enclave_result_t rc = check_name((const char *)buf + MANIFEST_FIXED, n, why, why_len);
+    uint32_t format = get32(buf);
+    if (format != CG_IMAGE_MANIFEST_FORMAT && format != CG_IMAGE_MANIFEST_FORMAT_SHM)
+        return BAD("manifest format %u is not supported (this cgear reads %u and %u)", format,
+                   CG_IMAGE_MANIFEST_FORMAT, CG_IMAGE_MANIFEST_FORMAT_SHM);
+    bool v2 = format == CG_IMAGE_MANIFEST_FORMAT_SHM;
+    size_t fixed = v2 ? MANIFEST_FIXED_V2 : MANIFEST_FIXED;
+    if (len < fixed)
+        return BAD("manifest is %zu bytes; at least %zu needed", len, fixed);
+    size_t n = get16(buf + fixed - 2);
+    if (len != fixed + n)
+        return BAD("manifest is %zu bytes but its name length says %zu", len, fixed + n);
+    cc_enclave_result_t rc = check_name((const char *)buf + fixed, n, why, why_len);
     if (rc != CC_SUCCESS)
         return rc;
     struct cg_image_manifest t;
@@ -178,7 +206,12 @@ cc_enclave_result_t cg_manifest_decode(const uint8_t *buf, size_t len, struct cg
     t.security_version = get32(buf + 28);
     t.debug = get32(buf + 32);
     t.engines = get32(buf + 36);
-    memcpy(t.name, buf + MANIFEST_FIXED, n);
+    t.shm_size = v2 ? get64(buf + 40) : CG_IMAGE_DEFAULT_SHM_SIZE;
+    t.shm_blocks = v2 ? get32(buf + 48) : CG_IMAGE_DEFAULT_SHM_BLOCKS;
+    if (v2 && shm_is_default(&t))
+        return BAD("manifest format %u carries the default shared memory limits (not canonical: use format %u)",
+                   format, CG_IMAGE_MANIFEST_FORMAT);
+    memcpy(t.name, buf + fixed, n);
     rc = cg_manifest_check(&t, why, why_len);
     if (rc != CC_SUCCESS)
         return rc;

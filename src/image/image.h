@@ -30,6 +30,7 @@
 #define CG_IMAGE_FORMAT_VERSION 1u
 #define CG_IMAGE_HEADER_LEN 48u
 #define CG_IMAGE_MANIFEST_FORMAT 1u
+#define CG_IMAGE_MANIFEST_FORMAT_SHM 2u /* format 1 plus the shared-memory limits */
 #define CG_IMAGE_SIG_FORMAT 1u
 
 #define CG_IMAGE_HASH_LEN 48u /* SHA-384: measurement and signer id */
@@ -56,6 +57,12 @@
 #define CG_IMAGE_DEFAULT_THREADS 2u
 #define CG_IMAGE_DEFAULT_HEAP ((uint64_t)256 << 20)
 #define CG_IMAGE_DEFAULT_STACK ((uint64_t)256 << 10)
+/* Shared memory (secgear_shared_memory.h): the most the host may hand out
+ * with cc_malloc_shared_memory(), in bytes and in blocks. 0 bytes: none. */
+#define CG_IMAGE_DEFAULT_SHM_SIZE ((uint64_t)64 << 20)
+#define CG_IMAGE_DEFAULT_SHM_BLOCKS 64u
+#define CG_IMAGE_MAX_SHM_SIZE ((uint64_t)64 << 30)
+#define CG_IMAGE_MAX_SHM_BLOCKS 4096u
 
 /* The image manifest, decoded. */
 struct cg_image_manifest {
@@ -67,6 +74,8 @@ struct cg_image_manifest {
     uint64_t stack_size;              /* 16 KiB..1 GiB */
     uint32_t debug;                   /* CG_IMAGE_DEBUG_* */
     uint32_t engines;                 /* non-empty subset of CG_IMAGE_ENGINE_ALL */
+    uint64_t shm_size;                /* shared memory bytes: 0, or 4 KiB multiples up to 64 GiB */
+    uint32_t shm_blocks;              /* shared memory blocks: 1..CG_IMAGE_MAX_SHM_BLOCKS */
 };
 
 /* A parsed image. Pointers refer into the buffer given to cg_image_parse()

@@ -87,9 +87,10 @@ static void trim(const char **s, size_t *n)
         (*n)--;
 }
 
-enum { K_NAME, K_VERSION, K_SVN, K_THREADS, K_HEAP, K_STACK, K_DEBUG, K_ENGINES, K_COUNT };
-static const char *const text_keys[K_COUNT] = {"name",       "version",    "security_version", "threads",
-                                               "heap_size",  "stack_size", "debug",            "engines"};
+enum { K_NAME, K_VERSION, K_SVN, K_THREADS, K_HEAP, K_STACK, K_DEBUG, K_ENGINES, K_SHM_SIZE, K_SHM_BLOCKS, K_COUNT };
+static const char *const text_keys[K_COUNT] = {"name",       "version",    "security_version",   "threads",
+                                               "heap_size",  "stack_size", "debug",              "engines",
+                                               "shared_memory_size",       "shared_memory_blocks"};
 
 static cc_enclave_result_t set_text_key(int k, const char *v, size_t vn, unsigned line, struct cg_image_manifest *m,
                                         char *why, size_t why_len)
@@ -115,6 +116,13 @@ static cc_enclave_result_t set_text_key(int k, const char *v, size_t vn, unsigne
             return SYNTAX(line, "%s is not a size (bytes, or a number with K, M or G)", text_keys[k]);
         *(k == K_HEAP ? &m->heap_size : &m->stack_size) = u;
         return CC_SUCCESS;
+    case K_SHM_SIZE:
+        if (!parse_u64(v, vn, true, &u))
+            return SYNTAX(line, "shared_memory_size is not a size (bytes, or a number with K, M or G)");
+        m->shm_size = u;
+        return CC_SUCCESS;
+    case K_SHM_BLOCKS:
+        return parse_u32(v, vn, &m->shm_blocks) ? CC_SUCCESS : SYNTAX(line, "shared_memory_blocks is not a number");
     case K_DEBUG:
         if (word_is(v, vn, "allowed"))
             m->debug = CG_IMAGE_DEBUG_ALLOWED;
@@ -188,7 +196,7 @@ static cc_enclave_result_t parse_text(const char *text, size_t len, struct cg_im
                 key = i;
         if (key < 0)
             return SYNTAX(line, "unknown key '%.*s' (known: name, version, security_version, threads, heap_size, "
-                                "stack_size, debug, engines)",
+                                "stack_size, debug, engines, shared_memory_size, shared_memory_blocks)",
                           (int)(kn > 40 ? 40 : kn), k);
         if (seen[key])
             return SYNTAX(line, "key '%s' given twice", text_keys[key]);
@@ -272,8 +280,12 @@ static cc_enclave_result_t parse_xml(const char *text, size_t len, struct cg_ima
     xml_skip(&x);
     if (!xml_tag(&x, &name, &n, &closing) || closing || !word_is(name, n, "EnclaveConfiguration"))
         return SYNTAX(x.line, "expected <EnclaveConfiguration>");
-    static const char *const known[] = {"StackMaxSize", "HeapMaxSize", "TCSNum", "DisableDebug", "ISVSVN"};
-    bool seen[5] = {false};
+    /* The last two are cgear's: secGear's files have no shared-memory limits. */
+    static const char *const known[] = {"StackMaxSize", "HeapMaxSize",      "TCSNum",
+                                        "DisableDebug", "ISVSVN",           "SharedMemMaxSize",
+                                        "SharedMemMaxBlocks"};
+    enum { NKNOWN = sizeof(known) / sizeof(known[0]) };
+    bool seen[NKNOWN] = {false};
     for (;;) {
         xml_skip(&x);
         unsigned line = x.line;
@@ -298,7 +310,7 @@ static cc_enclave_result_t parse_xml(const char *text, size_t len, struct cg_ima
                           (int)(n > 40 ? 40 : n), name);
         trim(&v, &vn);
         int k = -1;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < NKNOWN; i++)
             if (word_is(name, n, known[i]))
                 k = i;
         if (k < 0)
@@ -331,6 +343,14 @@ static cc_enclave_result_t parse_xml(const char *text, size_t len, struct cg_ima
             if (u > UINT32_MAX)
                 return SYNTAX(line, "<ISVSVN> is too large");
             m->security_version = (uint32_t)u;
+            break;
+        case 5:
+            m->shm_size = u;
+            break;
+        case 6:
+            if (u > UINT32_MAX)
+                return SYNTAX(line, "<SharedMemMaxBlocks> is too large");
+            m->shm_blocks = (uint32_t)u;
             break;
         }
     }

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define CG_WINDOW_MAGIC 0x4e495747u /* "GWIN" */
-#define CG_WINDOW_VERSION 2u
+#define CG_WINDOW_VERSION 3u
 #define CG_PAGE_SIZE 4096u
 
 /* Limits the enclave enforces on what the host puts in the header. */
@@ -78,6 +78,11 @@ struct cg_window_hdr {
      * sl_count enclave threads to these CPUs (0: no pinning). Read by the
      * monitor once, before the guest runs; the enclave has no use for it. */
     uint64_t sl_tcores;
+    /* Shared memory (secgear_shared_memory.h, docs/shared-memory.md): one
+     * region at the same virtual address in host and enclave, inside
+     * [CG_SHM_VA_MIN, CG_SHM_VA_MAX). shm_size 0: none. */
+    uint64_t shm_addr;
+    uint64_t shm_size;
 };
 
 /* Most switchless OCALL slots (the enclave keeps a 64-bit mask of them). */
@@ -91,6 +96,26 @@ struct cg_window_hdr {
  * process (CGEAR_GDB, docs/debugging.md); the process engine's runtime then
  * stays ptrace-able if its key block also says debug. */
 #define CG_WINDOW_F_GDB 0x2u
+/* Process engine: the enclave maps the shared-memory region itself from
+ * CG_SHM_FD (monitor_abi.h). Without it (kvm) the monitor has mapped it. */
+#define CG_WINDOW_F_SHM_MAP 0x4u
+
+/* Where a shared-memory region may lie. Outside every address the kvm
+ * guest layout uses (kvm_abi.h) and below where Linux places mmap() and
+ * static-PIE images, so the same address is free in both processes. */
+#define CG_SHM_VA_MIN 0x300000000000ull
+#define CG_SHM_VA_MAX 0x500000000000ull
+#define CG_SHM_MAX_SIZE (64ull << 30)
+
+/* Is [addr, addr+size) an acceptable shared-memory region? Page aligned,
+ * inside the range above; size 0 means none and is acceptable with addr 0. */
+static inline int cg_shm_region_ok(uint64_t addr, uint64_t size)
+{
+    if (size == 0)
+        return addr == 0;
+    return size <= CG_SHM_MAX_SIZE && (addr % CG_PAGE_SIZE) == 0 && (size % CG_PAGE_SIZE) == 0 &&
+           addr >= CG_SHM_VA_MIN && addr <= CG_SHM_VA_MAX - size;
+}
 
 struct cg_slot_hdr {
     _Atomic uint32_t turn; /* enum cg_turn */

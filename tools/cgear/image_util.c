@@ -127,6 +127,7 @@ void cgt_print_manifest(FILE *f, const struct cg_image_manifest *m)
     fprintf(f, "  threads:          %u\n", m->threads);
     fprintf(f, "  heap_size:        %llu\n", (unsigned long long)m->heap_size);
     fprintf(f, "  stack_size:       %llu\n", (unsigned long long)m->stack_size);
+    fprintf(f, "  shared_memory:    %llu bytes in at most %u blocks\n", (unsigned long long)m->shm_size, m->shm_blocks);
     fprintf(f, "  debug:            %s\n", cg_image_debug_name(m->debug));
     fprintf(f, "  engines:          %s\n", engines);
 }

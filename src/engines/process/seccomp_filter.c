@@ -55,7 +55,13 @@ static int add_rules(scmp_filter_ctx ctx, const struct cg_syscall_rule *r)
                              SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, CG_PROT_EXEC)))
             return -1;
         /* the call window, shared */
-        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_WINDOW_FD),
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_WINDOW_FD),
+                             SCMP_A3(SCMP_CMP_MASKED_EQ, CG_MMAP_WINDOW_MASK, CG_MMAP_WINDOW_OK),
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, 0)))
+            return -1;
+        /* the shared-memory region, shared and never executable: the
+         * runtime maps it once, MAP_FIXED_NOREPLACE at the host's address */
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3, SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_SHM_FD),
                                 SCMP_A3(SCMP_CMP_MASKED_EQ, CG_MMAP_WINDOW_MASK, CG_MMAP_WINDOW_OK),
                                 SCMP_A2(SCMP_CMP_MASKED_EQ, CG_PROT_EXEC, 0));
     case CG_SC_MPROTECT:

@@ -100,7 +100,10 @@ int cg_pt_build(struct cg_vm *vm, const uint8_t *elf, size_t elf_len)
     if (vm->pool_gpa + vm->pool_size + vm->bitmap_size > vm->ram_size ||
         cg_pt_map(vm, pml4, CG_G_POOL_VA, vm->pool_gpa, vm->pool_size, CG_PTE_U | CG_PTE_W | CG_PTE_NX, true) != 0 ||
         cg_pt_map(vm, pml4, CG_G_WINDOW_VA, vm->window_gpa, vm->window_size, CG_PTE_U | CG_PTE_W | CG_PTE_NX,
-                  false) != 0) {
+                  false) != 0 ||
+        /* shared memory at the host's address, never executable */
+        (vm->shm_size != 0 &&
+         cg_pt_map(vm, pml4, vm->shm_va, vm->shm_gpa, vm->shm_size, CG_PTE_U | CG_PTE_W | CG_PTE_NX, true) != 0)) {
         cg_note("cannot map the enclave's memory (pool %llu MiB)", (unsigned long long)(vm->pool_size / CG_MIB));
         return CG_MON_EXIT_LOAD;
     }

@@ -86,6 +86,11 @@ struct cg_vm {
     uint8_t *window;
     uint64_t window_gpa;
     uint64_t window_size;
+    /* the shared-memory region (window.h shm_*): memslot 2 at shm_gpa,
+     * mapped at the host's address shm_va; shm_size 0: none */
+    uint64_t shm_va;
+    uint64_t shm_gpa;
+    uint64_t shm_size;
     struct cg_boot *boot; /* inside ram */
     /* tworkers_cores (docs/architecture.md, "Switchless calls"): vCPUs
      * pin_first .. pin_end - 1 run switchless workers and pin themselves
@@ -131,7 +136,9 @@ void cg_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * cfg.heap_size and an ELF of @elf_len bytes (sets ram_size, pool_size,
  * bitmap_size), reserves it and gives it to the VM as memslot 0 at GPA 0;
  * maps the call window @window_fd (whole pages) as memslot 1 at the first
- * GiB boundary above it (sets window, window_gpa, window_size).
+ * GiB boundary above it (sets window, window_gpa, window_size); and the
+ * shared-memory region the window header describes, from CG_SHM_FD, as
+ * memslot 2 at the next GiB boundary (sets shm_va, shm_gpa, shm_size).
  * Errors: CG_MON_EXIT_KVM. */
 int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd);
 

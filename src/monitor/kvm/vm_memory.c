@@ -6,7 +6,10 @@
  * areas, page tables), room for the ELF, and the enclave's pool with its
  * allocation bitmap. Memslot 1 is the call window, shared with the host,
  * at the first GiB boundary above private memory (guest-physical
- * addresses must stay below the CPU's MAXPHYADDR).
+ * addresses must stay below the CPU's MAXPHYADDR). Memslot 2, when the
+ * enclave has shared memory (secgear_shared_memory.h), is that region,
+ * at the next GiB boundary; the page tables put it at the host's own
+ * address for it (paging.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,10 +18,45 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "monitor_abi.h"
 #include "vm.h"
 #include "window.h"
+
+/* The shared-memory region the host describes in the window header: read
+ * once, checked against the range no guest layout address uses, mapped
+ * whole from CG_SHM_FD. */
+static int map_shm(struct cg_vm *vm)
+{
+    const struct cg_window_hdr *h = (const struct cg_window_hdr *)vm->window;
+    uint64_t va = h->shm_addr, size = h->shm_size;
+    if (vm->window_size < CG_PAGE_SIZE || !cg_shm_region_ok(va, size) || size % (2 * CG_MIB) != 0) {
+        cg_note("the host's shared-memory region (%#llx, %llu bytes) is outside the allowed range",
+                (unsigned long long)va, (unsigned long long)size);
+        return CG_MON_EXIT_KVM;
+    }
+    if (size == 0)
+        return 0;
+    struct stat st;
+    if (fstat(CG_SHM_FD, &st) != 0 || (uint64_t)st.st_size < size) {
+        cg_note("the shared memory descriptor is missing or smaller than %llu bytes", (unsigned long long)size);
+        return CG_MON_EXIT_KVM;
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, CG_SHM_FD, 0);
+    close(CG_SHM_FD); /* the mapping is all the monitor keeps */
+    uint64_t gpa = vm->window_gpa + cg_round_up(vm->window_size, 1ull << 30);
+    struct kvm_userspace_memory_region r = {.slot = 2, .guest_phys_addr = gpa, .memory_size = size,
+                                            .userspace_addr = (uint64_t)(uintptr_t)p};
+    if (p == MAP_FAILED || ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) != 0) {
+        cg_note("cannot map the shared memory into the VM: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    vm->shm_va = va;
+    vm->shm_gpa = gpa;
+    vm->shm_size = size;
+    return 0;
+}
 
 int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
 {
@@ -68,5 +106,5 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
             vm->pin_cores = cores;
         }
     }
-    return 0;
+    return map_shm(vm);
 }

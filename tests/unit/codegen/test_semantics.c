@@ -159,6 +159,23 @@ static int ecall_allowed(uint32_t fn)
     return 0;
 }
 
+/* Zero copy never applies here: no shared memory (docs/shared-memory.md). */
+int cg_host_shm_zc(cc_enclave_t *enclave, const void *buf, size_t len)
+{
+    (void)enclave;
+    (void)buf;
+    (void)len;
+    return 0;
+}
+
+/* No shared-memory region here: a zero-copy request is refused. */
+void *cg_enclave_shm_span(uint64_t addr, size_t len)
+{
+    (void)addr;
+    (void)len;
+    return NULL;
+}
+
 cc_enclave_result_t cg_host_ecall(cc_enclave_t *enclave, uint32_t fn, const cg_iov_t *req, size_t nreq,
                                   cg_msg_t *resp, const cg_stub_table_t *ocalls)
 {

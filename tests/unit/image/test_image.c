@@ -495,6 +495,76 @@ static void test_config_xml(void **state)
             fail_msg("accepted: %s", bad[i]);
 }
 
+/* Shared-memory limits: format 2 exactly when they differ from the
+ * defaults (so older images keep format 1 and their measurement), checked
+ * ranges, one encoding. */
+static void test_manifest_shm(void **state)
+{
+    (void)state;
+    struct cg_image_manifest m = sample_manifest(), out;
+    uint8_t a[CG_IMAGE_MANIFEST_MAX], b[CG_IMAGE_MANIFEST_MAX];
+    size_t na, nb;
+    char why[256];
+    assert_int_equal(m.shm_size, CG_IMAGE_DEFAULT_SHM_SIZE);
+    assert_int_equal(m.shm_blocks, CG_IMAGE_DEFAULT_SHM_BLOCKS);
+    m.shm_size = 1u << 20;
+    m.shm_blocks = 5;
+    assert_int_equal(cg_manifest_encode(&m, a, sizeof(a), &na, NULL, 0), CC_SUCCESS);
+    assert_int_equal(na, 54 + strlen(m.name));
+    assert_int_equal(a[0], CG_IMAGE_MANIFEST_FORMAT_SHM);
+    assert_int_equal(cg_manifest_decode(a, na, &out, why, sizeof(why)), CC_SUCCESS);
+    assert_memory_equal(&m, &out, sizeof(m));
+    assert_int_equal(cg_manifest_encode(&out, b, sizeof(b), &nb, NULL, 0), CC_SUCCESS);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    /* no shared memory at all is a value like any other */
+    m.shm_size = 0;
+    assert_int_equal(cg_manifest_encode(&m, a, sizeof(a), &na, NULL, 0), CC_SUCCESS);
+    assert_int_equal(cg_manifest_decode(a, na, &out, why, sizeof(why)), CC_SUCCESS);
+    assert_int_equal(out.shm_size, 0);
+    /* format 2 carrying the defaults is not canonical */
+    memcpy(b, a, na);
+    for (int k = 0; k < 8; k++)
+        b[40 + k] = (uint8_t)(CG_IMAGE_DEFAULT_SHM_SIZE >> (8 * k));
+    b[48] = CG_IMAGE_DEFAULT_SHM_BLOCKS;
+    b[49] = b[50] = b[51] = 0;
+    assert_int_equal(cg_manifest_decode(b, na, &out, why, sizeof(why)), CC_ERROR_INVALID_ENCLAVE);
+    assert_non_null(strstr(why, "canonical"));
+    /* out of range, both ways */
+    struct {
+        uint64_t size;
+        uint32_t blocks;
+    } bad[] = {{4095, 5}, {(64ull << 30) + 4096, 5}, {1u << 20, 0}, {1u << 20, CG_IMAGE_MAX_SHM_BLOCKS + 1}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        m.shm_size = bad[i].size;
+        m.shm_blocks = bad[i].blocks;
+        assert_int_equal(cg_manifest_encode(&m, a, sizeof(a), &na, why, sizeof(why)), CC_ERROR_INVALID_ENCLAVE);
+        m.shm_size = 1u << 20;
+        m.shm_blocks = 5;
+        assert_int_equal(cg_manifest_encode(&m, a, sizeof(a), &na, NULL, 0), CC_SUCCESS);
+        for (int k = 0; k < 8; k++)
+            a[40 + k] = (uint8_t)(bad[i].size >> (8 * k));
+        for (int k = 0; k < 4; k++)
+            a[48 + k] = (uint8_t)(bad[i].blocks >> (8 * k));
+        assert_int_equal(cg_manifest_decode(a, na, &out, why, sizeof(why)), CC_ERROR_INVALID_ENCLAVE);
+    }
+    /* the manifest files */
+    cg_manifest_defaults(&m);
+    assert_int_equal(cfg("shared_memory_size = 2M\nshared_memory_blocks = 7\n", &m, why), CC_SUCCESS);
+    assert_int_equal(m.shm_size, 2u << 20);
+    assert_int_equal(m.shm_blocks, 7);
+    assert_int_equal(cfg("shared_memory_size = 1000\n", &m, why), CC_ERROR_INVALID_ENCLAVE);
+    assert_int_equal(cfg("<EnclaveConfiguration><SharedMemMaxSize>0x100000</SharedMemMaxSize>"
+                         "<SharedMemMaxBlocks>9</SharedMemMaxBlocks></EnclaveConfiguration>",
+                         &m, why),
+                     CC_SUCCESS);
+    assert_int_equal(m.shm_size, 1u << 20);
+    assert_int_equal(m.shm_blocks, 9);
+    assert_int_not_equal(cfg("<EnclaveConfiguration><SharedMemMaxBlocks>0</SharedMemMaxBlocks></EnclaveConfiguration>",
+                             &m, why),
+                         CC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -520,6 +590,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_config_text),
         cmocka_unit_test(test_config_xml),
+        cmocka_unit_test(test_manifest_shm),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     EVP_PKEY_free(g_key);
