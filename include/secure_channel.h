@@ -32,6 +32,11 @@ extern "C" {
  */
 typedef int (*cc_conn_opt_funcptr_t)(void *conn, void *buf, size_t count);
 
+/* The bytes a record adds to its data (24-byte header, 16-byte GCM tag):
+ * a record of n bytes of data is n + CC_SEC_CHL_RECORD_OVERHEAD long.
+ * (cgear extension) */
+#define CC_SEC_CHL_RECORD_OVERHEAD 40u
+
 /* The connection kit: the send function and its connection. */
 typedef struct cc_connection_kit {
     cc_conn_opt_funcptr_t send;

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "secure_channel.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -64,9 +65,6 @@ int cc_sec_chl_enclave_decrypt(size_t session_id, void *encrypt, size_t encrypt_
  * (the session is kept), CC_ERROR_BAD_PARAMETERS.
  */
 int cgear_sec_chl_enclave_close(size_t session_id, void *close_rec, size_t *close_len);
-
-/* The bytes a record adds to its data: header and tag. */
-#define CC_SEC_CHL_RECORD_OVERHEAD 40u
 
 #ifdef __cplusplus
 }

@@ -204,7 +204,9 @@ static int open_record(uint64_t id, uint8_t *rec, size_t len, struct sc_rec_hdr 
     /* authentic: now only its place in the sequence can be wrong */
     if (h->seq < s->seq_in)
         return CC_ERROR_SEC_CHL_REPLAY;
-    if (h->seq > s->seq_in)
+    /* a close ends the session whatever was lost before it (it is
+     * authenticated and can come only once) */
+    if (h->seq > s->seq_in && h->type != SC_REC_CLOSE)
         return CC_ERROR_SEC_CHL_SEQUENCE;
     s->seq_in++;
     *out = s;
