@@ -2,7 +2,9 @@
 # EDLs, the CMake package and pkg-config files. See docs/build.md.
 set(CGEAR_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/cgear)
 
-install(TARGETS cgear_urts cgear_trts EXPORT cgearTargets
+install(TARGETS cgear_urts cgear_trts
+                cgear_secure_channel_client cgear_secure_channel_host cgear_secure_channel_enclave
+        EXPORT cgearTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS cgear EXPORT cgearTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -27,7 +29,8 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/cgearConfig.cmake ${CMAKE_CURRENT_BINA
 
 # Relocatable: the prefix is found relative to the .pc file itself.
 file(RELATIVE_PATH CGEAR_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
-foreach(pc cgear-urts cgear-trts)
+foreach(pc cgear-urts cgear-trts cgear-secure-channel-client cgear-secure-channel-host
+          cgear-secure-channel-enclave)
   configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()
