@@ -29,12 +29,14 @@ extern "C" {
  * cc_sec_chl_enclave_encrypt() - make a record of @plain for the client of
  * @session_id.
  * @plain/@plain_len: the data (at most 1 GiB; may be empty).
- * @encrypt:     where the record goes, or NULL to ask for its size.
+ * @encrypt:     where the record goes, or NULL to ask for its size. It may
+ *               be host memory: the record is made in enclave memory and
+ *               copied there whole, so @plain never appears there.
  * @encrypt_len: in: the size of @encrypt; out: the record's size.
  * Errors: CC_ERROR_BAD_PARAMETERS, CC_ERROR_SEC_CHL_INVALID_SESSION (no
  * such session), CC_ERROR_SEC_CHL_EXPIRED (the session's lifetime is over;
  * it is freed), CC_ERROR_SEC_CHL_LEN_NOT_ENOUGH (*@encrypt_len is set to
- * the size needed), CC_ERROR_SEC_CHL_ENCRYPT.
+ * the size needed), CC_ERROR_OUT_OF_MEMORY.
  */
 int cc_sec_chl_enclave_encrypt(size_t session_id, void *plain, size_t plain_len, void *encrypt, size_t *encrypt_len);
 

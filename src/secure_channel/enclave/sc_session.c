@@ -269,20 +269,29 @@ int cc_sec_chl_enclave_encrypt(size_t session_id, void *plain, size_t plain_len,
     if (encrypt_len == NULL || (plain == NULL && plain_len != 0) || plain_len > SC_REC_MAX_DATA)
         return CC_ERROR_BAD_PARAMETERS;
     size_t need = plain_len + SC_REC_OVERHEAD;
+    /* sealed in private memory, copied out whole: @encrypt may be memory
+     * the host can read (user_check, shared), where the data must never
+     * be in clear, not even for a moment */
+    uint8_t *rec = NULL;
     pthread_mutex_lock(&g_lock);
     struct sc_session *s = find(session_id, &rc);
     if (s != NULL && (encrypt == NULL || *encrypt_len < need)) {
         *encrypt_len = need;
         rc = CC_ERROR_SEC_CHL_LEN_NOT_ENOUGH;
+    } else if (s != NULL && (rec = malloc(need)) == NULL) {
+        rc = CC_ERROR_OUT_OF_MEMORY;
     } else if (s != NULL) {
         struct sc_rec_hdr h = {SC_REC_DATA, SC_DIR_S2C, session_id, s->seq_out++, (uint32_t)plain_len};
-        uint8_t *rec = encrypt;
         if (plain_len != 0)
-            memmove(rec + SC_REC_HDR_LEN, plain, plain_len);
+            memcpy(rec + SC_REC_HDR_LEN, plain, plain_len);
         sc_seal(&s->out, &h, rec);
-        *encrypt_len = need;
     }
     pthread_mutex_unlock(&g_lock);
+    if (rec != NULL) {
+        memcpy(encrypt, rec, need);
+        *encrypt_len = need;
+        free(rec); /* ciphertext only: nothing to wipe */
+    }
     return rc;
 }
 
@@ -335,8 +344,10 @@ int cgear_sec_chl_enclave_close(size_t session_id, void *close_rec, size_t *clos
         rc = CC_ERROR_SEC_CHL_LEN_NOT_ENOUGH;
     } else if (s != NULL) {
         if (close_rec != NULL) {
+            uint8_t rec[SC_REC_OVERHEAD];
             struct sc_rec_hdr h = {SC_REC_CLOSE, SC_DIR_S2C, session_id, s->seq_out++, 0};
-            sc_seal(&s->out, &h, close_rec);
+            sc_seal(&s->out, &h, rec);
+            memcpy(close_rec, rec, sizeof rec);
             *close_len = SC_REC_OVERHEAD;
         }
         remove_session(s);
