@@ -87,10 +87,10 @@ cc_enclave_result_t cc_sec_chl_svr_callback(cc_sec_chl_conn_ctx_t *ctx, void *bu
 cc_enclave_result_t cgear_sec_chl_svr_sessions(cc_sec_chl_svr_ctx_t *ctx, size_t *count);
 
 /**
- * cgear_sec_chl_svr_set_lifetime() - how long a session lives, from its
- * handshake, before the enclave refuses its records
+ * cgear_sec_chl_svr_set_lifetime() - how long a session lives, counted
+ * from its handshake, before the enclave refuses its records
  * (CC_ERROR_SEC_CHL_EXPIRED) and frees it; default 3600 s. Applies to
- * sessions made afterwards. (cgear extension.)
+ * every session, those already made included. (cgear extension.)
  * @seconds: 1..86400.
  * Errors: CC_ERROR_BAD_PARAMETERS, or the ECALL's error.
  */

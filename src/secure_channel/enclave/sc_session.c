@@ -9,6 +9,7 @@
  * Keys exist only here; every freed session is wiped first.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +30,7 @@ enum sc_state { SC_FREE = 0, SC_PENDING, SC_READY };
 struct sc_session {
     uint64_t id;
     enum sc_state state;
-    uint64_t expires_ns; /* CLOCK_MONOTONIC */
+    uint64_t made_ns; /* CLOCK_MONOTONIC, at the handshake */
     uint64_t seq_in, seq_out;
     struct sc_dirkey in, out; /* client -> enclave, enclave -> client */
 };
@@ -55,12 +56,18 @@ static void slot_free(size_t i)
     g_sessions[i] = NULL;
 }
 
+/* Under g_lock: is @s's lifetime (the current one) over? */
+static bool expired(const struct sc_session *s, uint64_t now)
+{
+    return now - s->made_ns >= (uint64_t)g_lifetime_s * 1000000000u;
+}
+
 /* Under g_lock: free every ready session whose lifetime is over. Pending
  * ones belong to a handshake in progress on another thread. */
 static void sweep(uint64_t now)
 {
     for (size_t i = 0; i < SC_MAX_SESSIONS; i++)
-        if (g_sessions[i] != NULL && g_sessions[i]->state == SC_READY && now >= g_sessions[i]->expires_ns)
+        if (g_sessions[i] != NULL && g_sessions[i]->state == SC_READY && expired(g_sessions[i], now))
             slot_free(i);
 }
 
@@ -72,7 +79,7 @@ static struct sc_session *find(uint64_t id, int *rc)
         struct sc_session *s = g_sessions[i];
         if (s == NULL || s->id != id || s->state != SC_READY)
             continue;
-        if (now_ns() >= s->expires_ns) {
+        if (expired(s, now_ns())) {
             slot_free(i);
             *rc = CC_ERROR_SEC_CHL_EXPIRED;
             return NULL;
@@ -175,7 +182,7 @@ int cc_sec_chl_ecall_hello(uint8_t *req, size_t req_len, uint8_t *rsp, size_t rs
     pthread_mutex_lock(&g_lock);
     if (rc == CC_SUCCESS) {
         s->state = SC_READY;
-        s->expires_ns = now_ns() + (uint64_t)g_lifetime_s * 1000000000u;
+        s->made_ns = now_ns();
         struct sc_hdr o = {SC_MSG_HELLO_RSP, 0, s->id, (uint32_t)body_len};
         sc_hdr_put(rsp, &o);
         *rsp_len = SC_HDR_LEN + body_len;

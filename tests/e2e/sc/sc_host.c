@@ -494,7 +494,6 @@ static void test_enclave_closes(void **state)
 static void test_vanished_client_and_expiry(void **state)
 {
     (void)state;
-    assert_int_equal(cgear_sec_chl_svr_set_lifetime(&g_svr, 1), CC_SUCCESS);
     size_t before = sessions();
     for (int i = 0; i < 5; i++) {
         struct link l;
@@ -505,17 +504,19 @@ static void test_vanished_client_and_expiry(void **state)
         assert_int_equal(cc_sec_chl_svr_callback(&l.srv, hello, sizeof hello), CC_SUCCESS);
     }
     assert_int_equal(sessions(), before + 5);
-    /* and a live session, which expires too */
+    /* and a live session */
     struct link l;
     connect_ok(&l);
     size_t rlen;
     uint8_t *rec = client_rec(&l, "late", 4, &rlen), plain[8];
-    /* wait out the one-second lifetime: a condition on the enclave's
-     * clock, not on how fast anything runs */
+    /* a one-second lifetime, then more than a second: every session made
+     * so far is over (a condition on the enclave's clock, not on how fast
+     * anything runs) */
+    assert_int_equal(cgear_sec_chl_svr_set_lifetime(&g_svr, 1), CC_SUCCESS);
     e2e_sleep_ms(1500);
     assert_int_equal(enclave_recv(l.cli.session_id, rec, rlen, plain, sizeof plain, NULL), CC_ERROR_SEC_CHL_EXPIRED);
-    /* the five half-open sessions and the live one are gone */
-    assert_int_equal(sessions(), before);
+    /* the half-open sessions (here and in earlier tests) and the live one are gone */
+    assert_int_equal(sessions(), 0);
     free(rec);
     cc_sec_chl_client_fini(&l.cli);
     assert_int_equal(cgear_sec_chl_svr_set_lifetime(&g_svr, 3600), CC_SUCCESS);
@@ -553,6 +554,31 @@ static void test_api_errors(void **state)
     int ret = 0;
     assert_int_equal(sc_test_send(&g_enclave, &ret, 12345, (uint8_t *)"x", 1, b, sizeof b, &n), CC_SUCCESS);
     assert_int_equal(ret, CC_ERROR_SEC_CHL_INVALID_SESSION);
+
+    /* a host calling the channel's ECALLs itself, with garbage: refused,
+     * and the enclave makes no session */
+    size_t before = sessions(), rsp_len = 0;
+    uint8_t hello[24 + 64] = {'C', 'G', 'S', 'C', 1, 1}, rsp[64];
+    hello[23] = 64;
+    assert_int_equal(cc_sec_chl_ecall_hello(&g_enclave, &ret, b, sizeof b, rsp, sizeof rsp, &rsp_len), CC_SUCCESS);
+    assert_int_equal((uint32_t)ret, CC_ERROR_SEC_CHL_MALFORMED);
+    assert_int_equal(cc_sec_chl_ecall_hello(&g_enclave, &ret, hello, sizeof hello - 1, rsp, sizeof rsp, &rsp_len),
+                     CC_SUCCESS);
+    assert_int_equal((uint32_t)ret, CC_ERROR_SEC_CHL_MALFORMED);
+    /* an all-zero client key (small order): no shared secret, refused */
+    assert_int_equal(cc_sec_chl_ecall_hello(&g_enclave, &ret, hello, sizeof hello, rsp, sizeof rsp, &rsp_len),
+                     CC_SUCCESS);
+    assert_int_equal((uint32_t)ret, CC_ERROR_SEC_CHL_SESSION_KEY);
+    /* an answer buffer too small for the report: refused, nothing kept */
+    assert_int_equal(getrandom(hello + 24, 64, 0), 64);
+    assert_int_equal(cc_sec_chl_ecall_hello(&g_enclave, &ret, hello, sizeof hello, rsp, sizeof rsp, &rsp_len),
+                     CC_SUCCESS);
+    assert_int_equal((uint32_t)ret, CC_ERROR_SEC_CHL_LEN_NOT_ENOUGH);
+    assert_int_equal(cc_sec_chl_ecall_close(&g_enclave, &ret, b, sizeof b), CC_SUCCESS);
+    assert_int_equal((uint32_t)ret, CC_ERROR_SEC_CHL_MALFORMED);
+    assert_int_equal(cc_sec_chl_ecall_set_lifetime(&g_enclave, &ret, 86401), CC_SUCCESS);
+    assert_int_equal((uint32_t)ret, CC_ERROR_BAD_PARAMETERS);
+    assert_int_equal(sessions(), before);
 }
 
 static void write_policy(const char *path, const uint8_t m[CGEAR_MEASUREMENT_SIZE])
