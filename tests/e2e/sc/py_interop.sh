@@ -2,7 +2,8 @@
 # The Python client (src/secure_channel/client/python/cgear_sc_client.py:
 # standard library + Debian's python3-cryptography, no cgear code) against
 # the C server of examples/secure_channel, on the engine CGEAR_ENGINE names:
-# handshake, the secret read by the enclave and its answer read back; a
+# handshake, the secret read by the enclave and its answer read back
+# (changed, truncated, misdirected and replayed copies of it refused); a
 # policy naming another measurement refused.
 # Usage: py_interop.sh <python3> <cgear_sc_client.py> <sc_server> <enclave image> <cgear tool>
 set -eu
@@ -40,10 +41,12 @@ while [ ! -s "$work/port" ]; do
 done
 port=$(cat "$work/port")
 
-"$python" "$pyclient" "$port" "python secret 42" --measurement "$m" --trusted "$cert" >"$work/py.out" 2>&1 ||
+"$python" "$pyclient" "$port" "python secret 42" --measurement "$m" --trusted "$cert" --check-tampering \
+    >"$work/py.out" 2>&1 ||
     { cat "$work/py.out" >&2; fail "the Python client failed"; }
 cat "$work/py.out"
 grep -q 'py_client: the enclave read your 16-byte secret "python secret 42"' "$work/py.out" || fail "wrong answer"
+grep -q 'replayed records refused' "$work/py.out" || fail "the Python client's tampering checks did not run"
 
 if "$python" "$pyclient" "$port" "not for you" --measurement "$wrong" --trusted "$cert" >"$work/wrong.out" 2>&1; then
     cat "$work/wrong.out" >&2; fail "a policy naming another measurement connected"

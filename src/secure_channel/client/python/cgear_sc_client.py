@@ -238,6 +238,8 @@ def main():
     ap.add_argument("--measurement", action="append", required=True, help="accepted image measurement (hex)")
     ap.add_argument("--trusted", required=True, help="the platform certificate (PEM)")
     ap.add_argument("--allow-debug", action="store_true")
+    ap.add_argument("--check-tampering", action="store_true",
+                    help="also check that changed and replayed copies of the answer are refused")
     a = ap.parse_args()
     with open(a.trusted, "rb") as f:
         pem = f.read()
@@ -253,7 +255,28 @@ def main():
         print(f"py_client: secure channel up, session {c.session:x}")
         _send(s, 2, struct.pack(">Q", c.session) + c.encrypt(a.secret.encode()))
         typ, msg = _recv(s)
-        print("py_client: " + c.decrypt(msg[8:]).decode())
+        rec = msg[8:]
+        if a.check_tampering:
+            # what a man in the middle could do to the answer, each refused
+            # with its code before the genuine record is read
+            for name, bad in (("DECRYPT", rec[:30] + bytes([rec[30] ^ 1]) + rec[31:]),
+                              ("MALFORMED", rec[:-1]),
+                              ("INVALID_SESSION", rec[:4] + bytes([rec[4] ^ 1]) + rec[5:])):
+                try:
+                    c.decrypt(bad)
+                    raise SystemExit(f"py_client: a changed record was accepted ({name})")
+                except SecureChannelError as e:
+                    if e.code != name:
+                        raise SystemExit(f"py_client: {name} expected, got {e}")
+        print("py_client: " + c.decrypt(rec).decode())
+        if a.check_tampering:
+            try:
+                c.decrypt(rec)
+                raise SystemExit("py_client: a replayed record was accepted")
+            except SecureChannelError as e:
+                if e.code != "REPLAY":
+                    raise SystemExit(f"py_client: REPLAY expected, got {e}")
+            print("py_client: changed, truncated, misdirected and replayed records refused")
         _send(s, 1, c.close())
     return 0
 
