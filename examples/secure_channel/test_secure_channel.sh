@@ -15,6 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 export CGEAR_PLATFORM_DIR="$work/platform"
+. "$(dirname "$0")/start_server.sh"
 fail() { echo "test_secure_channel: FAIL: $*" >&2; [ -f "$work/server.out" ] && cat "$work/server.out" >&2; exit 1; }
 
 # The data owner's policy: this image's measurement, production only.
@@ -23,20 +24,7 @@ m=$("$cgear" measure "$image" | awk '$1 == "measurement:" {print $2}')
 printf 'measurement = %s\n' "$m" >"$work/policy"
 printf 'measurement = %s\n' "$(echo "$m" | tr '0123456789abcdef' '123456789abcdef0')" >"$work/wrong"
 
-"$server" "$image" "$work/port" 2 >"$work/server.out" 2>&1 &
-pid=$!
-i=0
-while [ ! -s "$work/port" ]; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-        rc=0; wait "$pid" || rc=$?
-        pid=
-        [ "$rc" -eq 77 ] && { cat "$work/server.out" >&2; exit 77; }
-        fail "the server ended (status $rc) before listening"
-    fi
-    i=$((i + 1)); [ $i -lt 600 ] || fail "the server did not start"
-    sleep 0.1
-done
-port=$(cat "$work/port")
+start_server "$server" "$image" "$work"
 
 "$client" "$port" "$work/policy" "my secret 1234" >"$work/client.out" 2>&1 || { cat "$work/client.out" >&2; fail "the client failed"; }
 cat "$work/client.out"

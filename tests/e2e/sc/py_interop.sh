@@ -16,6 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 export CGEAR_PLATFORM_DIR="$work/platform"
+. "$(dirname "$0")/../../../examples/secure_channel/start_server.sh"
 fail() { echo "py_interop: FAIL: $*" >&2; [ -f "$work/server.out" ] && cat "$work/server.out" >&2; exit 1; }
 
 "$python" -c "import cryptography" 2>/dev/null ||
@@ -26,20 +27,7 @@ m=$("$cgear" measure "$image" | awk '$1 == "measurement:" {print $2}')
 [ ${#m} -eq 96 ] || fail "no measurement from cgear measure"
 wrong=$(echo "$m" | tr '0123456789abcdef' '123456789abcdef0')
 
-"$server" "$image" "$work/port" 2 >"$work/server.out" 2>&1 &
-pid=$!
-i=0
-while [ ! -s "$work/port" ]; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-        rc=0; wait "$pid" || rc=$?
-        pid=
-        [ "$rc" -eq 77 ] && { cat "$work/server.out" >&2; exit 77; }
-        fail "the server ended (status $rc) before listening"
-    fi
-    i=$((i + 1)); [ $i -lt 600 ] || fail "the server did not start"
-    sleep 0.1
-done
-port=$(cat "$work/port")
+start_server "$server" "$image" "$work"
 
 "$python" "$pyclient" "$port" "python secret 42" --measurement "$m" --trusted "$cert" --check-tampering \
     >"$work/py.out" 2>&1 ||
