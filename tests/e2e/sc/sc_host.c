@@ -27,6 +27,7 @@ static cc_sec_chl_svr_ctx_t g_svr;
 static char g_dir[64];
 static char g_policy[128];       /* the right measurement */
 static char g_wrong_policy[128]; /* another measurement */
+static char g_secgear_policy[128]; /* secGear's base-value line format */
 
 /* What the man in the middle does to handshake messages. */
 enum mitm {
@@ -406,7 +407,7 @@ static void test_mitm_handshake(void **state)
 }
 
 /* A client whose policy names another measurement refuses to connect;
- * so does one with no usable policy. */
+ * so does one with no usable policy; secGear's base-value format works. */
 static void test_wrong_measurement(void **state)
 {
     (void)state;
@@ -415,6 +416,10 @@ static void test_wrong_measurement(void **state)
     assert_int_equal(cc_sec_chl_client_init(CC_SEC_CHL_ALGO_RSA_ECDH_AES_GCM, &l.cli),
                      CC_ERROR_SEC_CHL_VERIFY_RA_REPORT);
     assert_null(l.cli.handle);
+    /* secGear's base-value lines name this enclave: accepted */
+    link_init(&l, g_secgear_policy, MITM_NONE);
+    assert_int_equal(cc_sec_chl_client_init(CC_SEC_CHL_ALGO_RSA_ECDH_AES_GCM, &l.cli), CC_SUCCESS);
+    cc_sec_chl_client_fini(&l.cli);
     link_init(&l, "/nonexistent/policy", MITM_NONE);
     assert_int_equal(cc_sec_chl_client_init(CC_SEC_CHL_ALGO_RSA_ECDH_AES_GCM, &l.cli),
                      CC_ERROR_SEC_CHL_VERIFY_RA_REPORT);
@@ -645,6 +650,16 @@ static int group_setup(void **state)
     snprintf(g_policy, sizeof g_policy, "%s/policy", g_dir);
     snprintf(g_wrong_policy, sizeof g_wrong_policy, "%s/wrong-policy", g_dir);
     write_policy(g_policy, m);
+    /* secGear's format: taid img_hash mem_hash (mem_hash unused: LOOSE) */
+    snprintf(g_secgear_policy, sizeof g_secgear_policy, "%s/basevalue.txt", g_dir);
+    FILE *f = fopen(g_secgear_policy, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "sc_enclave ");
+    for (unsigned i = 0; i < sizeof m; i++)
+        fprintf(f, "%02x", m[i]);
+    fprintf(f, " %096d\n", 0);
+    fclose(f);
     m[0] ^= 1;
     write_policy(g_wrong_policy, m);
     g_svr.enclave_ctx = &g_enclave;
