@@ -22,7 +22,7 @@ cc_enclave_result_t cc_sec_chl_svr_init(cc_sec_chl_svr_ctx_t *ctx)
     if (rc != CC_SUCCESS) {
         fprintf(stderr, "cgear: secure channel: the enclave cannot start the service: %s\n",
                 cc_enclave_res2_str(rc));
-        return rc == CC_ERROR_INVALID_CMD ? CC_ERROR_SEC_CHL_ENCLAVE_UNSUPPORTED : rc;
+        return rc == CC_ERROR_ECALL_NOT_ALLOWED ? CC_ERROR_SEC_CHL_ENCLAVE_UNSUPPORTED : rc; /* no such ECALL */
     }
     if (ret != CC_SUCCESS)
         return (cc_enclave_result_t)ret;
