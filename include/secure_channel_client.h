@@ -89,7 +89,9 @@ void cc_sec_chl_client_fini(cc_sec_chl_ctx_t *ctx);
  * cc_sec_chl_client_callback() - hand the channel a message the server
  * sent (the handshake answer). @buf/@len: the message as received. Safe
  * from another thread while cc_sec_chl_client_init() waits; must not run
- * during or after cc_sec_chl_client_fini() on the same context.
+ * during or after cc_sec_chl_client_fini() on the same context, nor after
+ * cc_sec_chl_client_init() returned an error (the handle it waits on is
+ * freed then: stop delivering, or deliver from the send function).
  * Errors: CC_ERROR_BAD_PARAMETERS (NULL), CC_ERROR_SEC_CHL_MALFORMED (not
  * a channel message), CC_ERROR_SEC_CHL_NOTREADY (no handshake is waiting
  * for it), CC_ERROR_OUT_OF_MEMORY.
