@@ -15,6 +15,8 @@ install(TARGETS cgear_launcher RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/c
         PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE SETUID)
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cgear FILES_MATCHING PATTERN "*.h")
 install(DIRECTORY edl/ DESTINATION ${CMAKE_INSTALL_DATADIR}/cgear/edl)
+# The Python secure-channel client (docs/secure-channel.md): a module and a program.
+install(PROGRAMS src/secure_channel/client/python/cgear_sc_client.py DESTINATION ${CMAKE_INSTALL_DATADIR}/cgear/python)
 install(EXPORT cgearTargets NAMESPACE cgear:: DESTINATION ${CGEAR_CMAKE_DIR})
 
 include(CMakePackageConfigHelpers)

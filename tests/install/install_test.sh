@@ -16,7 +16,8 @@ for f in bin/cgear include/cgear/enclave.h include/cgear/status.h include/cgear/
          include/cgear/secure_channel_host.h include/cgear/secure_channel_enclave.h \
          lib/libcgear_secure_channel_client.so lib/libcgear_secure_channel_host.a \
          lib/libcgear_secure_channel_enclave.a lib/pkgconfig/cgear-secure-channel-client.pc \
-         lib/pkgconfig/cgear-secure-channel-host.pc lib/pkgconfig/cgear-secure-channel-enclave.pc; do
+         lib/pkgconfig/cgear-secure-channel-host.pc lib/pkgconfig/cgear-secure-channel-enclave.pc \
+         share/cgear/python/cgear_sc_client.py; do
     [ -e "$work/prefix/$f" ] || { echo "install_test: missing $f in the installed tree" >&2; exit 1; }
 done
 
