@@ -145,6 +145,13 @@ typedef enum _enclave_result_t {
     CC_ERROR_PROTOCOL = 0xCC000002,           /* the peer broke the call-window protocol */
     CC_ERROR_ENCLAVE_CRASHED = 0xCC000003,    /* the enclave faulted (SIGSEGV, SIGBUS, SIGILL, ...) */
     CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL = 0xCC000004, /* the enclave made a system call outside the allow-list */
+    /* secure channel (docs/secure-channel.md): secGear has one code,
+     * CC_ERROR_SEC_CHL_DECRYPT, for every refused record; these say why */
+    CC_ERROR_SEC_CHL_REPLAY = 0xCC000101,   /* a record already accepted (or older) came again */
+    CC_ERROR_SEC_CHL_SEQUENCE = 0xCC000102, /* a record came before one that is missing (dropped or reordered) */
+    CC_ERROR_SEC_CHL_MALFORMED = 0xCC000103, /* not a record or handshake message: truncated, bad header */
+    CC_ERROR_SEC_CHL_EXPIRED = 0xCC000104,  /* the session's lifetime is over */
+    CC_ERROR_SEC_CHL_CLOSED = 0xCC000105,   /* the peer closed the session */
 
     CC_ERROR_CORRUPT_OBJECT = 0xF0100001,
     CC_ERROR_STORAGE_NOT_AVAILABLE = 0xF0100003,

@@ -3,7 +3,7 @@
 # Safe to run repeatedly: does nothing when everything is there.
 set -eu
 
-PACKAGES="gcc make cmake pkg-config musl-dev musl-tools libseccomp-dev libcmocka-dev libssl-dev libbearssl-dev libcbor-dev clang libclang-rt-14-dev valgrind python3 qemu-system-x86 busybox-static kmod gdb"
+PACKAGES="gcc make cmake pkg-config musl-dev musl-tools libseccomp-dev libcmocka-dev libssl-dev libbearssl-dev libcbor-dev clang libclang-rt-14-dev valgrind python3 python3-cryptography qemu-system-x86 busybox-static kmod gdb"
 
 missing=""
 for p in $PACKAGES; do

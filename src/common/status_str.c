@@ -221,6 +221,16 @@ const char *cc_enclave_res2_str(cc_enclave_result_t res)
         return "the other side broke the call-window protocol";
     case CC_ERROR_ENCLAVE_CRASHED:
         return "the enclave crashed (fault in enclave code)";
+    case CC_ERROR_SEC_CHL_REPLAY:
+        return "sec chl replayed record";
+    case CC_ERROR_SEC_CHL_SEQUENCE:
+        return "sec chl record out of sequence (dropped or reordered)";
+    case CC_ERROR_SEC_CHL_MALFORMED:
+        return "sec chl malformed message";
+    case CC_ERROR_SEC_CHL_EXPIRED:
+        return "sec chl session expired";
+    case CC_ERROR_SEC_CHL_CLOSED:
+        return "sec chl session closed by the peer";
     case CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL:
         return "the enclave made a forbidden system call and was stopped";
     case CC_ERROR_CORRUPT_OBJECT:

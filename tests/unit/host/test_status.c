@@ -189,6 +189,11 @@ static const struct entry g_known[] = {
     E(CC_ERROR_PROTOCOL),
     E(CC_ERROR_ENCLAVE_CRASHED),
     E(CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL),
+    E(CC_ERROR_SEC_CHL_REPLAY),
+    E(CC_ERROR_SEC_CHL_SEQUENCE),
+    E(CC_ERROR_SEC_CHL_MALFORMED),
+    E(CC_ERROR_SEC_CHL_EXPIRED),
+    E(CC_ERROR_SEC_CHL_CLOSED),
     E(CC_ERROR_CORRUPT_OBJECT),
     E(CC_ISOCKET_WARNING_PROTOCOL),
     E(CC_ERROR_GENERIC),
@@ -317,6 +322,8 @@ static void test_secgear_values(void **state)
     assert_int_equal(CC_ERROR_PROTOCOL, 0xCC000002u);
     assert_int_equal(CC_ERROR_ENCLAVE_CRASHED, 0xCC000003u);
     assert_int_equal(CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL, 0xCC000004u);
+    assert_int_equal(CC_ERROR_SEC_CHL_REPLAY, 0xCC000101u);
+    assert_int_equal(CC_ERROR_SEC_CHL_CLOSED, 0xCC000105u);
     /* the enum is 32-bit, like secGear's */
     assert_int_equal(sizeof(cc_enclave_result_t), 4);
 }
@@ -332,7 +339,12 @@ static void test_cgear_strings(void **state)
                                         CC_ERROR_ENGINE_UNAVAILABLE,
                                         CC_ERROR_PROTOCOL,
                                         CC_ERROR_ENCLAVE_CRASHED,
-                                        CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL};
+                                        CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL,
+                                        CC_ERROR_SEC_CHL_REPLAY,
+                                        CC_ERROR_SEC_CHL_SEQUENCE,
+                                        CC_ERROR_SEC_CHL_MALFORMED,
+                                        CC_ERROR_SEC_CHL_EXPIRED,
+                                        CC_ERROR_SEC_CHL_CLOSED};
     for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
         const char *s = cc_enclave_res2_str(mine[i]);
         assert_non_null(s);
