@@ -2,9 +2,11 @@
  * status.h - result codes shared by every cgear API (host and enclave side).
  *
  * The names and numeric values are those of openEuler secGear's
- * cc_enclave_result_t, so that programs written for secGear compile and
- * compare results unchanged. cgear-specific codes live in the 0xCC00xxxx
- * range, which secGear does not use.
+ * cc_enclave_result_t (sdk/inc/host_inc/status.h: the same order, so the
+ * implicit values agree too), so that programs written for secGear compile
+ * and compare results unchanged. cgear-specific codes live in the
+ * 0xCC00xxxx range, which secGear does not use: 0xCC0000xx the engines,
+ * 0xCC0001xx the secure channel, 0xCC0002xx attestation.
  */
 #ifndef CGEAR_STATUS_H
 #define CGEAR_STATUS_H
@@ -79,50 +81,52 @@ typedef enum _enclave_result_t {
     CC_ERROR_INVALID_ATT_KEY_CERT_DATA,
     CC_ERROR_PLATFORM_CERT_UNAVAILABLE,
 
-    /* switchless calls */
-    CC_ERROR_SWITCHLESS_INVALID_FUNCTION_ID,
-    CC_ERROR_SWITCHLESS_TASK_POOL_FULL,
-    CC_ERROR_SWITCHLESS_INVALID_TASK_ID,
-    CC_ERROR_SWITCHLESS_ASYNC_TASK_UNFINISHED,
-    CC_ERROR_SWITCHLESS_DISABLED,
-    CC_ERROR_SWITCHLESS_ROLLBACK2COMMON,
-    CC_ERROR_SWITCHLESS_REINIT, /* a second ENCLAVE_FEATURE_SWITCHLESS entry */
-
-    /* shared memory */
-    CC_ERROR_SHARED_MEMORY_REPEAT_REGISTER,
-    CC_ERROR_SHARED_MEMORY_START_ADDR_INVALID,
-    CC_ERROR_SHARED_MEMORY_NOT_REGISTERED,
-    CC_ERROR_ADDRESS_UNACCESSABLE,
-
-    /* remote attestation */
-    CC_ERROR_RA_PRE_ENV_INPUT,
-    CC_ERROR_RA_GET_REPORT_INPUT,
-    CC_ERROR_RA_REPORT_VERIFY_INPUT,
-    CC_ERROR_RA_REPORT_VERIFY_FAILED,
+    /* remote attestation (secGear's order and values) */
+    CC_ERROR_RA_PRE_ENV_INVALID_SCENARIO,
+    CC_ERROR_RA_MEMORY,
+    CC_ERROR_RA_PROVISION_NO_AS,
+    CC_ERROR_RA_GET_REPORT,
+    CC_ERROR_RA_REPORT_VERIFY_NONCE,
     CC_ERROR_RA_REPORT_VERIFY_SIGNATURE,
     CC_ERROR_RA_REPORT_VERIFY_HASH,
-    CC_ERROR_RA_REPORT_VERIFY_NONCE,
-    CC_ERROR_RA_REPORT_VERIFY_BASEVALUE,
-    CC_ERROR_RA_REPORT_VERIFY_CERT,
-    CC_ERROR_RA_REPORT_VERIFY_DEBUG,
-    CC_ERROR_RA_REPORT_VERIFY_STALE,
-    CC_ERROR_RA_MEMORY,
+    CC_ERROR_RA_REPORT_VERIFY_INVALID_TYPE,
+    CC_ERROR_RA_AGENT_NOT_INIT,
+    CC_ERROR_RA_VERIFY_AGENT_NOT_INIT,
+    CC_ERROR_LOCAL_REPORT_INVALID,
+    CC_ERROR_LOCAL_REPORT_HASH_MISMATCH,
 
-    /* secure channel */
+    /* secure channel (secGear's order and values) */
     CC_ERROR_SEC_CHL_INVALID_CONN,
     CC_ERROR_SEC_CHL_LEN_NOT_ENOUGH,
-    CC_ERROR_SEC_CHL_INVALID_SESSION,
-    CC_ERROR_SEC_CHL_NOTREADY,
-    CC_ERROR_SEC_CHL_ENCLAVE_UNSUPPORTED,
-    CC_ERROR_SEC_CHL_INIT_GET_PUBKEY,
+    CC_ERROR_SEC_CHL_ENCRYPTED_LEN_INVALID,
+    CC_ERROR_SEC_CHL_DECRYPT_SESSIONID_INVALID,
+    CC_ERROR_SEC_CHL_GEN_RANDOM,
     CC_ERROR_SEC_CHL_SEND_MSG,
-    CC_ERROR_SEC_CHL_RECV_MSG,
-    CC_ERROR_SEC_CHL_GET_RA_REPORT,
-    CC_ERROR_SEC_CHL_VERIFY_RA_REPORT,
-    CC_ERROR_SEC_CHL_SESSION_KEY,
-    CC_ERROR_SEC_CHL_MAX_SESSIONS,
+    CC_ERROR_SEC_CHL_WAITING_RECV_MSG,
+    CC_ERROR_SEC_CHL_RECV_MSG_LEN_INVALID,
+    CC_ERROR_SEC_CHL_GET_SVR_PUBKEY,
+    CC_ERROR_SEC_CHL_PARSE_SVR_PUBKEY,
+    CC_ERROR_SEC_CHL_GET_PEER_EXCH_PARAM,
+    CC_ERROR_SEC_CHL_VERIFY_PEER_EXCH_BUF_SIGNATURE,
+    CC_ERROR_SEC_CHL_INVALID_EXCH_BUF,
+    CC_ERROR_SEC_CHL_GEN_LOCAL_EXCH_PARAM,
+    CC_ERROR_DRIVE_SESSIONKEY,
+    CC_ERROR_SEC_CHL_MEMORY,
+    CC_ERROR_SEC_CHL_SET_PARAM_TO_PEER,
+    CC_ERROR_SEC_CHL_DESTROY_SVR,
     CC_ERROR_SEC_CHL_ENCRYPT,
     CC_ERROR_SEC_CHL_DECRYPT,
+    CC_ERROR_SEC_CHL_SVR_ALREADY_INIT,
+    CC_ERROR_SEC_CHL_SVR_INIT,
+    CC_ERROR_SEC_CHL_NOTREADY,
+    CC_ERROR_SEC_CHL_CLI_NUM_EXCEED_MAX_LIMIT,
+    CC_ERROR_SEC_CHL_INIT_GET_TAID,
+    CC_ERROR_SEC_CHL_GET_RA_REPORT,
+    CC_ERROR_SEC_CHL_INIT_VERIFY_REPORT,
+    CC_ERROR_SEC_CHL_INVALID_REPORT,
+    CC_ERROR_SEC_CHL_ENCLAVE_UNSEAL_ENC_KEY,
+    CC_ERROR_SEC_CHL_INVALID_SESSION,
+    CC_ERROR_SEC_CHL_INIT_SESSEION,
 
     CC_ERROR_OTRP_BASE = 0x80000100,
     CC_ERROR_STORAGE_EIO = 0x80001001,
@@ -152,6 +156,22 @@ typedef enum _enclave_result_t {
     CC_ERROR_SEC_CHL_MALFORMED = 0xCC000103, /* not a record or handshake message: truncated, bad header */
     CC_ERROR_SEC_CHL_EXPIRED = 0xCC000104,  /* the session's lifetime is over */
     CC_ERROR_SEC_CHL_CLOSED = 0xCC000105,   /* the peer closed the session */
+    /* secure channel failures secGear has no code for */
+    CC_ERROR_SEC_CHL_ENCLAVE_UNSUPPORTED = 0xCC000110, /* the enclave does not offer the secure channel */
+    CC_ERROR_SEC_CHL_INIT_GET_PUBKEY = 0xCC000111,     /* the server's handshake key could not be had */
+    CC_ERROR_SEC_CHL_RECV_MSG = 0xCC000112,            /* no answer came from the peer in time */
+    CC_ERROR_SEC_CHL_VERIFY_RA_REPORT = 0xCC000113,    /* the enclave's report failed the client's policy */
+    CC_ERROR_SEC_CHL_SESSION_KEY = 0xCC000114,         /* the session keys could not be derived */
+    CC_ERROR_SEC_CHL_MAX_SESSIONS = 0xCC000115,        /* the enclave holds as many sessions as it may */
+    /* attestation failures secGear has no code for */
+    CC_ERROR_RA_PRE_ENV_INPUT = 0xCC000201,           /* cc_prepare_ra_env(): bad scenario or arguments */
+    CC_ERROR_RA_GET_REPORT_INPUT = 0xCC000202,        /* cc_get_ra_report(): bad arguments */
+    CC_ERROR_RA_REPORT_VERIFY_INPUT = 0xCC000203,     /* cc_verify_report(): bad arguments */
+    CC_ERROR_RA_REPORT_VERIFY_FAILED = 0xCC000204,    /* the report could not be verified */
+    CC_ERROR_RA_REPORT_VERIFY_BASEVALUE = 0xCC000205, /* the measurement is not the expected one */
+    CC_ERROR_RA_REPORT_VERIFY_CERT = 0xCC000206,      /* the platform certificate is not trusted */
+    CC_ERROR_RA_REPORT_VERIFY_DEBUG = 0xCC000207,     /* a debug enclave's report where production was required */
+    CC_ERROR_RA_REPORT_VERIFY_STALE = 0xCC000208,     /* the report is older than the policy allows */
 
     CC_ERROR_CORRUPT_OBJECT = 0xF0100001,
     CC_ERROR_STORAGE_NOT_AVAILABLE = 0xF0100003,
@@ -211,6 +231,24 @@ typedef enum _enclave_result_t {
     CC_ERROR_INVALID_HANDLE,
     CC_ERROR_NO_FIND_REGFUNC,
     CC_ERROR_NO_FIND_UNREGFUNC,
+
+    /* enclave features: switchless calls and shared memory (secGear's
+     * order and values) */
+    CC_ERROR_FEATURE_FUNC_NOT_EXIST = 0xFFFF9200,
+    CC_ERROR_SWITCHLESS_DISABLED = 0xFFFF9220,
+    CC_ERROR_SWITCHLESS_TASK_POOL_FULL,
+    CC_ERROR_SWITCHLESS_INVALID_ARG_NUM,
+    CC_ERROR_SWITCHLESS_INVALID_FUNCTION_ID,
+    CC_ERROR_SWITCHLESS_FUNCTION_NOT_EXIST,
+    CC_ERROR_SWITCHLESS_REINIT,
+    CC_ERROR_TSWITCHLESS_INIT_FAILED,
+    CC_ERROR_SHARED_MEMORY_REPEAT_REGISTER,
+    CC_ERROR_SHARED_MEMORY_START_ADDR_INVALID,
+    CC_ERROR_SHARED_MEMORY_NOT_REGISTERED,
+    CC_ERROR_ADDRESS_UNACCESSABLE,
+    CC_ERROR_SWITCHLESS_INVALID_TASK_ID,
+    CC_ERROR_SWITCHLESS_ASYNC_TASK_UNFINISHED,
+    CC_ERROR_SWITCHLESS_ROLLBACK2COMMON,
     CC_MAXIMUM_ERROR,
 } cc_enclave_result_t;
 

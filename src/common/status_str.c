@@ -111,6 +111,76 @@ const char *cc_enclave_res2_str(cc_enclave_result_t res)
         return "invalid att key cert data";
     case CC_ERROR_PLATFORM_CERT_UNAVAILABLE:
         return "platform cert unavailable";
+    case CC_ERROR_RA_PRE_ENV_INVALID_SCENARIO:
+        return "ra pre env invalid scenario";
+    case CC_ERROR_RA_PROVISION_NO_AS:
+        return "ra provision no attestation service";
+    case CC_ERROR_RA_GET_REPORT:
+        return "ra get report failed";
+    case CC_ERROR_RA_REPORT_VERIFY_INVALID_TYPE:
+        return "ra report verify invalid type";
+    case CC_ERROR_RA_AGENT_NOT_INIT:
+        return "ra agent not initialised";
+    case CC_ERROR_RA_VERIFY_AGENT_NOT_INIT:
+        return "ra verify agent not initialised";
+    case CC_ERROR_LOCAL_REPORT_INVALID:
+        return "local report invalid";
+    case CC_ERROR_LOCAL_REPORT_HASH_MISMATCH:
+        return "local report hash mismatch";
+    case CC_ERROR_SEC_CHL_ENCRYPTED_LEN_INVALID:
+        return "sec chl encrypted length invalid";
+    case CC_ERROR_SEC_CHL_DECRYPT_SESSIONID_INVALID:
+        return "sec chl decrypt session id invalid";
+    case CC_ERROR_SEC_CHL_GEN_RANDOM:
+        return "sec chl random generation failed";
+    case CC_ERROR_SEC_CHL_WAITING_RECV_MSG:
+        return "sec chl waiting for a message";
+    case CC_ERROR_SEC_CHL_RECV_MSG_LEN_INVALID:
+        return "sec chl received message length invalid";
+    case CC_ERROR_SEC_CHL_GET_SVR_PUBKEY:
+        return "sec chl get server public key failed";
+    case CC_ERROR_SEC_CHL_PARSE_SVR_PUBKEY:
+        return "sec chl parse server public key failed";
+    case CC_ERROR_SEC_CHL_GET_PEER_EXCH_PARAM:
+        return "sec chl get peer exchange parameters failed";
+    case CC_ERROR_SEC_CHL_VERIFY_PEER_EXCH_BUF_SIGNATURE:
+        return "sec chl peer exchange signature invalid";
+    case CC_ERROR_SEC_CHL_INVALID_EXCH_BUF:
+        return "sec chl invalid exchange buffer";
+    case CC_ERROR_SEC_CHL_GEN_LOCAL_EXCH_PARAM:
+        return "sec chl generate local exchange parameters failed";
+    case CC_ERROR_DRIVE_SESSIONKEY:
+        return "derive session key failed";
+    case CC_ERROR_SEC_CHL_MEMORY:
+        return "sec chl out of memory";
+    case CC_ERROR_SEC_CHL_SET_PARAM_TO_PEER:
+        return "sec chl set parameters to peer failed";
+    case CC_ERROR_SEC_CHL_DESTROY_SVR:
+        return "sec chl destroy server failed";
+    case CC_ERROR_SEC_CHL_SVR_ALREADY_INIT:
+        return "sec chl server already initialised";
+    case CC_ERROR_SEC_CHL_SVR_INIT:
+        return "sec chl server init failed";
+    case CC_ERROR_SEC_CHL_CLI_NUM_EXCEED_MAX_LIMIT:
+        return "sec chl client number exceeds the limit";
+    case CC_ERROR_SEC_CHL_INIT_GET_TAID:
+        return "sec chl init get taid failed";
+    case CC_ERROR_SEC_CHL_INIT_VERIFY_REPORT:
+        return "sec chl init verify report failed";
+    case CC_ERROR_SEC_CHL_INVALID_REPORT:
+        return "sec chl invalid report";
+    case CC_ERROR_SEC_CHL_ENCLAVE_UNSEAL_ENC_KEY:
+        return "sec chl enclave unseal encryption key failed";
+    case CC_ERROR_SEC_CHL_INIT_SESSEION:
+        return "sec chl init session failed";
+    case CC_ERROR_FEATURE_FUNC_NOT_EXIST:
+        return "feature function does not exist";
+    case CC_ERROR_SWITCHLESS_INVALID_ARG_NUM:
+        return "switchless invalid argument number";
+    case CC_ERROR_SWITCHLESS_FUNCTION_NOT_EXIST:
+        return "switchless function does not exist";
+    case CC_ERROR_TSWITCHLESS_INIT_FAILED:
+        return "trusted switchless init failed";
     case CC_ERROR_SWITCHLESS_INVALID_FUNCTION_ID:
         return "switchless invalid function id";
     case CC_ERROR_SWITCHLESS_TASK_POOL_FULL:

@@ -317,6 +317,37 @@ static void test_secgear_values(void **state)
     assert_int_equal(CC_ERROR_OUT_OF_TCS, 16);
     assert_int_equal(CC_ERROR_UNSUPPORTED_CONFIG, 41);
     assert_int_equal(CC_ERROR_PLATFORM_CERT_UNAVAILABLE, 51);
+    /* attestation and the secure channel follow, in secGear's order
+     * (sdk/inc/host_inc/status.h) */
+    assert_int_equal(CC_ERROR_RA_PRE_ENV_INVALID_SCENARIO, 52);
+    assert_int_equal(CC_ERROR_RA_MEMORY, 53);
+    assert_int_equal(CC_ERROR_RA_REPORT_VERIFY_NONCE, 56);
+    assert_int_equal(CC_ERROR_RA_REPORT_VERIFY_SIGNATURE, 57);
+    assert_int_equal(CC_ERROR_RA_REPORT_VERIFY_HASH, 58);
+    assert_int_equal(CC_ERROR_LOCAL_REPORT_HASH_MISMATCH, 63);
+    assert_int_equal(CC_ERROR_SEC_CHL_INVALID_CONN, 64);
+    assert_int_equal(CC_ERROR_SEC_CHL_LEN_NOT_ENOUGH, 65);
+    assert_int_equal(CC_ERROR_SEC_CHL_SEND_MSG, 69);
+    assert_int_equal(CC_ERROR_DRIVE_SESSIONKEY, 78);
+    assert_int_equal(CC_ERROR_SEC_CHL_ENCRYPT, 82);
+    assert_int_equal(CC_ERROR_SEC_CHL_DECRYPT, 83);
+    assert_int_equal(CC_ERROR_SEC_CHL_NOTREADY, 86);
+    assert_int_equal(CC_ERROR_SEC_CHL_GET_RA_REPORT, 89);
+    assert_int_equal(CC_ERROR_SEC_CHL_INVALID_SESSION, 93);
+    assert_int_equal(CC_ERROR_SEC_CHL_INIT_SESSEION, 94);
+    /* the enclave-feature block: switchless calls and shared memory */
+    assert_int_equal(CC_ERROR_FEATURE_FUNC_NOT_EXIST, 0xFFFF9200u);
+    assert_int_equal(CC_ERROR_SWITCHLESS_DISABLED, 0xFFFF9220u);
+    assert_int_equal(CC_ERROR_SWITCHLESS_TASK_POOL_FULL, 0xFFFF9221u);
+    assert_int_equal(CC_ERROR_SWITCHLESS_INVALID_FUNCTION_ID, 0xFFFF9223u);
+    assert_int_equal(CC_ERROR_SWITCHLESS_REINIT, 0xFFFF9225u);
+    assert_int_equal(CC_ERROR_SHARED_MEMORY_REPEAT_REGISTER, 0xFFFF9227u);
+    assert_int_equal(CC_ERROR_SHARED_MEMORY_START_ADDR_INVALID, 0xFFFF9228u);
+    assert_int_equal(CC_ERROR_SHARED_MEMORY_NOT_REGISTERED, 0xFFFF9229u);
+    assert_int_equal(CC_ERROR_ADDRESS_UNACCESSABLE, 0xFFFF922Au);
+    assert_int_equal(CC_ERROR_SWITCHLESS_INVALID_TASK_ID, 0xFFFF922Bu);
+    assert_int_equal(CC_ERROR_SWITCHLESS_ASYNC_TASK_UNFINISHED, 0xFFFF922Cu);
+    assert_int_equal(CC_ERROR_SWITCHLESS_ROLLBACK2COMMON, 0xFFFF922Du);
     /* cgear's own codes */
     assert_int_equal(CC_ERROR_ENGINE_UNAVAILABLE, 0xCC000001u);
     assert_int_equal(CC_ERROR_PROTOCOL, 0xCC000002u);
@@ -324,8 +355,44 @@ static void test_secgear_values(void **state)
     assert_int_equal(CC_ERROR_ENCLAVE_FORBIDDEN_SYSCALL, 0xCC000004u);
     assert_int_equal(CC_ERROR_SEC_CHL_REPLAY, 0xCC000101u);
     assert_int_equal(CC_ERROR_SEC_CHL_CLOSED, 0xCC000105u);
+    assert_int_equal(CC_ERROR_SEC_CHL_MAX_SESSIONS, 0xCC000115u);
+    assert_int_equal(CC_ERROR_RA_REPORT_VERIFY_STALE, 0xCC000208u);
     /* the enum is 32-bit, like secGear's */
     assert_int_equal(sizeof(cc_enclave_result_t), 4);
+}
+
+/* The Python secure-channel client keeps its own table of the codes it
+ * reports (CODES in cgear_sc_client.py): each must be the value status.h
+ * gives CC_ERROR_SEC_CHL_<name>. */
+static void test_python_client_codes(void **state)
+{
+    (void)state;
+    char *text = slurp(CG_SC_PY_PATH);
+    assert_non_null(text);
+    const char *p = strstr(text, "CODES = {");
+    assert_non_null(p);
+    const char *end = strchr(p, '}');
+    assert_non_null(end);
+    int checked = 0;
+    while ((p = strchr(p, '"')) != NULL && p < end) {
+        char name[64];
+        unsigned long long value;
+        int n = 0;
+        if (sscanf(p, "\"%63[A-Z_0-9]\": %lli%n", name, &value, &n) != 2 || n == 0)
+            fail_msg("cannot read the CODES entry at: %.40s", p);
+        char full[96];
+        snprintf(full, sizeof full, "CC_ERROR_SEC_CHL_%s", name);
+        const struct entry *e = find(full);
+        if (e == NULL)
+            fail_msg("the Python client names %s, which status.h does not have", full);
+        if (e->value != value)
+            fail_msg("the Python client says %s = %#llx, status.h %#llx", full, value,
+                     (unsigned long long)e->value);
+        checked++;
+        p += n;
+    }
+    assert_true(checked >= 8);
+    free(text);
 }
 
 static void test_cgear_strings(void **state)
@@ -362,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_names_and_values_unique),
         cmocka_unit_test(test_unknown_values),
         cmocka_unit_test(test_secgear_values),
+        cmocka_unit_test(test_python_client_codes),
         cmocka_unit_test(test_cgear_strings),
     };
     return cmocka_run_group_tests_name("status", tests, setup, NULL);

@@ -34,8 +34,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 # Result codes (include/status.h) the client reports.
 CODES = {
-    "VERIFY_RA_REPORT": 0x53, "MALFORMED": 0xCC000103, "DECRYPT": 0x57, "REPLAY": 0xCC000101,
-    "SEQUENCE": 0xCC000102, "INVALID_SESSION": 0x4C, "CLOSED": 0xCC000105, "SESSION_KEY": 0x54,
+    "VERIFY_RA_REPORT": 0xCC000113, "MALFORMED": 0xCC000103, "DECRYPT": 0x53, "REPLAY": 0xCC000101,
+    "SEQUENCE": 0xCC000102, "INVALID_SESSION": 0x5D, "CLOSED": 0xCC000105, "SESSION_KEY": 0xCC000114,
 }
 
 HDR = struct.Struct(">4sBBxxIQI")      # "CGSC", version, type, status, session, body length
