@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 
 #define BATCHES 5
+#define NPROBE 9
 
 void bench_ocall_empty(void) {}
 
@@ -246,6 +247,15 @@ int main(int argc, char **argv)
             ref_enc[k] = openssl_gcm_ns(seal_sizes[k], n, 0);
             ref_dec[k] = openssl_gcm_ns(seal_sizes[k], n, 1);
         }
+        /* what a seal is made of, inside the enclave */
+        static const char *const probe_names[NPROBE] = {"getrandom_12b", "rdrand", "cpuid", "getpid", "generate_random_12b", "memcpy_1m", "aesenc_x1000", "pclmul_x1000", "imul_x1000"};
+        double probe_ns[NPROBE];
+        for (int k = 0; k < NPROBE; k++) {
+            uint64_t tot = 0;
+            int r = -1;
+            int n = (int)(iters / 10 + 1);
+            probe_ns[k] = bench_probe(&ctx, &r, k, n, &tot) == CC_SUCCESS && r == 0 ? (double)tot / n : -1;
+        }
         cc_enclave_destroy(&ctx);
         double sl_busy = measure_switchless(argv[1], engines[i], WORKERS_POLICY_BUSY, iters);
         double sl_wake = measure_switchless(argv[1], engines[i], WORKERS_POLICY_WAKEUP, iters);
@@ -271,7 +281,10 @@ int main(int argc, char **argv)
                        "\"ratio_seal_vs_openssl_%s\":%.2f,\"ratio_unseal_vs_openssl_%s\":%.2f",
                        k ? "1m" : "4k", seal_ns[k], k ? "1m" : "4k", unseal_ns[k], k ? "1m" : "4k", ref_enc[k],
                        k ? "1m" : "4k", seal_ns[k] / ref_enc[k], k ? "1m" : "4k", unseal_ns[k] / ref_dec[k]);
-        printf("}");
+        printf(",\"probe\":{");
+        for (int k = 0; k < NPROBE; k++)
+            printf("%s\"%s_ns\":%.1f", k ? "," : "", probe_names[k], probe_ns[k]);
+        printf("}}");
         first = 0;
     }
     printf("\n ]}\n");
