@@ -41,6 +41,8 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
     }
     s.cr0 = 0x80050033;                        /* PE MP ET NE WP AM PG */
     s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000;    /* PAE OSFXSR OSXMMEXCPT FSGSBASE */
+    if (vm->xcr0 != 0)
+        s.cr4 |= 0x40000;                      /* OSXSAVE: the shim sets XCR0 (vector state) */
     /* SMEP: the shim never runs user pages. Not SMAP: the shim copies
      * from user memory without STAC. Not on PVM (docs/kvm-pvm.md, section 2). */
     if (!vm->pvm && (vm->features & CG_FEAT_SMEP))

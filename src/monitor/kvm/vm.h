@@ -70,6 +70,7 @@ struct cg_vm {
     size_t run_size;
     bool pvm;            /* the PVM variant: every page user-accessible (docs/kvm-pvm.md) */
     uint64_t features;   /* CG_FEAT_*: what the filtered CPUID offers the guest */
+    uint64_t xcr0;       /* XCR0 the shim sets (0: no XSAVE, CR4.OSXSAVE off) */
     /* private guest-physical memory [0, ram_size) */
     uint8_t *ram;
     uint64_t ram_size;
