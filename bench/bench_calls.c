@@ -287,6 +287,10 @@ int main(int argc, char **argv)
         cgear_create_profile_t prof[CREATES], first_prof;
         cc_enclave_result_t rc = CC_SUCCESS;
         for (int k = -1; k < CREATES && rc == CC_SUCCESS; k++) {
+            /* the previous enclave's teardown (its VM) ends in the kernel
+             * after destroy returns: let it finish so it does not compete */
+            struct timespec settle = {0, 100 * 1000 * 1000};
+            nanosleep(&settle, NULL);
             cc_enclave_t c = {0};
             double t0 = now_ns();
             rc = cc_enclave_create(argv[1], engines[i], 0, 0, NULL, 0, &c);
