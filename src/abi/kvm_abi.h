@@ -130,7 +130,6 @@ struct cg_boot {
     } seg[8];
     uint64_t keys_len;      /* bytes in keys (0: no key block) */
     uint8_t keys[CG_KEYS_SIZE]; /* struct cg_enclave_keys (enclave_keys.h), served by read(8) once */
-    uint64_t xcr0;          /* 0, or the XCR0 each vCPU sets with XSETBV (CR4.OSXSAVE is on) */
 };
 /* cg_boot.features: checked before the shim uses an optional instruction
  * (on VMX an instruction the guest's CPUID does not list is a #UD). */

@@ -63,9 +63,4 @@ void cg_arch_init(struct cg_cpu *c)
     wrmsr(MSR_STAR, (0x23ull << 48) | (0x10ull << 32));
     wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)cg_x86_syscall);
     wrmsr(MSR_SYSCALL_MASK, 0x47700); /* TF IF DF AC NT cleared on entry */
-    /* The vector state the guest's CPUID lists (src/monitor/kvm/cpuid.c):
-     * the monitor set CR4.OSXSAVE when it chose a non-zero XCR0. */
-    if (cg_boot.xcr0 != 0)
-        __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)cg_boot.xcr0), "d"((uint32_t)(cg_boot.xcr0 >> 32))
-                         : "memory");
 }

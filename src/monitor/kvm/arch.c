@@ -59,6 +59,20 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
         snprintf(why, why_len, "KVM_SET_SREGS: %s", strerror(errno));
         return -1;
     }
+    /* The vector state the CPUID lists (cpuid.c), set here rather than by
+     * an XSETBV in the shim: QEMU's emulated SVM does not pass a nested
+     * guest's XSETBV to KVM, which then keeps loading XCR0 = x87 only. */
+    if (vm->xcr0 != 0) {
+        struct kvm_xcrs x;
+        memset(&x, 0, sizeof x);
+        x.nr_xcrs = 1;
+        x.xcrs[0].xcr = 0;
+        x.xcrs[0].value = vm->xcr0;
+        if (ioctl(v->fd, KVM_SET_XCRS, &x) != 0) {
+            snprintf(why, why_len, "KVM_SET_XCRS (XCR0 %#llx): %s", (unsigned long long)vm->xcr0, strerror(errno));
+            return -1;
+        }
+    }
     struct kvm_regs r;
     memset(&r, 0, sizeof r);
     r.rip = CG_G_DIRECT_VA + CG_G_SHIM_GPA;

@@ -11,7 +11,8 @@
  * leaves and why each change is made.
  *
  * Vector state: where KVM offers XSAVE the guest gets CR4.OSXSAVE and the
- * shim sets XCR0 to x87|SSE, plus AVX where offered (vm->xcr0, cg_boot.xcr0),
+ * monitor sets XCR0 (KVM_SET_XCRS, arch.c) to x87|SSE, plus AVX where
+ * offered (vm->xcr0),
  * so AVX/AVX2, FMA, F16C, VAES and VPCLMULQDQ work and are listed; the
  * AVX-512 state is not enabled and its features are not listed. The shim
  * itself never touches vector registers and switches no threads on a vCPU,

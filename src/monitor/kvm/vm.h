@@ -71,7 +71,7 @@ struct cg_vm {
     size_t run_size;
     bool pvm;            /* the PVM variant: every page user-accessible (docs/kvm-pvm.md) */
     uint64_t features;   /* CG_FEAT_*: what the filtered CPUID offers the guest */
-    uint64_t xcr0;       /* XCR0 the shim sets (0: no XSAVE, CR4.OSXSAVE off) */
+    uint64_t xcr0;       /* each vCPU's XCR0, set by the monitor (0: no XSAVE, CR4.OSXSAVE off) */
     uint64_t stamps[8];  /* start-up profile, enum cg_boot_stamp (window.h); copied to the window */
     /* private guest-physical memory [0, ram_size) */
     uint8_t *ram;

@@ -56,7 +56,6 @@ int cg_shim_boot_fill(struct cg_vm *vm, const uint8_t *elf, size_t elf_len)
     }
     b->pvm = vm->pvm;
     b->features = vm->features;
-    b->xcr0 = vm->xcr0;
     return 0;
 }
 
