@@ -84,3 +84,4 @@ clean:
 # Benchmarks with full iteration counts (JSON on stdout).
 bench: build
 	CGEAR_LOG=quiet $(BUILD)/bench/bench_calls $(BUILD)/bench/bench.enclave
+	CGEAR_LOG=quiet $(BUILD)/bench/bench_scale $(BUILD)/bench/bench.enclave
