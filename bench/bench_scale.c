@@ -9,9 +9,10 @@
  *    ECALL) at that N, the monitor processes' RSS per enclave and this
  *    process's RSS growth per enclave.
  *
- * Usage: bench_scale <bench.enclave> [quick]   ("quick": the sweep to
- * 1 MiB and N up to 10, for the test suite, which checks only that it runs
- * and prints valid JSON). One JSON object on stdout.
+ * Usage: bench_scale <bench.enclave> [quick | MAX_N]   ("quick": the sweep
+ * to 1 MiB and N up to 10, for the test suite, which checks only that it
+ * runs and prints valid JSON; MAX_N: the largest N, 1000 by default). One
+ * JSON object on stdout.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -199,10 +200,11 @@ static int density(const char *path, enclave_type_t type, int max_n)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s <bench.enclave> [quick]\n", argv[0]);
+        fprintf(stderr, "usage: %s <bench.enclave> [quick | MAX_N]\n", argv[0]);
         return 2;
     }
     int quick = argc > 2 && strcmp(argv[2], "quick") == 0;
+    int max_n = quick ? 10 : argc > 2 && atoi(argv[2]) > 0 ? atoi(argv[2]) : 1000;
     printf("{\"benchmark\":\"scale\",\"unit\":\"ns\",\"engines\":[");
     static const enclave_type_t engines[] = {KVM_ENCLAVE_TYPE, PROCESS_ENCLAVE_TYPE};
     int failed = 0;
@@ -219,7 +221,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_scale: %s engine: a payload call failed\n", name);
             failed = 1;
         }
-        if (density(argv[1], engines[i], quick ? 10 : 1000) != 0) {
+        if (density(argv[1], engines[i], max_n) != 0) {
             fprintf(stderr, "bench_scale: %s engine: a density step failed\n", name);
             failed = 1;
         }
