@@ -8,6 +8,7 @@
 #include "secgear_dataseal.h"
 #include "secgear_random.h"
 
+#include <cpuid.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -92,6 +93,14 @@ int bench_seal(uint32_t size, int iters, uint64_t *seal_ns, uint64_t *unseal_ns)
  * cheapest system call (getpid), a cc_enclave_generate_random() of an IV. */
 int bench_probe(int what, int iters, uint64_t *total_ns)
 {
+    /* RDRAND, AES-NI and PCLMULQDQ only where the CPUID lists them (an
+     * unlisted one may fault): -3 otherwise, printed as -1 */
+    unsigned a, b, c, d;
+    if (what == 1 || what == 6 || what == 7) {
+        uint32_t bit = what == 1 ? 30 : what == 6 ? 25 : 1;
+        if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << bit)))
+            return -3;
+    }
     uint8_t buf[12];
     uint64_t t0 = now_ns(), sink = 0;
     for (int i = 0; i < iters; i++) {
@@ -107,12 +116,12 @@ int bench_probe(int what, int iters, uint64_t *total_ns)
             sink += v + ok;
             break;
         }
-        case 2: {
-            unsigned a = 0, b, c = 0, d;
+        case 2:
+            a = 0;
+            c = 0;
             __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
             sink += b;
             break;
-        }
         case 3:
             sink += (uint64_t)getpid();
             break;
