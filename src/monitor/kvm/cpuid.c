@@ -12,9 +12,8 @@
  *
  * Vector state: where KVM offers XSAVE the guest gets CR4.OSXSAVE and the
  * monitor sets XCR0 (KVM_SET_XCRS, arch.c) to x87|SSE, plus AVX where
- * offered (vm->xcr0),
- * so AVX/AVX2, FMA, F16C, VAES and VPCLMULQDQ work and are listed; the
- * AVX-512 state is not enabled and its features are not listed. The shim
+ * offered (vm->xcr0), so AVX/AVX2, FMA, F16C, VAES and VPCLMULQDQ work and
+ * are listed; the AVX-512 state is not enabled and its features are not listed. The shim
  * itself never touches vector registers and switches no threads on a vCPU,
  * so it saves no vector state: KVM keeps each vCPU's across exits.
  */
