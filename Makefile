@@ -85,3 +85,4 @@ clean:
 bench: build
 	CGEAR_LOG=quiet $(BUILD)/bench/bench_calls $(BUILD)/bench/bench.enclave
 	CGEAR_LOG=quiet $(BUILD)/bench/bench_sc $(BUILD)/bench/bench_sc.enclave
+	CGEAR_LOG=quiet $(BUILD)/bench/bench_scale $(BUILD)/bench/bench.enclave

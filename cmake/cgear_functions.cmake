@@ -102,7 +102,12 @@ CGEAR_MANIFEST(\"${name}\", ${A_THREADS}u, ${A_HEAP_SIZE}ull, ${A_STACK_SIZE}ull
   target_include_directories(${name} SYSTEM PRIVATE ${CGEAR_MUSL_BEARSSL_INC})
   target_compile_options(${name} PRIVATE ${CGEAR_ENCLAVE_C_FLAGS} ${A_COMPILE_OPTIONS})
   target_link_options(${name} PRIVATE ${CGEAR_ENCLAVE_LINK_FLAGS} ${CGEAR_ENCLAVE_CRYPTO_LINK_FLAGS})
-  target_link_libraries(${name} PRIVATE cgear::trts ${A_LINK_LIBRARIES} ${CGEAR_BEARSSL_LIBRARY})
+  # One group, scanned until nothing new resolves: the runtime, the
+  # enclave's own static libraries (which call the runtime, e.g. the secure
+  # channel's) and BearSSL (which the runtime and those libraries call) need
+  # each other in every order.
+  target_link_libraries(${name} PRIVATE -Wl,--start-group cgear::trts ${A_LINK_LIBRARIES} ${CGEAR_BEARSSL_LIBRARY}
+                                        -Wl,--end-group)
   _cgear_sign_enclave(${name} "${A_SIGNING_KEY}" "${A_MANIFEST}")
 endfunction()
 

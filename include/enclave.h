@@ -334,6 +334,46 @@ typedef struct {
 CC_API_SPEC cc_enclave_result_t cgear_enclave_info(const cc_enclave_t *enclave, cgear_enclave_info_t *info);
 
 /**
+ * cgear_create_profile_t - where the time of one cc_enclave_create() went,
+ * in nanoseconds (CLOCK_MONOTONIC), phase by phase in the order they run.
+ * A phase an engine does not have, or whose end was not reported, is 0.
+ * The monitor's and the enclave runtime's points come from the enclave's
+ * side of the call window: informational, never used for any decision.
+ */
+typedef struct {
+    uint64_t image_ns;      /* read the image, measure it, check its signature */
+    uint64_t engine_ns;     /* choose the engine (its probe of the machine) */
+    uint64_t window_ns;     /* create the call window (and switchless set-up) */
+    uint64_t keys_ns;       /* read the platform, derive the enclave's key block */
+    uint64_t prepare_ns;    /* start the reaper thread, the engine's seccomp program */
+    uint64_t spawn_ns;      /* fork and exec until the monitor's main() (kvm) or the
+                               enclave's main() (process: through the monitor's exec) */
+    uint64_t vm_ns;         /* kvm: /dev/kvm, the VM, vCPU 0, the guest's CPUID */
+    uint64_t memory_ns;     /* kvm: guest memory and the call window's memslot */
+    uint64_t load_ns;       /* kvm: shim, page tables, ELF load, boot block and keys */
+    uint64_t vcpus_ns;      /* kvm: the other vCPUs, the monitor's confinement */
+    uint64_t boot_ns;       /* kvm: first guest instruction to the enclave's main()
+                               (the shim's start, the C library's) */
+    uint64_t runtime_ns;    /* the enclave runtime's main() to READY (window, keys,
+                               one thread per slot) */
+    uint64_t ready_seen_ns; /* READY until the creating thread saw it */
+    uint64_t total_ns;      /* the whole cc_enclave_create() */
+} cgear_create_profile_t;
+
+/**
+ * cgear_enclave_create_profile() - where the creation of @enclave spent
+ * its time, to find start-up costs and regressions (bench/bench_calls).
+ * @enclave: a context filled by cc_enclave_create().
+ * @out:     receives the durations; zeroed first.
+ *
+ * Return: CC_SUCCESS; CC_ERROR_INVALID_ENCLAVE_ID for a context not in
+ * use; CC_ERROR_BAD_PARAMETERS for a NULL @out; CC_ERROR_NOT_SUPPORTED for
+ * an attached standalone enclave (another process created it).
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_create_profile(const cc_enclave_t *enclave,
+                                                             cgear_create_profile_t *out);
+
+/**
  * cgear_hold_config_t - where cgear_enclave_hold() serves.
  */
 typedef struct {

@@ -17,7 +17,11 @@
 #include "cgear_edge.h"
 
 #define CG_CACHE_SLOTS 4
-#define CG_CACHE_MAX ((size_t)1 << 20)
+/* 1 MiB of payload plus room for the marshalling around it: before issue
+ * 16 the limit was exactly 1 MiB, so a call carrying 1 MiB was never
+ * cached (bench_scale: 13x memcpy on the process engine, 50x on kvm, where
+ * every mmap/munmap is a guest system call and the shim zeroes the pages). */
+#define CG_CACHE_MAX (((size_t)1 << 20) + ((size_t)64 << 10))
 #define CG_HDR 16u
 #define CG_GRAIN ((size_t)4096)
 

@@ -433,17 +433,20 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         free(path_copy);
         return CC_ERROR_OUT_OF_MEMORY;
     }
+    e->stamps[CG_HSTAMP_START] = cg_now_ns();
     e->flags = flags;
     e->mon.elf_fd = e->mon.image_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.keys_fd = -1;
     e->mon.pid = -1;
     cg_enclave_sync_init(e);
 
     rc = load_file(e, path);
+    e->stamps[CG_HSTAMP_IMAGE] = cg_now_ns();
     if (rc == CC_SUCCESS)
         rc = apply_resources(e, features, features_count);
     /* Chosen once, knowing which engines the verified manifest allows. */
     if (rc == CC_SUCCESS)
         rc = cg_engine_select(type, e->ident.allowed_engines, e->ident.manifest.name, false, &e->engine);
+    e->stamps[CG_HSTAMP_ENGINE] = cg_now_ns();
     if (rc == CC_SUCCESS && (e->ident.manifest.flags & CG_MANIFEST_F_DEBUG_ONLY) && !(flags & SECGEAR_DEBUG_FLAG)) {
         cg_log_error("enclave '%s' is marked debug-only; create it with SECGEAR_DEBUG_FLAG", e->ident.manifest.name);
         rc = CC_ERROR_NDEBUG_ENCLAVE;
@@ -456,10 +459,12 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         rc = cg_shm_setup(e, e->ident.shm_size, e->ident.shm_blocks);
     if (rc == CC_SUCCESS)
         rc = cg_sl_setup(e, features, features_count);
+    e->stamps[CG_HSTAMP_WINDOW] = cg_now_ns();
     /* On a system install the launcher makes the key block; the host never
      * sees it. */
     if (rc == CC_SUCCESS && cg_launcher() == NULL && (e->mon.keys_fd = cg_make_keys_fd(e)) < 0)
         rc = CC_ERROR_OUT_OF_MEMORY;
+    e->stamps[CG_HSTAMP_KEYS] = cg_now_ns();
     if (rc == CC_SUCCESS)
         rc = cg_monitor_start(e);
     /* The monitor holds its own copy now: the host keeps none. */
@@ -471,6 +476,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
         rc = wait_ready(e);
     if (rc == CC_SUCCESS)
         rc = cg_sl_started(e); /* pins the switchless workers where the host does it */
+    e->stamps[CG_HSTAMP_READY] = cg_now_ns();
     if (rc != CC_SUCCESS) {
         free_enclave(e);
         free(path_copy);

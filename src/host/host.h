@@ -85,6 +85,22 @@ struct cg_enclave_fate {
 };
 
 /* One live enclave, behind cc_enclave_t.private_data. */
+/* Host-side points of cc_enclave_create() (cgear_enclave_create_profile()). */
+enum cg_host_stamp {
+    CG_HSTAMP_START,    /* cc_enclave_create() entered */
+    CG_HSTAMP_IMAGE,    /* image read, measured and its signature checked */
+    CG_HSTAMP_ENGINE,   /* engine chosen (its probe) */
+    CG_HSTAMP_WINDOW,   /* call window made (and switchless set up) */
+    CG_HSTAMP_KEYS,     /* key block derived from the platform */
+    CG_HSTAMP_PREPARED, /* the engine prepared the monitor (its seccomp program), in the reaper */
+    CG_HSTAMP_SPAWNED,  /* fork done, in the reaper */
+    CG_HSTAMP_READY,    /* the creating thread saw READY */
+    CG_HSTAMP_COUNT
+};
+
+/* CLOCK_MONOTONIC now, in ns (profile.c). */
+uint64_t cg_now_ns(void);
+
 struct cg_enclave {
     const struct cg_engine *engine;
     uint32_t flags; /* SECGEAR_DEBUG_FLAG ... */
@@ -95,6 +111,10 @@ struct cg_enclave {
     struct cg_enclave_monitor mon;
     struct cg_enclave_fate fate;
     struct cg_log_limit refusals; /* log lines about requests this enclave made and we refused */
+    /* Start-up profile: CLOCK_MONOTONIC ns at each host-side point of
+     * cc_enclave_create() (enum cg_host_stamp, profile.c); written by the
+     * creating thread and the reaper before READY, read after. */
+    uint64_t stamps[CG_HSTAMP_COUNT];
 
     /* Standalone enclaves (attach.c): non-NULL when this context is
      * attached to an enclave another process holds; it then owns no

@@ -160,10 +160,12 @@ static void *reaper_main(void *arg)
     cc_enclave_result_t rc = e->engine->prepare != NULL
                                  ? e->engine->prepare((e->flags & SECGEAR_DEBUG_FLAG) != 0, &plan, why, sizeof why)
                                  : CC_ERROR_ENGINE_UNAVAILABLE;
+    e->stamps[CG_HSTAMP_PREPARED] = cg_now_ns();
     if (rc != CC_SUCCESS)
         cg_log_error("%s engine: %s", e->engine->name, why);
     else
         rc = cg_monitor_spawn(e, &plan);
+    e->stamps[CG_HSTAMP_SPAWNED] = cg_now_ns();
     if (plan.gdb_fd >= 0)
         close(plan.gdb_fd); /* the monitor has its own copy */
     atomic_store(&e->mon.no_start_timeout, rc == CC_SUCCESS && plan.wait_debugger);

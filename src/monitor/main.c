@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor_abi.h"
@@ -84,6 +85,8 @@ static _Noreturn void run_process(uint64_t data_limit)
 /* The KVM engine: this process holds the enclave's memory and runs it. */
 static _Noreturn void run_kvm(int argc, char **argv)
 {
+    struct timespec t_main;
+    clock_gettime(CLOCK_MONOTONIC, &t_main);
     /* Confined from the start: the setup program allows building the VM
      * and nothing that reaches other processes, the network or exec. */
     struct cg_bpf setup = {0}, run = {0};
@@ -100,6 +103,7 @@ static _Noreturn void run_kvm(int argc, char **argv)
     cfg.threads = (uint32_t)threads;
     cfg.debug = debug != 0;
     cfg.run_filter = &run;
+    cfg.t_main = (uint64_t)t_main.tv_sec * 1000000000ull + (uint64_t)t_main.tv_nsec;
     /* only for debug enclaves, on the host's request (tests) */
     cfg.seccomp_selftest = argc == 9 && cfg.debug && strcmp(argv[8], "seccomp-selftest") == 0;
     /* the debugger, on the socket the host passed: debug enclaves only

@@ -83,6 +83,26 @@ struct cg_window_hdr {
      * [CG_SHM_VA_MIN, CG_SHM_VA_MAX). shm_size 0: none. */
     uint64_t shm_addr;
     uint64_t shm_size;
+    /* Start-up profile (cgear_enclave_create_profile()): CLOCK_MONOTONIC
+     * nanoseconds written once by the monitor and the enclave runtime as
+     * they pass each point, 0 where not passed. Informational only: the
+     * host reads them after READY and never acts on them. */
+    uint64_t boot_ns[8]; /* enum cg_boot_stamp */
+};
+
+/* Points of an enclave's start, in the order they are passed. The kvm
+ * monitor writes MON_MAIN..FIRST_RUN (it maps the window at MEMORY and
+ * then writes the earlier ones too); both engines' runtimes write
+ * ENCLAVE_MAIN and READY. */
+enum cg_boot_stamp {
+    CG_STAMP_MON_MAIN = 0, /* cgear-monitor's main() */
+    CG_STAMP_VM = 1,       /* /dev/kvm, the VM, vCPU 0, the CPUID */
+    CG_STAMP_MEMORY = 2,   /* guest memory and the call window memslot */
+    CG_STAMP_LOAD = 3,     /* shim placed, page tables, ELF loaded, boot block and keys */
+    CG_STAMP_VCPUS = 4,    /* every vCPU created and set up, the monitor confined */
+    CG_STAMP_ENCLAVE_MAIN = 5, /* the enclave runtime's main() */
+    CG_STAMP_READY = 6,    /* the runtime's threads started, READY about to be stored */
+    CG_STAMP_COUNT = 7
 };
 
 /* Most switchless OCALL slots (the enclave keeps a 64-bit mask of them). */

@@ -105,7 +105,11 @@ as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/req" 9<"$image" >"$wor
 [ -s "$work/direct.report" ] || fail "the launcher wrote no report"
 cp "$image" "$work/tampered.enclave"
 size=$(stat -c %s "$work/tampered.enclave")
-printf 'X' | dd of="$work/tampered.enclave" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+# Flip every bit of the middle byte (writing a fixed byte changes nothing
+# where the image already holds that byte).
+byte=$(dd if="$work/tampered.enclave" bs=1 skip=$((size / 2)) count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+printf "\\$(printf %03o $((byte ^ 255)))" | dd of="$work/tampered.enclave" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+cmp -s "$image" "$work/tampered.enclave" && fail "the tampered copy is the same as the image"
 set +e
 as_user "$work/cgear-launcher" report "$ENGINE" 0 <"$work/req" 9<"$work/tampered.enclave" >/dev/null 2>"$work/tampered.err"
 rc=$?

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,19 @@
 #include "monitor_filter.h"
 #include "pvm_detect.h"
 
+/* A successful probe is kept for the process: it creates and destroys a
+ * VM, about 0.5 ms of every create (more on PVM, whose VM teardown is
+ * slow). A failed one is repeated (the user may fix /dev/kvm meanwhile). */
+static _Atomic int g_probed_kind = -1;
+
 static bool kvm_probe(char *why, size_t why_len)
 {
+    int known = atomic_load(&g_probed_kind);
+    if (known >= 0) {
+        snprintf(why, why_len, "KVM micro-VM per enclave (%s), memory held only by cgear-monitor",
+                 cg_kvm_kind_name((enum cg_kvm_kind)known));
+        return true;
+    }
     enum cg_kvm_kind kind;
     int rc = cg_kvm_detect(&kind);
     if (rc == -1) {
@@ -39,6 +51,7 @@ static bool kvm_probe(char *why, size_t why_len)
         return false;
     snprintf(why, why_len, "KVM micro-VM per enclave (%s), memory held only by cgear-monitor",
              cg_kvm_kind_name(kind));
+    atomic_store(&g_probed_kind, (int)kind);
     return true;
 }
 

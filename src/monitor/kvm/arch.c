@@ -41,6 +41,8 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
     }
     s.cr0 = 0x80050033;                        /* PE MP ET NE WP AM PG */
     s.cr4 = 0x20 | 0x200 | 0x400 | 0x10000;    /* PAE OSFXSR OSXMMEXCPT FSGSBASE */
+    if (vm->xcr0 != 0)
+        s.cr4 |= 0x40000;                      /* OSXSAVE: the shim sets XCR0 (vector state) */
     /* SMEP: the shim never runs user pages. Not SMAP: the shim copies
      * from user memory without STAC. Not on PVM (docs/kvm-pvm.md, section 2). */
     if (!vm->pvm && (vm->features & CG_FEAT_SMEP))
@@ -56,6 +58,20 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
     if (ioctl(v->fd, KVM_SET_SREGS, &s) != 0) {
         snprintf(why, why_len, "KVM_SET_SREGS: %s", strerror(errno));
         return -1;
+    }
+    /* The vector state the CPUID lists (cpuid.c), set here rather than by
+     * an XSETBV in the shim: QEMU's emulated SVM does not pass a nested
+     * guest's XSETBV to KVM, which then keeps loading XCR0 = x87 only. */
+    if (vm->xcr0 != 0) {
+        struct kvm_xcrs x;
+        memset(&x, 0, sizeof x);
+        x.nr_xcrs = 1;
+        x.xcrs[0].xcr = 0;
+        x.xcrs[0].value = vm->xcr0;
+        if (ioctl(v->fd, KVM_SET_XCRS, &x) != 0) {
+            snprintf(why, why_len, "KVM_SET_XCRS (XCR0 %#llx): %s", (unsigned long long)vm->xcr0, strerror(errno));
+            return -1;
+        }
     }
     struct kvm_regs r;
     memset(&r, 0, sizeof r);

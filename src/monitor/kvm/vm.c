@@ -16,11 +16,13 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor_abi.h"
 #include "pvm_detect.h"
 #include "vm.h"
+#include "window.h"
 
 static struct cg_vm g_vm;
 
@@ -150,6 +152,21 @@ static int confine(struct cg_vm *vm)
     return 0;
 }
 
+/* The start-up profile: the time at point @which (enum cg_boot_stamp),
+ * kept and, once the window is mapped, copied to its header with the
+ * points before it. One clock read per point. */
+static void stamp(struct cg_vm *vm, int which)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    vm->stamps[which] = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    if (vm->window != NULL && vm->window_size >= CG_PAGE_SIZE) {
+        struct cg_window_hdr *h = (struct cg_window_hdr *)vm->window;
+        for (int i = 0; i <= which; i++)
+            h->boot_ns[i] = vm->stamps[i];
+    }
+}
+
 int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len, int window_fd)
 {
     struct cg_vm *vm = &g_vm;
@@ -166,12 +183,19 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
     /* Each step needs the ones before it; the first failure ends the run
      * with that step's status (its note already sent). */
     int rc;
-    if ((rc = create_vm(vm)) != 0 ||                       /* /dev/kvm, the VM, vCPU 0, the CPUID */
-        (rc = cg_mem_map(vm, elf_len, window_fd)) != 0 ||  /* private memory and the call window */
-        (rc = cg_shim_place(vm)) != 0 ||                   /* the shim image and its boot block */
+    vm->stamps[CG_STAMP_MON_MAIN] = cfg->t_main;
+    if ((rc = create_vm(vm)) != 0)                          /* /dev/kvm, the VM, vCPU 0, the CPUID */
+        return rc;
+    stamp(vm, CG_STAMP_VM);
+    if ((rc = cg_mem_map(vm, elf_len, window_fd)) != 0)     /* private memory and the call window */
+        return rc;
+    stamp(vm, CG_STAMP_MEMORY);
+    if ((rc = cg_shim_place(vm)) != 0 ||                   /* the shim image and its boot block */
         (rc = cg_pt_build(vm, elf, elf_len)) != 0 ||       /* shared page tables, the ELF, the pool */
-        (rc = cg_shim_boot_fill(vm, elf, elf_len)) != 0 || /* boot parameters, keys, initial stack */
-        (rc = cg_vcpus_create(vm)) != 0)                   /* every vCPU ready, none running */
+        (rc = cg_shim_boot_fill(vm, elf, elf_len)) != 0)   /* boot parameters, keys, initial stack */
+        return rc;
+    stamp(vm, CG_STAMP_LOAD);
+    if ((rc = cg_vcpus_create(vm)) != 0)                   /* every vCPU ready, none running */
         return rc;
     /* Last before the guest's first instruction: nothing later opens a
      * file or needs an ioctl other than KVM_RUN. */
@@ -181,5 +205,6 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
         return CG_MON_EXIT_FILTER;
     if (vm->cfg.gdb && cg_gdb_start(vm) != 0)
         return CG_MON_EXIT_FILTER;
+    stamp(vm, CG_STAMP_VCPUS);
     cg_vcpu_run_first(vm);
 }

@@ -45,6 +45,7 @@ struct cg_vm_config {
     /* debug enclaves with CGEAR_GDB: serve the debugger on CG_MON_GDB_FD
      * (gdb_cpu.c); gdb_wait: not one guest instruction before it attaches */
     bool gdb, gdb_wait;
+    uint64_t t_main;    /* CLOCK_MONOTONIC ns at the monitor's main(): the start-up profile */
 };
 
 struct cg_vcpu {
@@ -73,6 +74,8 @@ struct cg_vm {
     size_t run_size;
     bool pvm;            /* the PVM variant: every page user-accessible (docs/kvm-pvm.md) */
     uint64_t features;   /* CG_FEAT_*: what the filtered CPUID offers the guest */
+    uint64_t xcr0;       /* each vCPU's XCR0, set by the monitor (0: no XSAVE, CR4.OSXSAVE off) */
+    uint64_t stamps[8];  /* start-up profile, enum cg_boot_stamp (window.h); copied to the window */
     /* private guest-physical memory [0, ram_size) */
     uint8_t *ram;
     uint64_t ram_size;
