@@ -140,8 +140,8 @@ static scmp_filter_ctx build(bool setup, bool gdb, char *why, size_t why_len)
     } else if (ok) {
         /* the guest runs: KVM_RUN, and what readying a vCPU for a thread
          * the enclave starts beyond its call slots takes (vcpu.c) */
-        static const unsigned long run_ioctls[] = {KVM_RUN,       KVM_CREATE_VCPU, KVM_SET_CPUID2,
-                                                   KVM_GET_SREGS, KVM_SET_SREGS,   KVM_SET_REGS};
+        static const unsigned long run_ioctls[] = {KVM_RUN,       KVM_CREATE_VCPU, KVM_SET_CPUID2, KVM_GET_SREGS,
+                                                   KVM_SET_SREGS, KVM_SET_XCRS,    KVM_SET_REGS};
         for (size_t i = 0; ok && i < sizeof run_ioctls / sizeof run_ioctls[0]; i++)
             ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, run_ioctls[i])) == 0;

@@ -29,6 +29,10 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
     s->limit = 0xffffffff;
 }
 
+/* Every ioctl here (and in cg_cpuid_set) must be in the kvm monitor's run
+ * program too (src/engines/kvm/monitor_filter.c, run_ioctls): the vCPU of
+ * a thread the enclave starts beyond its call slots is set up after the
+ * monitor is confined (vcpu.c). */
 int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len)
 {
     /* CPUID first: KVM checks CR4 against it (FSGSBASE, SMEP). */

@@ -64,7 +64,7 @@ static int group_setup(void **state)
 enum probe {
     P_FUTEX, P_GETRANDOM, P_CLOCK, P_MMAP_RW, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3,
     P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1,
-    P_PTRACE, P_KILL, P_CLOSE, P_CREATE_VCPU, P_SET_CPUID2, P_GET_SREGS, P_SET_SREGS, P_PIN_SELF, P_PIN_OTHER,
+    P_PTRACE, P_KILL, P_CLOSE, P_CREATE_VCPU, P_SET_CPUID2, P_GET_SREGS, P_SET_SREGS, P_SET_XCRS, P_PIN_SELF, P_PIN_OTHER,
     /* the gdb variant (CGEAR_GDB) */
     P_GDB_ACCEPT, P_GDB_DUP3, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_SET_REGS, P_GUEST_DEBUG, P_SIGACTION,
     P_ACCEPT_OTHER, P_READ_OTHER, P_WRITE_OTHER, P_TGKILL_OTHER, P_DUP3_OTHER,
@@ -137,6 +137,7 @@ static int run_probe(const struct cg_bpf *prog, enum probe p)
         case P_SET_CPUID2: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_CPUID2, 0), EBADF); break;
         case P_GET_SREGS: r = ok_if(syscall(SYS_ioctl, 99, KVM_GET_SREGS, 0), EBADF); break;
         case P_SET_SREGS: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_SREGS, 0), EBADF); break;
+        case P_SET_XCRS: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_XCRS, 0), EBADF); break;
         case P_SET_REGS: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_REGS, 0), EBADF); break;
         case P_GUEST_DEBUG: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_GUEST_DEBUG, 0), EBADF); break;
         case P_SIGACTION: r = syscall(SYS_rt_sigaction, SIGUSR2, NULL, NULL, 8); break;
@@ -176,7 +177,7 @@ static void test_run_program(void **state)
      * switchless worker's vCPU thread pinning itself */
     const enum probe ok[] = {P_FUTEX,     P_GETRANDOM,  P_CLOCK,     P_MMAP_RW,   P_WRITE_NOTE,
                              P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3, P_CREATE_VCPU, P_SET_CPUID2,
-                             P_GET_SREGS, P_SET_SREGS, P_SET_REGS, P_PIN_SELF};
+                             P_GET_SREGS, P_SET_SREGS, P_SET_XCRS, P_SET_REGS, P_PIN_SELF};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_allowed(&g_run, ok[i]);
     const enum probe bad[] = {P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC,
