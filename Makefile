@@ -82,7 +82,16 @@ clean:
 	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD)
 
 # Benchmarks with full iteration counts (JSON on stdout).
+# Each program's JSON goes to $(BUILD)/bench-out/ (and to the terminal);
+# bench/publish.py then writes the tables into docs/performance.md (between
+# its bench:begin/end markers) and the plots and the combined JSON into
+# docs/perf/, with the machine they ran on.
+BENCH_OUT = $(BUILD)/bench-out
 bench: build
-	CGEAR_LOG=quiet $(BUILD)/bench/bench_calls $(BUILD)/bench/bench.enclave
-	CGEAR_LOG=quiet $(BUILD)/bench/bench_sc $(BUILD)/bench/bench_sc.enclave
-	CGEAR_LOG=quiet $(BUILD)/bench/bench_scale $(BUILD)/bench/bench.enclave
+	mkdir -p $(BENCH_OUT)
+	CGEAR_LOG=quiet $(BUILD)/bench/bench_calls $(BUILD)/bench/bench.enclave | tee $(BENCH_OUT)/calls.json
+	CGEAR_LOG=quiet $(BUILD)/bench/bench_sc $(BUILD)/bench/bench_sc.enclave | tee $(BENCH_OUT)/sc.json
+	CGEAR_LOG=quiet $(BUILD)/bench/bench_scale $(BUILD)/bench/bench.enclave | tee $(BENCH_OUT)/scale.json
+	python3 bench/publish.py --calls $(BENCH_OUT)/calls.json --sc $(BENCH_OUT)/sc.json \
+	    --scale $(BENCH_OUT)/scale.json --doc docs/performance.md --plots docs/perf \
+	    --kvm-kind "$$($(BUILD)/tools/cgear/cgear doctor --kvm-kind 2>/dev/null || echo none)"
