@@ -179,12 +179,16 @@ static int64_t sys_clone(struct cg_cpu *c, struct cg_uregs *r)
         cg_die_forbidden(SYS_clone, r->rip); /* a new process: never */
     /* A free vCPU: one per manifest thread, never more. */
     struct cg_cpu *child = NULL;
+    uint64_t child_index = 0;
+    /* By position, not by the area's index field: the monitor fills an
+     * area beyond the call slots only when its vCPU is first made. */
     for (uint64_t i = 1; i < cg_boot.ncpus; i++) {
         struct cg_cpu *k = cg_phys(CG_G_CPU_GPA + i * CG_G_CPU_SIZE);
         if (__atomic_load_n(&k->tid, __ATOMIC_ACQUIRE) == 0) {
             uint64_t zero = 0;
             if (__atomic_compare_exchange_n(&k->tid, &zero, (uint64_t)-1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                 child = k;
+                child_index = i;
                 break;
             }
         }
@@ -204,7 +208,7 @@ static int64_t sys_clone(struct cg_cpu *c, struct cg_uregs *r)
             return -EFAULT;
     }
     __atomic_store_n(&child->tid, (uint64_t)tid, __ATOMIC_RELEASE);
-    int64_t rc = cg_hcall(c, CG_HC_START_CPU, child->index, 0, 0, 0, 0);
+    int64_t rc = cg_hcall(c, CG_HC_START_CPU, child_index, 0, 0, 0, 0);
     if (rc < 0) {
         __atomic_store_n(&child->tid, 0, __ATOMIC_RELEASE);
         return rc;

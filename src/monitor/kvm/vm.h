@@ -160,6 +160,9 @@ int cg_shim_boot_fill(struct cg_vm *vm, const uint8_t *elf, size_t elf_len);
 /* Clears vCPU @i's struct cg_cpu and fills in what the shim reads before
  * it runs (its addresses, index, thread id). Returns the area. */
 struct cg_cpu *cg_shim_cpu_init(struct cg_vm *vm, uint32_t i);
+/* Only the fields of vCPU @i's area the monitor owns (its addresses and
+ * index), nothing cleared: for an area a clone() already filled. */
+void cg_shim_cpu_fixed(struct cg_vm *vm, uint32_t i);
 
 /* paging.c: x86-64 4-level tables in the tables area of guest memory */
 
@@ -203,8 +206,9 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
 
 /* KVM_CREATE_VCPU for vCPU @i (sets vcpus[i].fd). Errors: CG_MON_EXIT_KVM. */
 int cg_vcpu_open(struct cg_vm *vm, uint32_t i);
-/* Sets up the area of every vCPU the enclave may use (vm->ncpus =
- * CG_G_MAX_CPUS; cg_shim_cpu_init) and readies vCPUs 0 .. cfg.threads-1,
+/* Sets up the areas of vCPUs 0 .. cfg.threads-1 (cg_shim_cpu_init; the
+ * other areas of the vm->ncpus = CG_G_MAX_CPUS stay zero, free for
+ * clone(), until cg_vcpu_start makes their vCPU) and readies those vCPUs,
  * one per call slot, each completely before the next: its page tables
  * (cg_pt_vcpu_view), its descriptor (vCPU 0's exists already), its
  * kvm_run mapping, its CPUID and registers (cg_arch_setup_vcpu). None runs

@@ -67,14 +67,20 @@ int cg_shim_boot_fill(struct cg_vm *vm, const uint8_t *elf, size_t elf_len)
     return 0;
 }
 
+void cg_shim_cpu_fixed(struct cg_vm *vm, uint32_t i)
+{
+    struct cg_cpu *c = cg_cpu_area(vm, i);
+    c->self = CG_G_PERCPU_VA;
+    c->kstack_top = CG_G_PERCPU_VA + CG_G_CPU_SIZE;
+    c->index = i;
+    c->area_gpa = CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE;
+}
+
 struct cg_cpu *cg_shim_cpu_init(struct cg_vm *vm, uint32_t i)
 {
     struct cg_cpu *c = cg_cpu_area(vm, i);
     memset(c, 0, sizeof *c);
-    c->self = CG_G_PERCPU_VA;
-    c->kstack_top = CG_G_PERCPU_VA + CG_G_CPU_SIZE;
-    c->index = i;
+    cg_shim_cpu_fixed(vm, i);
     c->tid = i == 0 ? 1 : 0; /* 1: the enclave's first thread; 0: free, for clone() to take */
-    c->area_gpa = CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE;
     return c;
 }
