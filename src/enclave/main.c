@@ -83,6 +83,8 @@ int main(void)
     /* Switchless workers: the last sl_count slots poll sl_spin times (or
      * always) before sleeping. Only a waiting policy: any value is safe. */
     uint32_t sl_count = h->sl_count, sl_spin = h->sl_spin;
+    /* The host pins switchless workers by their thread ids (tworkers_cores). */
+    bool host_pins = h->sl_tcores != 0;
     /* Switchless OCALL slots, after the ECALL slots (sl_ocall.c). */
     uint32_t sl_ucount = h->sl_ucount, sl_uretries = h->sl_uretries, sl_uspin = h->sl_uspin;
     uint64_t shm_addr = h->shm_addr, shm_size = h->shm_size;
@@ -139,9 +141,12 @@ int main(void)
             fail(h, CC_ERROR_OUT_OF_MEMORY);
     }
     pthread_attr_destroy(&attr);
-    /* Every thread has written its id before the host hears READY: the
-     * process engine's host pins switchless workers by it. */
-    while (atomic_load_explicit(&g_started, memory_order_acquire) < nslots - 1)
+    /* When the host pins switchless workers (the process engine's host does
+     * it by thread id), every thread has written its id before the host
+     * hears READY. Otherwise READY need not wait for the threads: each
+     * serves its slot once it runs, and on kvm every sched_yield() here is
+     * a trap into the shim. */
+    while (host_pins && atomic_load_explicit(&g_started, memory_order_acquire) < nslots - 1)
         sched_yield();
 
     h->boot_ns[CG_STAMP_READY] = stamp();
