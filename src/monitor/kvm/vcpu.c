@@ -21,13 +21,13 @@
 #include "monitor_abi.h"
 #include "vm.h"
 
-int cg_vcpu_open(struct cg_vm *vm, uint32_t i)
+int cg_vcpu_open(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
 {
     struct cg_vcpu *v = &vm->vcpus[i];
     v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
     if (v->fd < 0) {
-        cg_note("KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
-        return CG_MON_EXIT_KVM;
+        snprintf(why, why_len, "KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
+        return -1;
     }
     return 0;
 }
@@ -47,19 +47,16 @@ static int vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
      * prepared (start frame, tid); add the fixed fields, wipe nothing. */
     if (i >= vm->cfg.threads)
         cg_shim_cpu_fixed(vm, i);
-    /* the area's address from the layout, never from guest memory */
-    v->pml4 = cg_pt_vcpu_view(vm, CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
+    /* The area's address from the layout, never from guest memory. Made
+     * once: a vCPU whose set-up failed keeps its tables for the next try. */
+    if (v->pml4 == 0)
+        v->pml4 = cg_pt_vcpu_view(vm, CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
     if (v->pml4 == 0) {
         snprintf(why, why_len, "no room for the page tables of vCPU %u", i);
         return -1;
     }
-    if (i != 0) { /* vCPU 0 was made with the VM (vm.c) */
-        v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
-        if (v->fd < 0) {
-            snprintf(why, why_len, "KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
-            return -1;
-        }
-    }
+    if (i != 0 && cg_vcpu_open(vm, i, why, why_len) != 0) /* vCPU 0 was made with the VM (vm.c) */
+        return -1;
     v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
     if (v->run == MAP_FAILED) {
         snprintf(why, why_len, "cannot map kvm_run of vCPU %u", i);

@@ -92,9 +92,10 @@ static int create_vm(struct cg_vm *vm)
         return CG_MON_EXIT_KVM;
     }
     vm->run_size = (size_t)rs;
-    int rc = cg_vcpu_open(vm, 0);
-    if (rc != 0)
-        return rc;
+    if (cg_vcpu_open(vm, 0, why, sizeof why) != 0) {
+        cg_note("%s", why);
+        return CG_MON_EXIT_KVM;
+    }
     vm->pvm = cg_kvm_is_pvm(vm->vcpus[0].fd);
     if (cg_cpuid_prepare(vm, why, sizeof why) != 0) {
         cg_note("cannot set the guest's CPUID: %s", why);

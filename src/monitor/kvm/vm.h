@@ -204,8 +204,9 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t wh
  * exits itself and hands the one it expects, an OUT to CG_HC_PORT, to
  * cg_hc_dispatch(); it knows no hypercall. */
 
-/* KVM_CREATE_VCPU for vCPU @i (sets vcpus[i].fd). Errors: CG_MON_EXIT_KVM. */
-int cg_vcpu_open(struct cg_vm *vm, uint32_t i);
+/* KVM_CREATE_VCPU for vCPU @i (sets vcpus[i].fd). Returns 0, or -1 with
+ * the reason in @why (the caller decides whether it is a note). */
+int cg_vcpu_open(struct cg_vm *vm, uint32_t i, char *why, size_t why_len);
 /* Sets up the areas of vCPUs 0 .. cfg.threads-1 (cg_shim_cpu_init; the
  * other areas of the vm->ncpus = CG_G_MAX_CPUS stay zero, free for
  * clone(), until cg_vcpu_start makes their vCPU) and readies those vCPUs,
