@@ -110,6 +110,11 @@ cc_enclave_result_t cg_enclave_ocall(uint32_t fn, const cg_iov_t *req, size_t nr
     t_ocall = fn;
     cc_enclave_result_t rc = cg_chan_call(t_chan, CG_MSG_OCALL, fn, req, nreq, resp, &status, run_ecall, NULL);
     t_ocall = saved;
+    return cg_trts_ocall_result(rc, status, resp);
+}
+
+cc_enclave_result_t cg_trts_ocall_result(cc_enclave_result_t rc, uint32_t status, cg_msg_t *resp)
+{
     if (rc != CC_SUCCESS)
         return rc;
     if (status != CC_SUCCESS) {

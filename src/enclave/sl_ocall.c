@@ -64,12 +64,5 @@ cc_enclave_result_t cg_enclave_ocall_sl(uint32_t fn, const cg_iov_t *req, size_t
     cc_enclave_result_t rc = cg_chan_call(&g_uchans[i], CG_MSG_OCALL, fn, req, nreq, resp, &status, NULL, NULL);
     if (rc == CC_SUCCESS || rc == CC_ERROR_BAD_PARAMETERS) /* BAD_PARAMETERS: nothing was sent */
         atomic_fetch_and_explicit(&g_ubusy, ~((uint64_t)1 << i), memory_order_release);
-    if (rc != CC_SUCCESS)
-        return rc;
-    if (status != CC_SUCCESS) {
-        cg_msg_free(resp->buf);
-        resp->buf = NULL;
-        resp->len = 0;
-    }
-    return (cc_enclave_result_t)status;
+    return cg_trts_ocall_result(rc, status, resp);
 }

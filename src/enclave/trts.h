@@ -34,5 +34,9 @@ void cg_trts_sl_ocall_init(struct cg_chan *chans, uint32_t count, uint32_t retri
 /* dispatch.c: the slot of the ECALL the calling thread serves (NULL
  * outside an ECALL), for sl_ocall.c's fallback and checks. */
 struct cg_chan *cg_trts_current_chan(void);
+/* dispatch.c: an OCALL's result from cg_chan_call()'s @rc and the host
+ * stub's @status; a response that came with a failed status is freed (the
+ * caller sees no bytes). */
+cc_enclave_result_t cg_trts_ocall_result(cc_enclave_result_t rc, uint32_t status, cg_msg_t *resp);
 
 #endif
