@@ -374,6 +374,48 @@ CC_API_SPEC cc_enclave_result_t cgear_enclave_create_profile(const cc_enclave_t 
                                                              cgear_create_profile_t *out);
 
 /**
+ * cgear_enclave_snapshot() - record an enclave's state, to return it there
+ * later with cgear_enclave_reset() (docs/snapshots.md). Call it once the
+ * enclave is initialised (its first ECALLs made), before any request that
+ * must not leave a trace.
+ * @enclave: a context filled by cc_enclave_create() on the kvm engine.
+ *
+ * Waits for the ECALLs inside to return and holds new ones until done.
+ * Every thread the enclave started itself must have ended or sleep. The
+ * snapshot stays inside the enclave's monitor: the host never sees it.
+ * From then on the enclave's memory is copy-on-write over the snapshot.
+ * One snapshot per enclave.
+ * Return: CC_SUCCESS; CC_ERROR_INVALID_ENCLAVE_ID (a context not in use);
+ * CC_ERROR_NOT_SUPPORTED (the process engine, an attached enclave,
+ * switchless workers, a system install's launcher, a debugger, or an
+ * enclave built without a reset area); CC_ERROR_BAD_STATE (it has a
+ * snapshot already, or the caller is inside one of its OCALLs);
+ * CC_ERROR_BUSY (a thread of the enclave still runs: nothing changed);
+ * CC_ERROR_ENCLAVE_LOST; CC_ERROR_TIMEOUT (the monitor did not answer:
+ * the enclave is then lost). Each failure is logged with why.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_snapshot(cc_enclave_t *enclave);
+
+/**
+ * cgear_enclave_reset() - return an enclave to its snapshot: nothing a
+ * request left in its memory or registers survives (docs/snapshots.md).
+ * @enclave: a context on which cgear_enclave_snapshot() succeeded.
+ *
+ * Waits for the ECALLs inside to return, like cgear_enclave_snapshot().
+ * After it the enclave's random generators reseed before their next
+ * output, its key block names a new instance with a new report key (its
+ * attestation reports differ from every earlier run's), and
+ * cgear_enclave_resets() inside counts one more. Sealing keys stay: data
+ * sealed by any run unseals in any other.
+ * Return: CC_SUCCESS; CC_ERROR_INVALID_ENCLAVE_ID; CC_ERROR_NOT_SUPPORTED
+ * (as for cgear_enclave_snapshot()); CC_ERROR_BAD_STATE (no snapshot yet,
+ * or the caller is inside one of its OCALLs); CC_ERROR_BUSY (a thread of
+ * the enclave still runs: nothing changed); CC_ERROR_ENCLAVE_LOST;
+ * CC_ERROR_TIMEOUT. Each failure is logged with why.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_reset(cc_enclave_t *enclave);
+
+/**
  * cgear_hold_config_t - where cgear_enclave_hold() serves.
  */
 typedef struct {

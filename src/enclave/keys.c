@@ -8,9 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgear_enclave_reset.h"
 #include "keys.h"
+#include "reset_abi.h"
 
-static struct cg_enclave_keys g_keys;
+/* The key block lives in the reset area (reset_abi.h): a reset of a
+ * snapshotted enclave writes the next one (a new instance and report key)
+ * in place while no thread of the enclave runs. */
+struct cg_reset_area cg_trts_reset_area __attribute__((section(CG_RESET_SECTION), aligned(64), used)) = {
+    .magic = CG_RESET_MAGIC,
+};
+#define g_keys (cg_trts_reset_area.keys)
 static const struct cg_enclave_keys *g_have; /* &g_keys once it is valid */
 static const char *g_missing = "the key block was not read yet";
 
@@ -85,4 +93,9 @@ const struct cg_enclave_keys *cg_trts_keys(void)
 const char *cg_trts_keys_missing_reason(void)
 {
     return g_missing;
+}
+
+uint64_t cgear_enclave_resets(void)
+{
+    return __atomic_load_n(&cg_trts_reset_area.resets, __ATOMIC_ACQUIRE);
 }

@@ -9,7 +9,10 @@
  * every guest system call is a world switch of about 20 us (a 4 KiB seal
  * took 46 us, 16x its crypto). The DRBG output is XORed with RDRAND where
  * the CPU has it, so either source alone still suffices; both failing is an
- * error. A future snapshot/reset of an enclave must reseed (cg_random_reseed).
+ * error. A reset to a snapshot (docs/snapshots.md) restores every DRBG as it
+ * was: the reset count the monitor writes then differs from what each
+ * thread saw at its last seed, and the thread reseeds before its next
+ * output, so no output repeats across resets.
  */
 #define _DEFAULT_SOURCE /* explicit_bzero() */
 #include <cpuid.h>
@@ -19,6 +22,7 @@
 
 #include <bearssl.h>
 
+#include "cgear_enclave_reset.h"
 #include "random.h"
 #include "secgear_random.h"
 
@@ -73,9 +77,16 @@ static __thread struct {
     uint32_t bytes;  /* bytes since the last (re)seed */
     int seeded;
     uint64_t epoch;  /* g_epoch at the last (re)seed */
+    uint64_t resets; /* the enclave's reset count at the last (re)seed */
 } t_rng;
 
 static uint64_t g_epoch; /* bumped by cg_random_reseed(): every thread reseeds */
+static uint64_t g_seeds; /* (re)seeds done by every thread: cg_random_seeds() */
+
+uint64_t cg_random_seeds(void)
+{
+    return __atomic_load_n(&g_seeds, __ATOMIC_RELAXED);
+}
 
 /* Seed (first use) or reseed this thread's DRBG from the kernel. 1 on
  * success; 0 leaves the DRBG as it was (unseeded stays unseeded). */
@@ -92,9 +103,11 @@ static int reseed(void)
         br_aesctr_drbg_update(&t_rng.drbg, seed, sizeof seed);
     explicit_bzero(seed, sizeof seed);
     t_rng.seeded = 1;
+    __atomic_add_fetch(&g_seeds, 1, __ATOMIC_RELAXED);
     t_rng.calls = 0;
     t_rng.bytes = 0;
     t_rng.epoch = __atomic_load_n(&g_epoch, __ATOMIC_ACQUIRE);
+    t_rng.resets = cgear_enclave_resets();
     return 1;
 }
 
@@ -107,7 +120,7 @@ void cg_random_reseed(void)
 static int drbg_random(uint8_t *p, size_t size)
 {
     if (!t_rng.seeded || t_rng.calls >= RESEED_CALLS || t_rng.bytes >= RESEED_BYTES ||
-        t_rng.epoch != __atomic_load_n(&g_epoch, __ATOMIC_ACQUIRE)) {
+        t_rng.epoch != __atomic_load_n(&g_epoch, __ATOMIC_ACQUIRE) || t_rng.resets != cgear_enclave_resets()) {
         /* A failed reseed of a seeded DRBG keeps it: it is still as good as
          * its last seed; RDRAND is XORed in anyway. */
         if (!reseed() && !t_rng.seeded)

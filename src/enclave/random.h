@@ -11,4 +11,9 @@
  * regardless). */
 void cg_random_reseed(void);
 
+/* How many times the threads' DRBGs were seeded or reseeded, in all: for
+ * the tests of resets (tests/e2e/snapshot), which see it grow after a
+ * reset by one per thread that makes random output. */
+uint64_t cg_random_seeds(void);
+
 #endif

@@ -38,7 +38,11 @@ static struct cg_chan *find_held(struct cg_enclave *e)
  * may go, and a destroy waits for the last one to unwind. */
 static void leave_locked(struct cg_enclave *e)
 {
-    pthread_cond_signal(&e->calls.slot_free);
+    /* a quiesce waits for every slot, not just one: all must hear it */
+    if (e->calls.quiescing)
+        pthread_cond_broadcast(&e->calls.slot_free);
+    else
+        pthread_cond_signal(&e->calls.slot_free);
     if (--e->calls.callers == 0)
         pthread_cond_broadcast(&e->calls.idle);
 }
@@ -51,7 +55,7 @@ static cc_enclave_result_t take_slot(struct cg_enclave *e, uint32_t *index)
     uint64_t all = cg_sl_ordinary_mask(e); /* switchless workers have their own slots */
     pthread_mutex_lock(&e->lock);
     e->calls.callers++;
-    while ((e->calls.busy & all) == all && !atomic_load(&e->fate.lost))
+    while (((e->calls.busy & all) == all || e->calls.quiescing) && !atomic_load(&e->fate.lost))
         pthread_cond_wait(&e->calls.slot_free, &e->lock);
     if (atomic_load(&e->fate.lost)) {
         leave_locked(e);
@@ -70,6 +74,43 @@ static void give_slot(struct cg_enclave *e, uint32_t index)
     pthread_mutex_lock(&e->lock);
     e->calls.busy &= ~((uint64_t)1 << index);
     leave_locked(e);
+    pthread_mutex_unlock(&e->lock);
+}
+
+cc_enclave_result_t cg_calls_quiesce(struct cg_enclave *e)
+{
+    if (find_held(e) != NULL)
+        return CC_ERROR_BAD_STATE;
+    uint64_t all = e->win.nslots >= 64 ? ~0ull : ((1ull << e->win.nslots) - 1);
+    pthread_mutex_lock(&e->lock);
+    e->calls.callers++;
+    while (e->calls.quiescing && !atomic_load(&e->fate.lost))
+        pthread_cond_wait(&e->calls.slot_free, &e->lock);
+    if (!atomic_load(&e->fate.lost)) {
+        e->calls.quiescing = true;
+        while ((e->calls.busy & all) != 0 && !atomic_load(&e->fate.lost))
+            pthread_cond_wait(&e->calls.slot_free, &e->lock);
+    }
+    if (atomic_load(&e->fate.lost)) {
+        e->calls.quiescing = false;
+        leave_locked(e);
+        pthread_mutex_unlock(&e->lock);
+        return CC_ERROR_ENCLAVE_LOST;
+    }
+    e->calls.busy |= all;
+    pthread_mutex_unlock(&e->lock);
+    return CC_SUCCESS;
+}
+
+void cg_calls_resume(struct cg_enclave *e)
+{
+    uint64_t all = e->win.nslots >= 64 ? ~0ull : ((1ull << e->win.nslots) - 1);
+    pthread_mutex_lock(&e->lock);
+    e->calls.busy &= ~all;
+    e->calls.quiescing = false;
+    pthread_cond_broadcast(&e->calls.slot_free);
+    if (--e->calls.callers == 0)
+        pthread_cond_broadcast(&e->calls.idle);
     pthread_mutex_unlock(&e->lock);
 }
 

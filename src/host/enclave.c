@@ -200,8 +200,11 @@ static cc_enclave_result_t make_window(struct cg_enclave *e, uint32_t nuslots)
 {
     uint32_t nslots = e->ident.manifest.threads;
     uint32_t data = CG_DEFAULT_SLOT_DATA;
-    size_t size = (size_t)cg_window_size(nslots + nuslots, data);
-    uint64_t slot_size = (size - CG_PAGE_SIZE) / (nslots + nuslots);
+    size_t total = (size_t)cg_window_size(nslots + nuslots, data);
+    uint64_t slot_size = (total - CG_PAGE_SIZE) / (nslots + nuslots);
+    /* the control page after the slots (window.h): the enclave maps only
+     * total bytes */
+    size_t size = total + CG_PAGE_SIZE;
 
     int fd = memfd_create("cgear-window", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0 || ftruncate(fd, (off_t)size) != 0 ||
@@ -226,13 +229,14 @@ static cc_enclave_result_t make_window(struct cg_enclave *e, uint32_t nuslots)
         h->flags |= CG_WINDOW_F_GDB;
     h->slot_size = slot_size;
     h->slot_offset = CG_PAGE_SIZE;
-    h->total_size = size;
+    h->total_size = total;
     h->sl_ucount = nuslots;
     atomic_store(&h->state, CG_STATE_BOOT);
 
     e->win.fd = fd;
     e->win.hdr = h;
     e->win.size = size;
+    e->win.ctl = (struct cg_ctl_page *)((uint8_t *)w + total);
     e->win.nslots = nslots;
     e->win.nuslots = nuslots;
     e->win.chans = calloc(nslots + nuslots, sizeof(*e->win.chans));

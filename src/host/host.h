@@ -47,11 +47,13 @@ struct cg_enclave_window {
     uint32_t nslots;       /* ECALL slots (one per enclave thread) */
     uint32_t nuslots;      /* switchless OCALL slots after them (sl_ocall.c) */
     struct cg_chan *chans; /* one per slot, nslots + nuslots */
+    struct cg_ctl_page *ctl; /* the control page after the slots (snapshot.c), NULL when attached */
 };
 
 /* Slot allocation among host threads (ecall.c), under cg_enclave.lock. */
 struct cg_enclave_calls {
     uint64_t busy;            /* bit i: slot i in use */
+    bool quiescing;           /* a snapshot or reset takes every slot (cg_calls_quiesce) */
     uint32_t callers;         /* threads waiting for or holding a slot */
     pthread_cond_t slot_free; /* a slot was given back, or the enclave was lost */
     pthread_cond_t idle;      /* callers dropped to 0 (a destroy waits for it) */
@@ -127,6 +129,17 @@ struct cg_enclave {
     /* Shared memory (shm.c); NULL when the manifest allows none, or attached. */
     struct cg_shm *shm;
 };
+
+/**
+ * cg_calls_quiesce() - take every ECALL slot of @e for a snapshot or a
+ * reset (ecall.c): waits until the calls inside returned; new calls wait
+ * until cg_calls_resume(). One quiesce at a time; the others wait.
+ * Return: CC_SUCCESS; CC_ERROR_BAD_STATE (the calling thread is inside an
+ * OCALL of @e: it holds a slot itself); CC_ERROR_ENCLAVE_LOST.
+ */
+cc_enclave_result_t cg_calls_quiesce(struct cg_enclave *e);
+/* Gives the slots back after a successful cg_calls_quiesce(). */
+void cg_calls_resume(struct cg_enclave *e);
 
 /* Initialise / destroy the synchronisation objects of a zeroed @e
  * (enclave.c; also used by attach.c). */

@@ -62,7 +62,7 @@ static struct cg_platform *platform_locked(char *why, size_t why_len)
     return p;
 }
 
-int cg_make_keys_fd(const struct cg_enclave *e)
+void cg_make_keys(const struct cg_enclave *e, struct cg_enclave_keys *out)
 {
     struct cg_enclave_keys k;
     char why[256] = "";
@@ -80,6 +80,14 @@ int cg_make_keys_fd(const struct cg_enclave *e)
     if (p != g_plat)
         cg_platform_close(p); /* not kept (its root file could not be identified) */
     pthread_mutex_unlock(&g_plat_lock);
+    memcpy(out, &k, sizeof k);
+    explicit_bzero(&k, sizeof k);
+}
+
+int cg_make_keys_fd(const struct cg_enclave *e)
+{
+    struct cg_enclave_keys k;
+    cg_make_keys(e, &k);
     int fd = cg_sealed_memfd("cgear-keys", &k, sizeof k);
     explicit_bzero(&k, sizeof k);
     if (fd < 0)

@@ -59,4 +59,11 @@ void cg_enclave_mark_lost(struct cg_enclave *e, cc_enclave_result_t reason, cons
  * -1 on failure (logged). */
 int cg_make_keys_fd(const struct cg_enclave *e);
 
+struct cg_enclave_keys;
+/* The enclave's key block with a new random instance and its report key
+ * (keys.c): at creation, and for each reset (snapshot.c). Never fails: on
+ * a machine without a platform the seal keys are absent and sealing says
+ * so. */
+void cg_make_keys(const struct cg_enclave *e, struct cg_enclave_keys *out);
+
 #endif

@@ -4,6 +4,8 @@
  *
  *   offset 0           struct cg_window_hdr (one page)
  *   slot_offset + i*slot_size   slot i: struct cg_slot_hdr, then data[cap]
+ *   total_size         struct cg_ctl_page (one page, host and kvm monitor
+ *                      only: outside what the enclave maps)
  *
  * Both sides map the same memfd. Everything in it is hostile input to the
  * reader: each side reads a field once into a local, validates it, and
@@ -17,7 +19,7 @@
 #include <stdint.h>
 
 #define CG_WINDOW_MAGIC 0x4e495747u /* "GWIN" */
-#define CG_WINDOW_VERSION 3u
+#define CG_WINDOW_VERSION 4u
 #define CG_PAGE_SIZE 4096u
 
 /* Limits the enclave enforces on what the host puts in the header. */
@@ -88,6 +90,31 @@ struct cg_window_hdr {
      * they pass each point, 0 where not passed. Informational only: the
      * host reads them after READY and never acts on them. */
     uint64_t boot_ns[8]; /* enum cg_boot_stamp */
+};
+
+/* The control page (kvm engine, docs/snapshots.md): one page right after
+ * the window's last slot (at total_size) in the same memfd. The monitor
+ * maps it apart from the window's memslot, so the enclave never sees it
+ * and cannot answer a request in the monitor's name. The host writes a
+ * request (enum cg_ctl) and wakes ctl; the monitor's control thread reads
+ * it once, answers with status (cc_enclave_result_t) and ns (what it
+ * took, informational), stores CG_CTL_DONE and wakes ctl. */
+struct cg_ctl_page {
+    _Atomic uint32_t ctl;
+    uint32_t status;
+    uint64_t ns;
+    /* CG_CTL_RESET: the enclave's next key block (enclave_keys.h: a new
+     * instance and report key); the monitor moves it into the enclave and
+     * zeroes it here. */
+    uint8_t keys[232];
+};
+
+/* Values of cg_ctl_page.ctl. */
+enum cg_ctl {
+    CG_CTL_IDLE = 0,
+    CG_CTL_SNAPSHOT = 1, /* record the enclave's state now */
+    CG_CTL_RESET = 2,    /* return the enclave to its snapshot */
+    CG_CTL_DONE = 3      /* the monitor answered; the host sets IDLE again */
 };
 
 /* Points of an enclave's start, in the order they are passed. The kvm

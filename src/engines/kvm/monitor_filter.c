@@ -54,6 +54,7 @@ static const int g_setup_only[] = {
     SCMP_SYS(fstat),  SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),  SCMP_SYS(prlimit64),
     SCMP_SYS(setrlimit), SCMP_SYS(ioctl), SCMP_SYS(set_tid_address), SCMP_SYS(seccomp),
     SCMP_SYS(sched_getaffinity), /* the CPU count the enclave is told (vm_shim.c) */
+    SCMP_SYS(memfd_create), SCMP_SYS(ftruncate), /* guest RAM (vm_memory.c) */
 };
 
 static int add_common(scmp_filter_ctx ctx)
@@ -111,9 +112,9 @@ static int add_gdb(scmp_filter_ctx ctx, bool setup)
     /* kicking a vCPU thread out of KVM_RUN: SIGUSR1 only */
     bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A2(SCMP_CMP_EQ, SIGUSR1));
     bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
-    /* registers and guest debugging of stopped vCPUs (KVM_SET_REGS: the
-     * run program has it already) */
-    static const unsigned long ioctls[] = {KVM_GET_REGS, KVM_SET_GUEST_DEBUG};
+    /* guest debugging of stopped vCPUs (KVM_GET_REGS, KVM_SET_REGS: the
+     * run program has them already) */
+    static const unsigned long ioctls[] = {KVM_SET_GUEST_DEBUG};
     for (size_t i = 0; !setup && i < sizeof ioctls / sizeof ioctls[0]; i++)
         bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                                 SCMP_A1(SCMP_CMP_MASKED_EQ, all, ioctls[i]));
@@ -141,7 +142,9 @@ static scmp_filter_ctx build(bool setup, bool gdb, char *why, size_t why_len)
         /* the guest runs: KVM_RUN, and what readying a vCPU for a thread
          * the enclave starts beyond its call slots takes (vcpu.c) */
         static const unsigned long run_ioctls[] = {KVM_RUN,       KVM_CREATE_VCPU, KVM_SET_CPUID2, KVM_GET_SREGS,
-                                                   KVM_SET_SREGS, KVM_SET_XCRS,    KVM_SET_REGS};
+                                                   KVM_SET_SREGS, KVM_SET_XCRS,    KVM_SET_REGS,
+                                                   /* snapshots record and restore vCPUs (snapshot.c) */
+                                                   KVM_GET_REGS,  KVM_GET_FPU,     KVM_SET_FPU};
         for (size_t i = 0; ok && i < sizeof run_ioctls / sizeof run_ioctls[0]; i++)
             ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, run_ioctls[i])) == 0;

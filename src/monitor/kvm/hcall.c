@@ -44,7 +44,7 @@ static void console(struct cg_vm *vm, const char *guest_buf, uint64_t len)
 }
 
 /* The arguments are checked by cg_hc_decode_futex() (hc_decode.c). */
-static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
+static int64_t hc_futex(struct cg_vm *vm, struct cg_vcpu *v, const struct cg_hcall *h)
 {
     struct cg_hc_layout l = cg_vm_layout(vm);
     struct cg_hc_futex f;
@@ -52,18 +52,31 @@ static int64_t hc_futex(struct cg_vm *vm, const struct cg_hcall *h)
     if (err != 0)
         return err;
     long r;
+    /* A word in the window is shared with the host process; one in guest
+     * RAM only with this process's threads: private, so that its futex
+     * key is its address, whatever backs the page (a snapshot turns a
+     * shared page into a private copy-on-write one, snapshot.c). Requeue
+     * words are in RAM (hc_decode.c). */
+    uint8_t *w = (uint8_t *)f.word;
+    int priv = w >= vm->ram && w < vm->ram + vm->ram_size ? FUTEX_PRIVATE_FLAG : 0;
     switch (f.op) {
     case FUTEX_WAKE:
-        r = syscall(SYS_futex, f.word, FUTEX_WAKE, f.count, NULL, NULL, 0);
+        r = syscall(SYS_futex, f.word, FUTEX_WAKE | priv, f.count, NULL, NULL, 0);
         return r < 0 ? -errno : r;
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
-        r = syscall(SYS_futex, f.word, f.op, f.count, (unsigned long)f.nmove, f.word2, f.val3);
+        r = syscall(SYS_futex, f.word, f.op | FUTEX_PRIVATE_FLAG, f.count, (unsigned long)f.nmove, f.word2, f.val3);
         return r < 0 ? -errno : r;
     default:
-        /* FUTEX_WAIT. Not FUTEX_PRIVATE: the window is shared with the
-         * host process. */
-        r = syscall(SYS_futex, f.word, FUTEX_WAIT, f.val, f.has_timeout ? &f.timeout : NULL, NULL, 0);
+        /* FUTEX_WAIT. A snapshot or reset wakes the sleeper through
+         * wait_word and holds it (snapshot.c); once hold is set it does
+         * not sleep at all (it would miss the wake-up). */
+        __atomic_store_n(&v->wait_word, f.word, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&vm->hold, __ATOMIC_SEQ_CST))
+            r = 0;
+        else
+            r = syscall(SYS_futex, f.word, FUTEX_WAIT | priv, f.val, f.has_timeout ? &f.timeout : NULL, NULL, 0);
+        __atomic_store_n(&v->wait_word, NULL, __ATOMIC_SEQ_CST);
         return r < 0 ? -errno : 0;
     }
 }
@@ -101,7 +114,7 @@ void cg_hc_dispatch(struct cg_vcpu *v)
                 (unsigned long long)h.a[0], (unsigned long long)h.a[1]);
         cg_vm_stop(CG_MON_EXIT_GUEST_SYSCALL);
     case CG_HC_FUTEX:
-        ret = hc_futex(vm, &h);
+        ret = hc_futex(vm, v, &h);
         break;
     case CG_HC_TIME: {
         struct timespec ts;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "reset_abi.h"
 #include "vm.h"
 
 #define USER_MIN 0x10000ull
@@ -26,6 +27,47 @@ static const Elf64_Ehdr *ehdr_of(const uint8_t *elf, size_t len, char *why, size
         return NULL;
     }
     return eh;
+}
+
+/* The enclave runtime's reset area (reset_abi.h): the section named
+ * CG_RESET_SECTION, exactly one struct cg_reset_area with its magic,
+ * inside a writable segment just loaded. Sets vm->reset_gpa, or leaves it
+ * 0 (no section, or one that does not pass every check: then the enclave
+ * cannot be snapshotted, it still runs). */
+static void find_reset_area(struct cg_vm *vm, const uint8_t *elf, size_t len)
+{
+    const Elf64_Ehdr *eh = (const void *)elf;
+    if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 || eh->e_shnum > 4096 ||
+        eh->e_shoff > len || (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > len - eh->e_shoff ||
+        eh->e_shstrndx >= eh->e_shnum)
+        return;
+    const Elf64_Shdr *sh = (const void *)(elf + eh->e_shoff);
+    const Elf64_Shdr *names = &sh[eh->e_shstrndx];
+    if (names->sh_offset > len || names->sh_size > len - names->sh_offset)
+        return;
+    const char *strtab = (const char *)elf + names->sh_offset;
+    static const char want[] = CG_RESET_SECTION;
+    for (uint32_t i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_name >= names->sh_size || names->sh_size - sh[i].sh_name < sizeof want ||
+            memcmp(strtab + sh[i].sh_name, want, sizeof want) != 0)
+            continue;
+        uint64_t va = sh[i].sh_addr;
+        if (sh[i].sh_size != sizeof(struct cg_reset_area) || va % 8 != 0)
+            return;
+        const struct cg_boot *b = vm->boot;
+        for (uint64_t k = 0; k < b->nseg; k++) {
+            const struct cg_boot_seg *g = &b->seg[k];
+            if (!g->writable || va < g->va || va - g->va > g->len - sizeof(struct cg_reset_area))
+                continue;
+            uint64_t gpa = g->gpa + (va - g->va);
+            struct cg_reset_area a;
+            memcpy(&a, vm->ram + gpa, sizeof a);
+            if (a.magic == CG_RESET_MAGIC)
+                vm->reset_gpa = gpa;
+            return;
+        }
+        return;
+    }
 }
 
 int cg_load_elf(struct cg_vm *vm, uint64_t pml4, const uint8_t *elf, size_t len, char *why, size_t why_len)
@@ -86,6 +128,7 @@ int cg_load_elf(struct cg_vm *vm, uint64_t pml4, const uint8_t *elf, size_t len,
     b->entry = eh->e_entry;
     b->brk_start = top;
     b->brk_max = top;
+    find_reset_area(vm, elf, len);
     return 0;
 }
 

@@ -98,6 +98,7 @@ static _Noreturn void run_loop(struct cg_vcpu *v)
     for (;;) {
         if (gdb)
             cg_gdb_before_run(v); /* the debugger may hold the VM stopped */
+        cg_snap_check(v);         /* a snapshot or reset may hold it (snapshot.c) */
         int rc = ioctl(v->fd, KVM_RUN, 0);
         struct kvm_run *r = v->run;
         if (gdb)
@@ -208,15 +209,23 @@ int cg_vcpu_start(struct cg_vm *vm, uint32_t index)
 void cg_vcpu_park(struct cg_vcpu *v)
 {
     struct cg_vm *vm = v->vm;
+    /* A parked vCPU may be recorded by a snapshot: past its OUT, as every
+     * held one is (snapshot.c). */
+    cg_snap_complete(v);
     pthread_mutex_lock(&vm->lock);
     v->parked = true;
     /* Free for the shim's next clone() only now, so that its START_CPU
      * finds this vCPU parked. vCPU 0 is never handed out again. */
     if (v->index != 0)
         __atomic_store_n(&cg_cpu_area(vm, v->index)->tid, 0, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&vm->hold_cv); /* a snapshot may wait for it */
     while (v->parked)
         pthread_cond_wait(&vm->parked_cv, &vm->lock);
+    /* a reset took back what this vCPU was given after the snapshot */
+    int rc = cg_snap_refresh(v);
     pthread_mutex_unlock(&vm->lock);
+    if (rc != 0)
+        cg_vm_stop(CG_MON_EXIT_KVM);
 }
 
 _Noreturn void cg_vcpu_run_first(struct cg_vm *vm)

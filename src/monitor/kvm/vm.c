@@ -202,6 +202,8 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
      * file or needs an ioctl other than KVM_RUN. */
     if (vm->cfg.gdb && cg_gdb_signals() != 0)
         return CG_MON_EXIT_FILTER;
+    if (cg_snap_start(vm) != 0)                            /* the host's snapshot requests */
+        return CG_MON_EXIT_KVM;
     if (confine(vm) != 0)
         return CG_MON_EXIT_FILTER;
     if (vm->cfg.gdb && cg_gdb_start(vm) != 0)

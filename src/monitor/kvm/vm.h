@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/kvm.h>
+
 #include "hc_decode.h"
 #include "kvm_abi.h"
 
@@ -66,6 +68,28 @@ struct cg_vcpu {
     bool faulted;      /* stopped at a guest fault: the registers are cg_cpu.fault */
     bool exited;       /* its thread left (CPU_EXIT) */
     uint32_t dbg_want, dbg_set; /* KVM_SET_GUEST_DEBUG control wanted / applied */
+    /* snapshots (snapshot.c) */
+    void *wait_word;          /* (atomic) the host address it sleeps on in a FUTEX_WAIT hypercall, or NULL */
+    bool held;     /* waits in cg_snap_hold() while the VM is held (under vm->lock) */
+    bool repark;   /* a reset: park on the way back instead of entering the guest (under vm->lock) */
+    bool stale;    /* a reset removed its tables and state: set it up again before its next thread */
+};
+
+/* A vCPU as a snapshot recorded it (snapshot.c). */
+struct cg_snap_cpu {
+    int state; /* CG_SNAP_UNMADE, CG_SNAP_ACTIVE (its thread slept in the monitor), CG_SNAP_PARKED */
+    struct kvm_regs regs;
+    struct kvm_sregs sregs;
+    struct kvm_fpu fpu;
+};
+
+/* The one snapshot of a VM: guest RAM is then a private mapping of ram_fd,
+ * whose pages are the snapshot; a reset drops the private copies. */
+struct cg_snap {
+    bool taken;
+    uint64_t tables_next; /* the page-table allocator at the snapshot */
+    uint64_t resets;      /* resets done, written into the enclave's reset area */
+    struct cg_snap_cpu *cpu; /* CG_G_MAX_CPUS entries, allocated at the snapshot */
 };
 
 struct cg_vm {
@@ -79,6 +103,8 @@ struct cg_vm {
     /* private guest-physical memory [0, ram_size) */
     uint8_t *ram;
     uint64_t ram_size;
+    int ram_fd;          /* the memfd behind ram (snapshots map it privately) */
+    uint64_t reset_gpa;  /* the enclave's struct cg_reset_area (reset_abi.h), 0: none */
     uint64_t pool_size;  /* the enclave's pool: heap, stacks, slack */
     uint64_t bitmap_size; /* the pool's allocation bitmap, right after the pool */
     uint64_t pool_gpa;   /* where the pool starts: after the ELF, 2 MiB aligned */
@@ -89,6 +115,7 @@ struct cg_vm {
     uint8_t *window;
     uint64_t window_gpa;
     uint64_t window_size;
+    struct cg_ctl_page *ctl; /* the control page after the window (window.h), never in the guest */
     /* the shared-memory region (window.h shm_*): memslot 2 at shm_gpa,
      * mapped at the host's address shm_va; shm_size 0: none */
     uint64_t shm_va;
@@ -105,6 +132,10 @@ struct cg_vm {
     uint32_t ncpus;       /* vCPUs the enclave may run at once: its call slots and threads of its own */
     pthread_mutex_t lock;
     pthread_cond_t parked_cv; /* a parked vCPU was given a new thread */
+    /* snapshots (snapshot.c): while hold is set no vCPU enters the guest */
+    bool hold;                
+    pthread_cond_t hold_cv;   /* hold was cleared, or a vCPU stopped for it */
+    struct cg_snap snap;
 };
 
 static inline uint64_t cg_round_up(uint64_t v, uint64_t a)
@@ -265,6 +296,24 @@ void cg_gdb_vcpu_back(struct cg_vcpu *v);
 /* The enclave ends with @status: tell an attached debugger ("W"). */
 void cg_gdb_exiting(int status);
 
+/* snapshot.c: snapshots and resets (docs/snapshots.md), asked for by the
+ * host through the window header's ctl word. */
+
+/* Starts the control thread that serves the host's requests. Call before
+ * confine(). Errors: -1 after a note. */
+int cg_snap_start(struct cg_vm *vm);
+/* The run loop, before each KVM_RUN: waits while the VM is held. Cheap
+ * when it is not (one load). */
+static inline void cg_snap_check(struct cg_vcpu *v);
+void cg_snap_hold(struct cg_vcpu *v);
+/* cg_vcpu_park(), once handed a thread: a vCPU a reset made stale gets
+ * its page tables and registers again. Returns 0, or -1 (the thread
+ * cannot run; the enclave is stopped with a note). */
+int cg_snap_refresh(struct cg_vcpu *v);
+/* Completes @v's last exit (KVM_RUN with immediate_exit) without running
+ * the guest; called by @v's own thread before it stops or parks. */
+void cg_snap_complete(struct cg_vcpu *v);
+
 /* hcall.c: serves the hypercall in @v's block (struct cg_hcall, read once
  * from guest memory) and writes its result to hc.ret. Does not return for
  * EXIT, FAULT and FORBIDDEN (cg_vm_stop(), after a note for the last two)
@@ -278,6 +327,12 @@ void cg_hc_dispatch(struct cg_vcpu *v);
 static inline struct cg_hc_layout cg_vm_layout(const struct cg_vm *vm)
 {
     return (struct cg_hc_layout){vm->ram, vm->ram_size, vm->window, vm->window_gpa, vm->window_size};
+}
+
+static inline void cg_snap_check(struct cg_vcpu *v)
+{
+    if (__atomic_load_n(&v->vm->hold, __ATOMIC_SEQ_CST))
+        cg_snap_hold(v);
 }
 
 #endif

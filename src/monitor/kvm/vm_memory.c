@@ -1,8 +1,8 @@
 /*
  * vm_memory.c - the guest's physical memory.
  *
- * Memslot 0 at GPA 0 is private: reserved by this monitor alone, never
- * mapped by the host process. It holds the shim's 16 MiB (shim, per-vCPU
+ * Memslot 0 at GPA 0 is private: reserved by this monitor alone (a memfd
+ * nobody else holds), never mapped by the host process. It holds the shim's 16 MiB (shim, per-vCPU
  * areas, page tables), room for the ELF, and the enclave's pool with its
  * allocation bitmap. Memslot 1 is the call window, shared with the host,
  * at the first GiB boundary above private memory (guest-physical
@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -66,7 +67,13 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
     uint64_t elf_room = cg_round_up(elf_len + 64 * CG_G_PAGE, 2 * CG_MIB) + cg_round_up(64 * CG_MIB, 2 * CG_MIB);
     vm->bitmap_size = cg_round_up(vm->pool_size / CG_G_PAGE / 8 + 1, CG_G_PAGE);
     vm->ram_size = cg_round_up(CG_SHIM_RAM + elf_room + vm->pool_size + vm->bitmap_size, 2 * CG_MIB);
-    vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* A memfd rather than anonymous memory (the same shmem pages): a
+     * snapshot maps it privately over itself, so that its pages become the
+     * snapshot and a reset only drops the private copies (snapshot.c). */
+    vm->ram_fd = memfd_create("cgear-guest-ram", MFD_CLOEXEC);
+    vm->ram = MAP_FAILED;
+    if (vm->ram_fd >= 0 && ftruncate(vm->ram_fd, (off_t)vm->ram_size) == 0)
+        vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vm->ram_fd, 0);
     if (vm->ram == MAP_FAILED) {
         cg_note("cannot reserve %llu MiB of guest memory", (unsigned long long)(vm->ram_size / CG_MIB));
         return CG_MON_EXIT_KVM;
@@ -83,7 +90,22 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
         return CG_MON_EXIT_KVM;
     }
 
-    vm->window_size = cg_round_up((uint64_t)st.st_size, CG_G_PAGE);
+    /* The window is the memfd up to the header's total_size; the control
+     * page after it (window.h) is mapped apart and never given to the
+     * guest. total_size is read once, here, before the guest runs. */
+    uint64_t total = 0;
+    if (pread(window_fd, &total, sizeof total, offsetof(struct cg_window_hdr, total_size)) != (ssize_t)sizeof total ||
+        total < CG_PAGE_SIZE || total % CG_PAGE_SIZE != 0 || total > (uint64_t)st.st_size ||
+        (uint64_t)st.st_size - total < CG_PAGE_SIZE) {
+        cg_note("the call window's size does not match its header (host and monitor out of step)");
+        return CG_MON_EXIT_KVM;
+    }
+    vm->ctl = mmap(NULL, CG_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, window_fd, (off_t)total);
+    if (vm->ctl == MAP_FAILED) {
+        cg_note("cannot map the control page: %s", strerror(errno));
+        return CG_MON_EXIT_KVM;
+    }
+    vm->window_size = total;
     vm->window = mmap(NULL, vm->window_size, PROT_READ | PROT_WRITE, MAP_SHARED, window_fd, 0);
     vm->window_gpa = cg_round_up(vm->ram_size, 1ull << 30);
     struct kvm_userspace_memory_region win = {.slot = 1, .guest_phys_addr = vm->window_gpa,

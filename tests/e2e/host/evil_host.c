@@ -216,7 +216,8 @@ static void evil_create(struct evil *ev)
     assert_int_equal(h->magic, CG_WINDOW_MAGIC);
     assert_int_equal(h->version, CG_WINDOW_VERSION);
     assert_int_equal(h->nslots, NSLOTS);
-    assert_int_equal(h->total_size, ev->size);
+    /* the slots, then the control page (window.h) */
+    assert_int_equal(h->total_size + CG_PAGE_SIZE, ev->size);
     assert_int_equal(atomic_load(&h->state), CG_STATE_READY);
     ev->nslots = h->nslots;
     ev->slot_off = h->slot_offset;
