@@ -33,10 +33,11 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
  * program too (src/engines/kvm/monitor_filter.c, run_ioctls): the vCPU of
  * a thread the enclave starts beyond its call slots is set up after the
  * monitor is confined (vcpu.c). */
-int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len)
+int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, bool cpuid, char *why, size_t why_len)
 {
-    /* CPUID first: KVM checks CR4 against it (FSGSBASE, SMEP). */
-    if (cg_cpuid_set(v, why, why_len) != 0)
+    /* CPUID first: KVM checks CR4 against it (FSGSBASE, SMEP). Once a
+     * vCPU has run, KVM refuses to be told its CPUID again. */
+    if (cpuid && cg_cpuid_set(v, why, why_len) != 0)
         return -1;
     struct kvm_sregs s;
     if (ioctl(v->fd, KVM_GET_SREGS, &s) != 0) {

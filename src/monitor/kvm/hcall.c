@@ -71,6 +71,8 @@ static int64_t hc_futex(struct cg_vm *vm, struct cg_vcpu *v, const struct cg_hca
         /* FUTEX_WAIT. A snapshot or reset wakes the sleeper through
          * wait_word and holds it (snapshot.c); once hold is set it does
          * not sleep at all (it would miss the wake-up). */
+        v->at_wait = true;
+        v->last_word = f.word;
         __atomic_store_n(&v->wait_word, f.word, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&vm->hold, __ATOMIC_SEQ_CST))
             r = 0;
@@ -88,6 +90,7 @@ void cg_hc_dispatch(struct cg_vcpu *v)
     struct cg_hcall h;
     memcpy(&h, (const void *)&c->hc, sizeof h); /* one read of guest memory */
     int64_t ret = 0;
+    v->at_wait = false; /* hc_futex() sets it for a FUTEX_WAIT */
     switch (h.nr) {
     case CG_HC_READY:
         break;

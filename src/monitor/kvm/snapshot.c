@@ -135,6 +135,15 @@ void cg_snap_complete(struct cg_vcpu *v)
 void cg_snap_hold(struct cg_vcpu *v)
 {
     struct cg_vm *vm = v->vm;
+    /* Only at a futex wait (or when a reset hands it the snapshot's
+     * thread): so every vCPU a snapshot records, and every one a reset
+     * replaces, is at the same kind of point, the guest's futex wait
+     * returning. Elsewhere it runs on to its next wait. */
+    pthread_mutex_lock(&vm->lock);
+    bool hold = v->at_wait || v->force_hold;
+    pthread_mutex_unlock(&vm->lock);
+    if (!hold)
+        return;
     cg_snap_complete(v);
     for (;;) {
         pthread_mutex_lock(&vm->lock);
@@ -150,6 +159,7 @@ void cg_snap_hold(struct cg_vcpu *v)
             pthread_cond_wait(&vm->hold_cv, &vm->lock);
         }
         v->held = false;
+        v->force_hold = false;
         pthread_mutex_unlock(&vm->lock);
         if (!repark)
             return;
@@ -172,7 +182,7 @@ int cg_snap_refresh(struct cg_vcpu *v)
     char why[200] = "";
     cg_shim_cpu_fixed(vm, v->index);
     v->pml4 = cg_pt_vcpu_view(vm, CG_G_CPU_GPA + (uint64_t)v->index * CG_G_CPU_SIZE);
-    if (v->pml4 == 0 || cg_arch_setup_vcpu(vm, v, why, sizeof why) != 0) {
+    if (v->pml4 == 0 || cg_arch_setup_vcpu(vm, v, false, why, sizeof why) != 0) {
         cg_note("cannot set up vCPU %u again after a reset: %s", v->index, v->pml4 ? why : "no page-table room");
         return -1;
     }
@@ -204,8 +214,9 @@ static int load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s)
 /* Why a request cannot be served at all, or CC_SUCCESS. */
 static uint32_t refusal(const struct cg_vm *vm)
 {
-    /* a debugger may hold vCPUs itself; switchless workers never sleep */
-    if (vm->cfg.gdb || vm->reset_gpa == 0 || vm->pin_cores != 0)
+    /* a debugger may hold vCPUs itself; switchless workers never sleep
+     * (win_slots is 0 with them, or with a window header it cannot use) */
+    if (vm->cfg.gdb || vm->reset_gpa == 0 || vm->win_slots == 0)
         return CC_ERROR_NOT_SUPPORTED;
     return CC_SUCCESS;
 }
@@ -232,6 +243,7 @@ static uint32_t take(struct cg_vm *vm)
         if (!v->made)
             continue;
         cpus[i].state = v->parked ? CG_SNAP_PARKED : CG_SNAP_ACTIVE;
+        cpus[i].word = v->parked ? NULL : v->last_word;
         if (save_cpu(v, &cpus[i]) != 0)
             rc = CC_ERROR_GENERIC;
     }
@@ -285,6 +297,7 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
             v->repark = true;
         if (!want_parked[i] && v->parked) {
             v->parked = false;
+            v->force_hold = true;
             pthread_cond_broadcast(&vm->parked_cv);
         }
     }
@@ -309,6 +322,17 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
             cg_note("cannot restore vCPU %u from the snapshot: %s", i, strerror(errno));
             cg_vm_stop(CG_MON_EXIT_KVM);
         }
+    }
+    /* The window is not restored: each slot's sleeper count goes back to
+     * the threads the snapshot holds in that slot's wait, which each take
+     * one off when their wait returns (channel.c). */
+    for (uint32_t k = 0; k < vm->win_slots; k++) {
+        struct cg_slot_hdr *sh = (struct cg_slot_hdr *)(vm->window + vm->win_slot_off + k * vm->win_slot_size);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < vm->ncpus; i++)
+            if (vm->snap.cpu[i].state == CG_SNAP_ACTIVE && vm->snap.cpu[i].word == (void *)&sh->turn)
+                n++;
+        atomic_store_explicit(&sh->sleepers, n, memory_order_seq_cst);
     }
     vm->snap.resets++;
     struct cg_reset_area *a = (struct cg_reset_area *)(vm->ram + vm->reset_gpa);

@@ -64,7 +64,7 @@ static int vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
         return -1;
     }
     char arch[200] = "";
-    if (cg_arch_setup_vcpu(vm, v, arch, sizeof arch) != 0) {
+    if (cg_arch_setup_vcpu(vm, v, true, arch, sizeof arch) != 0) {
         snprintf(why, why_len, "cannot set up vCPU %u: %s", i, arch);
         munmap(v->run, vm->run_size);
         close(v->fd);

@@ -73,11 +73,17 @@ struct cg_vcpu {
     bool held;     /* waits in cg_snap_hold() while the VM is held (under vm->lock) */
     bool repark;   /* a reset: park on the way back instead of entering the guest (under vm->lock) */
     bool stale;    /* a reset removed its tables and state: set it up again before its next thread */
+    bool force_hold; /* a reset unparked it: hold it whatever its last hypercall (under vm->lock) */
+    /* its own thread only: the last hypercall was a FUTEX_WAIT on last_word
+     * (host address). A snapshot holds a vCPU only there (snapshot.c). */
+    bool at_wait;
+    void *last_word;
 };
 
 /* A vCPU as a snapshot recorded it (snapshot.c). */
 struct cg_snap_cpu {
     int state; /* CG_SNAP_UNMADE, CG_SNAP_ACTIVE (its thread slept in the monitor), CG_SNAP_PARKED */
+    void *word; /* ACTIVE: the futex word of the wait it was held at */
     struct kvm_regs regs;
     struct kvm_sregs sregs;
     struct kvm_fpu fpu;
@@ -128,6 +134,11 @@ struct cg_vm {
      * before the guest runs. */
     uint32_t pin_first, pin_end;
     uint64_t pin_cores;
+    /* The window's ECALL slots, read once before the guest runs (a reset
+     * puts their sleeper counts back, snapshot.c); win_slots 0: the
+     * header was unusable, or switchless workers poll some slots. */
+    uint32_t win_slots;
+    uint64_t win_slot_off, win_slot_size;
     struct cg_vcpu vcpus[CG_G_MAX_CPUS];
     uint32_t ncpus;       /* vCPUs the enclave may run at once: its call slots and threads of its own */
     pthread_mutex_t lock;
@@ -228,8 +239,9 @@ int cg_build_stack(struct cg_vm *vm, const uint8_t *elf, size_t len, char *why, 
 int cg_cpuid_prepare(struct cg_vm *vm, char *why, size_t why_len);
 int cg_cpuid_set(struct cg_vcpu *v, char *why, size_t why_len);
 
-/* arch.c: a vCPU's initial register state */
-int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, char *why, size_t why_len);
+/* arch.c: a vCPU's initial register state; @cpuid: set its CPUID first
+ * (a vCPU that never ran; cg_snap_refresh() sets up one that did) */
+int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, bool cpuid, char *why, size_t why_len);
 
 /* vcpu.c: the vCPU threads and their run loop. The loop handles the VM
  * exits itself and hands the one it expects, an OUT to CG_HC_PORT, to

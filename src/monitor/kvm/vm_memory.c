@@ -120,8 +120,16 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
      * order, each on the next free vCPU, so slot i runs on vCPU i. */
     if (vm->window_size >= sizeof(struct cg_window_hdr)) {
         const volatile struct cg_window_hdr *h = (const void *)vm->window;
-        uint32_t nslots = h->nslots, sl_count = h->sl_count;
-        uint64_t cores = h->sl_tcores;
+        uint32_t nslots = h->nslots, sl_count = h->sl_count, sl_ucount = h->sl_ucount;
+        uint64_t cores = h->sl_tcores, slot_off = h->slot_offset, slot_size = h->slot_size;
+        /* snapshots: the slots' headers, where the enclave will look */
+        if (nslots >= 1 && nslots <= CG_MAX_SLOTS && sl_count == 0 && sl_ucount == 0 &&
+            slot_size >= CG_SLOT_HDR_SIZE && slot_size <= vm->window_size && slot_off <= vm->window_size &&
+            (vm->window_size - slot_off) / slot_size >= nslots) {
+            vm->win_slots = nslots;
+            vm->win_slot_off = slot_off;
+            vm->win_slot_size = slot_size;
+        }
         if (cores != 0 && sl_count != 0 && sl_count < nslots && nslots <= cfg->threads) {
             vm->pin_first = nslots - sl_count;
             vm->pin_end = nslots;

@@ -109,9 +109,12 @@ int threads_run(int n)
 static atomic_int g_spin_stop;
 static pthread_t g_spinner;
 
+static atomic_int g_spinning;
+
 static void *spin(void *arg)
 {
     (void)arg;
+    atomic_store(&g_spinning, 1);
     while (!atomic_load(&g_spin_stop))
         ;
     return NULL;
@@ -120,7 +123,12 @@ static void *spin(void *arg)
 int spinner_start(void)
 {
     atomic_store(&g_spin_stop, 0);
-    return pthread_create(&g_spinner, NULL, spin, NULL);
+    atomic_store(&g_spinning, 0);
+    if (pthread_create(&g_spinner, NULL, spin, NULL) != 0)
+        return -1;
+    while (!atomic_load(&g_spinning)) /* it runs before the host goes on */
+        ;
+    return 0;
 }
 
 int spinner_stop(void)

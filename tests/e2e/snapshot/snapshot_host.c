@@ -333,6 +333,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_memory_returns),
     };
     const struct CMUnitTest process[] = {cmocka_unit_test(test_process_refuses)};
+    const char *only = getenv("CGEAR_E2E_FILTER"); /* a cmocka pattern: run these tests only */
+    if (only != NULL)
+        cmocka_set_test_filter(only);
     if (e2e_engine_is_kvm())
         return cmocka_run_group_tests_name("snapshot (kvm)", kvm, NULL, NULL);
     return cmocka_run_group_tests_name("snapshot (process)", process, NULL, NULL);
