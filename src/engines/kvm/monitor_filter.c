@@ -144,7 +144,9 @@ static scmp_filter_ctx build(bool setup, bool gdb, char *why, size_t why_len)
         static const unsigned long run_ioctls[] = {KVM_RUN,       KVM_CREATE_VCPU, KVM_SET_CPUID2, KVM_GET_SREGS,
                                                    KVM_SET_SREGS, KVM_SET_XCRS,    KVM_SET_REGS,
                                                    /* snapshots record and restore vCPUs (snapshot.c) */
-                                                   KVM_GET_REGS,  KVM_GET_FPU,     KVM_SET_FPU};
+                                                   KVM_GET_REGS,  KVM_GET_FPU,     KVM_SET_FPU,
+                                                   /* and log the pages the guest writes */
+                                                   KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG};
         for (size_t i = 0; ok && i < sizeof run_ioctls / sizeof run_ioctls[0]; i++)
             ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, run_ioctls[i])) == 0;

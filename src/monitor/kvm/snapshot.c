@@ -50,6 +50,9 @@ _Static_assert(sizeof(((struct cg_ctl_page *)0)->keys) == CG_KEYS_SIZE, "control
 
 /* How long the vCPUs have to stop for a request. */
 #define CG_HOLD_MS 100
+/* A reset copies back at most this many written pages (and drops them
+ * beyond): copying keeps the guest's mappings, dropping frees memory. */
+#define CG_COPY_PAGES 256u
 
 enum { CG_SNAP_UNMADE = 0, CG_SNAP_ACTIVE = 1, CG_SNAP_PARKED = 2 };
 
@@ -69,19 +72,32 @@ static void wake_word(struct cg_vm *vm, void *word)
     syscall(SYS_futex, word, op, 0x7fffffff, NULL, NULL, 0);
 }
 
-/* Is vCPU @v where the request wants it: held (@want_parked false) or
- * parked? Under vm->lock. */
-static bool in_place(const struct cg_vcpu *v, bool want_parked)
+/* Where one vCPU must be for a request: parked, or its thread stopped at
+ * a futex wait (want_word: on that word; NULL: any). Under vm->lock. */
+struct cg_want {
+    bool parked;
+    void *word;
+};
+
+static bool in_place(const struct cg_vcpu *v, const struct cg_want *w)
 {
-    return want_parked ? v->parked : v->held;
+    if (w->parked)
+        return v->parked;
+    if (v->held)
+        return true;
+    /* asleep in the monitor on the right word: left asleep (no wake-up,
+     * no world switch); should it wake meanwhile it holds at once */
+    void *now = __atomic_load_n(&v->wait_word, __ATOMIC_SEQ_CST);
+    return now != NULL && (w->word == NULL || now == w->word);
 }
 
-/* Under vm->lock: sets hold and waits until every started vCPU is held,
- * or parked where @want_parked (NULL: parked vCPUs may stay parked; else
- * one bool per vCPU) says so. Wakes sleeping vCPUs (again on each round:
- * a wake can come before the sleep it is meant for). Returns 0, or -1
- * after CG_HOLD_MS (hold is then cleared). */
-static int hold_all(struct cg_vm *vm, const bool *want_parked)
+/* Under vm->lock: sets hold and waits until every made vCPU is where
+ * @want (one per vCPU) says. A vCPU asleep on another word is woken (a
+ * spurious wake-up, which every futex user allows for) and stops in
+ * cg_snap_hold(); one that runs stops at its next futex wait. Wakes again
+ * on each round: a wake can come before the sleep it is meant for.
+ * Returns 0, or -1 after CG_HOLD_MS (hold is then cleared). */
+static int hold_all(struct cg_vm *vm, const struct cg_want *want)
 {
     __atomic_store_n(&vm->hold, true, __ATOMIC_SEQ_CST);
     uint64_t deadline = now_ns() + CG_HOLD_MS * 1000000ull;
@@ -89,15 +105,14 @@ static int hold_all(struct cg_vm *vm, const bool *want_parked)
         bool done = true;
         for (uint32_t i = 0; i < vm->ncpus; i++) {
             struct cg_vcpu *v = &vm->vcpus[i];
-            if (!v->made)
+            if (!v->made || (v->started && in_place(v, &want[i])))
                 continue;
-            bool park = want_parked != NULL ? want_parked[i] : v->parked;
-            if (!v->started || !in_place(v, park)) {
-                done = false;
-                void *w = __atomic_load_n(&v->wait_word, __ATOMIC_SEQ_CST);
-                if (w != NULL)
-                    wake_word(vm, w);
-            }
+            done = false;
+            /* asleep elsewhere (or, to park, asleep at all): wake it, it
+             * stops (or parks) on its way back */
+            void *w = __atomic_load_n(&v->wait_word, __ATOMIC_SEQ_CST);
+            if (w != NULL)
+                wake_word(vm, w);
         }
         if (done)
             return 0;
@@ -135,12 +150,13 @@ void cg_snap_complete(struct cg_vcpu *v)
 void cg_snap_hold(struct cg_vcpu *v)
 {
     struct cg_vm *vm = v->vm;
-    /* Only at a futex wait (or when a reset hands it the snapshot's
-     * thread): so every vCPU a snapshot records, and every one a reset
-     * replaces, is at the same kind of point, the guest's futex wait
-     * returning. Elsewhere it runs on to its next wait. */
+    /* For a snapshot only at a futex wait (or when a reset hands it the
+     * snapshot's thread): every vCPU a snapshot records is at the same
+     * kind of point, its futex wait returning, where a restored thread
+     * resumes. Elsewhere it runs on to its next wait. A reset replaces
+     * the guest's state whatever it is: any hypercall's end will do. */
     pthread_mutex_lock(&vm->lock);
-    bool hold = v->at_wait || v->force_hold;
+    bool hold = v->at_wait || v->force_hold || !vm->snap.taking;
     pthread_mutex_unlock(&vm->lock);
     if (!hold)
         return;
@@ -198,17 +214,20 @@ static int save_cpu(struct cg_vcpu *v, struct cg_snap_cpu *s)
                : -1;
 }
 
-static int load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s)
+/* @flush: the guest wrote page tables since the snapshot (only possible
+ * on PVM, where every page is the guest's): KVM must drop what it cached
+ * of them, which setting the segment state does. Otherwise that is done
+ * only where it differs from the snapshot: it makes KVM rebuild its view
+ * of the guest's paging, the costliest part of a reset's first call. */
+static int load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s, bool flush)
 {
-    /* The segment state first: it resets KVM's view of the guest's paging
-     * (the restored tables may differ from what it cached). */
-    struct kvm_sregs sr = s->sregs;
+    struct kvm_sregs now, sr = s->sregs;
+    if (flush || ioctl(v->fd, KVM_GET_SREGS, &now) != 0 || memcmp(&now, &sr, sizeof sr) != 0)
+        if (ioctl(v->fd, KVM_SET_SREGS, &sr) != 0)
+            return -1;
     struct kvm_fpu fpu = s->fpu;
     struct kvm_regs r = s->regs;
-    return ioctl(v->fd, KVM_SET_SREGS, &sr) == 0 && ioctl(v->fd, KVM_SET_FPU, &fpu) == 0 &&
-                   ioctl(v->fd, KVM_SET_REGS, &r) == 0
-               ? 0
-               : -1;
+    return ioctl(v->fd, KVM_SET_FPU, &fpu) == 0 && ioctl(v->fd, KVM_SET_REGS, &r) == 0 ? 0 : -1;
 }
 
 /* Why a request cannot be served at all, or CC_SUCCESS. */
@@ -221,6 +240,65 @@ static uint32_t refusal(const struct cg_vm *vm)
     return CC_SUCCESS;
 }
 
+/* Guest pages the monitor itself writes, which KVM's dirty log does not
+ * see: each made vCPU's struct cg_cpu (hypercall answers, tid) and the
+ * reset area. Marks them in @bits. */
+static void mark_monitor_pages(struct cg_vm *vm, uint64_t *bits)
+{
+    const uint64_t cpu_pages = (sizeof(struct cg_cpu) + CG_G_PAGE - 1) / CG_G_PAGE;
+    for (uint32_t i = 0; i < vm->ncpus; i++) {
+        if (!vm->vcpus[i].made)
+            continue;
+        uint64_t first = (CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE) / CG_G_PAGE;
+        for (uint64_t p = first; p < first + cpu_pages; p++)
+            bits[p / 64] |= 1ull << (p % 64);
+    }
+    for (uint64_t p = vm->reset_gpa / CG_G_PAGE; p <= (vm->reset_gpa + sizeof(struct cg_reset_area) - 1) / CG_G_PAGE;
+         p++)
+        bits[p / 64] |= 1ull << (p % 64);
+}
+
+/* Puts guest RAM back as the snapshot has it. With KVM's dirty log: only
+ * the pages written since the last reset, copied back from the snapshot
+ * while few (the guest's mappings stay: no fault after the reset), dropped
+ * when many (their memory is freed). Without it: every private copy
+ * dropped. Sets *@tables if the page-table area was written. */
+static int restore_memory(struct cg_vm *vm, bool *tables)
+{
+    struct cg_snap *sn = &vm->snap;
+    *tables = true; /* not known: assume written */
+    if (sn->dirty_bits == NULL)
+        return madvise(vm->ram, vm->ram_size, MADV_DONTNEED);
+    struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = sn->dirty_bits};
+    if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) != 0)
+        return -1;
+    mark_monitor_pages(vm, sn->dirty_bits);
+    uint64_t pages = vm->ram_size / CG_G_PAGE, words = (pages + 63) / 64, dirty = 0;
+    for (uint64_t w = 0; w < words; w++)
+        dirty += (uint64_t)__builtin_popcountll(sn->dirty_bits[w]);
+    *tables = false;
+    for (uint64_t w = CG_G_TABLES_GPA / CG_G_PAGE / 64; w < (CG_G_TABLES_GPA + CG_G_TABLES_MAX) / CG_G_PAGE / 64; w++)
+        *tables = *tables || sn->dirty_bits[w] != 0;
+    bool copy = dirty <= CG_COPY_PAGES;
+    for (uint64_t w = 0; w < words; w++) {
+        uint64_t b = sn->dirty_bits[w];
+        while (b != 0) {
+            /* a run of dirty pages within this word */
+            uint64_t first = (uint64_t)__builtin_ctzll(b), rest = ~(b >> first);
+            uint64_t len = rest == 0 ? 64 : (uint64_t)__builtin_ctzll(rest);
+            uint64_t off = (w * 64 + first) * CG_G_PAGE, n = len * CG_G_PAGE;
+            if (copy)
+                memcpy(vm->ram + off, sn->base + off, n);
+            else if (madvise(vm->ram + off, n, MADV_DONTNEED) != 0)
+                return -1;
+            b = len == 64 ? 0 : b & ~(((1ull << len) - 1) << first);
+        }
+        sn->dirty_bits[w] = 0;
+    }
+    sn->last_dirty = dirty;
+    return 0;
+}
+
 static uint32_t take(struct cg_vm *vm)
 {
     uint32_t no = refusal(vm);
@@ -229,12 +307,26 @@ static uint32_t take(struct cg_vm *vm)
     if (vm->snap.taken)
         return CC_ERROR_BAD_STATE;
     struct cg_snap_cpu *cpus = calloc(CG_G_MAX_CPUS, sizeof *cpus);
-    if (cpus == NULL)
+    struct cg_want *want = calloc(CG_G_MAX_CPUS, sizeof *want);
+    uint64_t pages = vm->ram_size / CG_G_PAGE;
+    uint64_t *bits = calloc((pages + 63) / 64, sizeof *bits);
+    if (cpus == NULL || want == NULL || bits == NULL) {
+        free(cpus);
+        free(want);
+        free(bits);
         return CC_ERROR_OUT_OF_MEMORY;
+    }
     pthread_mutex_lock(&vm->lock);
-    if (hold_all(vm, NULL) != 0) {
+    for (uint32_t i = 0; i < vm->ncpus; i++)
+        want[i].parked = vm->vcpus[i].parked;
+    vm->snap.taking = true;
+    int held = hold_all(vm, want);
+    vm->snap.taking = false;
+    if (held != 0) {
         pthread_mutex_unlock(&vm->lock);
         free(cpus);
+        free(want);
+        free(bits);
         return CC_ERROR_BUSY;
     }
     uint32_t rc = CC_SUCCESS;
@@ -248,7 +340,14 @@ static uint32_t take(struct cg_vm *vm)
             rc = CC_ERROR_GENERIC;
     }
     /* RAM's memfd becomes the snapshot: the same pages, now mapped
-     * privately at the same address (KVM follows the new mapping). */
+     * privately at the same address (KVM follows the new mapping), and
+     * once more read-only, to copy pages back from. */
+    uint8_t *base = MAP_FAILED;
+    if (rc == CC_SUCCESS) {
+        base = mmap(NULL, vm->ram_size, PROT_READ, MAP_SHARED | MAP_NORESERVE, vm->ram_fd, 0);
+        if (base == MAP_FAILED)
+            rc = CC_ERROR_OUT_OF_MEMORY;
+    }
     if (rc == CC_SUCCESS &&
         mmap(vm->ram, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, vm->ram_fd, 0) !=
             (void *)vm->ram) {
@@ -259,14 +358,30 @@ static uint32_t take(struct cg_vm *vm)
     }
     if (rc == CC_SUCCESS) {
         madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
+        /* KVM's dirty log from now on, so that a reset touches only what
+         * changed; without it (refused) a reset drops every private page */
+        struct kvm_userspace_memory_region r = {.slot = 0, .flags = KVM_MEM_LOG_DIRTY_PAGES, .guest_phys_addr = 0,
+                                                .memory_size = vm->ram_size,
+                                                .userspace_addr = (uint64_t)(uintptr_t)vm->ram};
+        struct kvm_dirty_log log = {.slot = 0, .dirty_bitmap = bits};
+        if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) == 0 && ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) == 0) {
+            memset(bits, 0, (pages + 63) / 64 * sizeof *bits);
+            vm->snap.dirty_bits = bits;
+            bits = NULL;
+        }
+        vm->snap.base = base;
         vm->snap.cpu = cpus;
         vm->snap.tables_next = vm->tables_next;
         vm->snap.taken = true;
-    } else {
-        free(cpus);
+        cpus = NULL;
+    } else if (base != MAP_FAILED) {
+        munmap(base, vm->ram_size);
     }
     release(vm);
     pthread_mutex_unlock(&vm->lock);
+    free(cpus);
+    free(want);
+    free(bits);
     return rc;
 }
 
@@ -282,31 +397,34 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
         return CC_ERROR_BAD_STATE;
     if (keys.magic != CG_KEYS_MAGIC || keys.version != CG_KEYS_VERSION)
         return CC_ERROR_BAD_PARAMETERS;
+    struct cg_want want[CG_G_MAX_CPUS];
     pthread_mutex_lock(&vm->lock);
-    /* Each vCPU as the snapshot had it: a thread held in the monitor, or
-     * none (parked). A vCPU that is held now but parked in the snapshot
-     * parks on its way (repark); one parked now but active then is handed
-     * the snapshot's thread back. */
-    bool want_parked[CG_G_MAX_CPUS];
+    /* Each vCPU as the snapshot had it: a thread stopped at the same futex
+     * wait, or none (parked). A vCPU that runs a thread now but had none
+     * then parks on its way (repark); one parked now but active then is
+     * handed the snapshot's thread back. */
     for (uint32_t i = 0; i < vm->ncpus; i++) {
         struct cg_vcpu *v = &vm->vcpus[i];
-        want_parked[i] = vm->snap.cpu[i].state != CG_SNAP_ACTIVE;
+        const struct cg_snap_cpu *sc = &vm->snap.cpu[i];
+        want[i].parked = sc->state != CG_SNAP_ACTIVE;
+        want[i].word = sc->word;
         if (!v->made)
             continue;
-        if (want_parked[i] && !v->parked)
+        if (want[i].parked && !v->parked)
             v->repark = true;
-        if (!want_parked[i] && v->parked) {
+        if (!want[i].parked && v->parked) {
             v->parked = false;
             v->force_hold = true;
             pthread_cond_broadcast(&vm->parked_cv);
         }
     }
-    if (hold_all(vm, want_parked) != 0) {
+    if (hold_all(vm, want) != 0) {
         pthread_mutex_unlock(&vm->lock);
         return CC_ERROR_BUSY;
     }
     /* Nothing runs the guest: its memory and vCPUs go back. */
-    if (madvise(vm->ram, vm->ram_size, MADV_DONTNEED) != 0) {
+    bool tables = true;
+    if (restore_memory(vm, &tables) != 0) {
         cg_note("cannot restore the enclave's memory from its snapshot: %s", strerror(errno));
         cg_vm_stop(CG_MON_EXIT_KVM);
     }
@@ -318,7 +436,7 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
         if (vm->snap.cpu[i].state == CG_SNAP_UNMADE) {
             v->stale = true; /* made after the snapshot: set up again when next used */
             v->pml4 = 0;
-        } else if (load_cpu(v, &vm->snap.cpu[i]) != 0) {
+        } else if (load_cpu(v, &vm->snap.cpu[i], tables) != 0) {
             cg_note("cannot restore vCPU %u from the snapshot: %s", i, strerror(errno));
             cg_vm_stop(CG_MON_EXIT_KVM);
         }

@@ -93,9 +93,13 @@ struct cg_snap_cpu {
  * whose pages are the snapshot; a reset drops the private copies. */
 struct cg_snap {
     bool taken;
+    bool taking;          /* a snapshot holds vCPUs now: only at futex waits (under vm->lock) */
     uint64_t tables_next; /* the page-table allocator at the snapshot */
     uint64_t resets;      /* resets done, written into the enclave's reset area */
     struct cg_snap_cpu *cpu; /* CG_G_MAX_CPUS entries, allocated at the snapshot */
+    const uint8_t *base;     /* the snapshot's pages, mapped read-only */
+    uint64_t *dirty_bits;    /* KVM's dirty log of RAM (one bit per page), NULL: not available */
+    uint64_t last_dirty;     /* pages the last reset put back */
 };
 
 struct cg_vm {
