@@ -73,6 +73,8 @@ static int64_t hc_futex(struct cg_vm *vm, struct cg_vcpu *v, const struct cg_hca
          * not sleep at all (it would miss the wake-up). */
         v->at_wait = true;
         v->last_word = f.word;
+        if (!v->waited)
+            __atomic_store_n(&v->waited, true, __ATOMIC_RELAXED);
         __atomic_store_n(&v->wait_word, f.word, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&vm->hold, __ATOMIC_SEQ_CST))
             r = 0;

@@ -48,8 +48,12 @@
 
 _Static_assert(sizeof(((struct cg_ctl_page *)0)->keys) == CG_KEYS_SIZE, "control page key block size");
 
-/* How long the vCPUs have to stop for a request. */
-#define CG_HOLD_MS 100
+/* How long the vCPUs have to stop for a request; a vCPU whose thread has
+ * not reached its first futex wait yet (a call slot's thread starting
+ * right after READY; in an emulated machine that is long) gets
+ * up to CG_HOLD_START_MS. */
+#define CG_HOLD_MS 1000
+#define CG_HOLD_START_MS 10000
 /* A reset copies back at most this many written pages (and drops them
  * beyond): copying keeps the guest's mappings, dropping frees memory. */
 #define CG_COPY_PAGES 256u
@@ -96,18 +100,23 @@ static bool in_place(const struct cg_vcpu *v, const struct cg_want *w)
  * spurious wake-up, which every futex user allows for) and stops in
  * cg_snap_hold(); one that runs stops at its next futex wait. Wakes again
  * on each round: a wake can come before the sleep it is meant for.
- * Returns 0, or -1 after CG_HOLD_MS (hold is then cleared). */
+ * Returns 0, or -1 after CG_HOLD_MS (CG_HOLD_START_MS while a vCPU is
+ * starting; hold is then cleared). */
 static int hold_all(struct cg_vm *vm, const struct cg_want *want)
 {
     __atomic_store_n(&vm->hold, true, __ATOMIC_SEQ_CST);
-    uint64_t deadline = now_ns() + CG_HOLD_MS * 1000000ull;
+    uint64_t t0 = now_ns(), deadline = t0 + CG_HOLD_MS * 1000000ull;
     for (;;) {
-        bool done = true;
+        bool done = true, starting = false;
         for (uint32_t i = 0; i < vm->ncpus; i++) {
             struct cg_vcpu *v = &vm->vcpus[i];
             if (!v->made || (v->started && in_place(v, &want[i])))
                 continue;
             done = false;
+            /* a call slot's thread the runtime has not brought to its
+             * first wait yet (own threads are the enclave's business) */
+            starting = starting || (i < vm->cfg.threads &&
+                                    (!v->started || !__atomic_load_n(&v->waited, __ATOMIC_RELAXED)));
             /* asleep elsewhere (or, to park, asleep at all): wake it, it
              * stops (or parks) on its way back */
             void *w = __atomic_load_n(&v->wait_word, __ATOMIC_SEQ_CST);
@@ -117,7 +126,7 @@ static int hold_all(struct cg_vm *vm, const struct cg_want *want)
         if (done)
             return 0;
         uint64_t t = now_ns();
-        if (t >= deadline)
+        if (t >= deadline && (!starting || t - t0 >= CG_HOLD_START_MS * 1000000ull))
             break;
         uint64_t until = t + 1000000ull; /* 1 ms rounds */
         struct timespec ts = {(time_t)(until / 1000000000ull), (long)(until % 1000000000ull)};

@@ -78,6 +78,7 @@ struct cg_vcpu {
      * (host address). A snapshot holds a vCPU only there (snapshot.c). */
     bool at_wait;
     void *last_word;
+    bool waited; /* (atomic) it made a FUTEX_WAIT hypercall once: its thread has started */
 };
 
 /* A vCPU as a snapshot recorded it (snapshot.c). */
