@@ -65,6 +65,8 @@ enum probe {
     P_FUTEX, P_GETRANDOM, P_CLOCK, P_MMAP_RW, P_WRITE_NOTE, P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3,
     P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1,
     P_PTRACE, P_KILL, P_CLOSE, P_CREATE_VCPU, P_SET_CPUID2, P_GET_SREGS, P_SET_SREGS, P_SET_XCRS, P_PIN_SELF, P_PIN_OTHER,
+    /* snapshots: record and restore vCPUs, log written pages; guest RAM's memfd */
+    P_GET_FPU, P_SET_FPU, P_SET_MEMREGION, P_GET_DIRTY_LOG, P_MEMFD, P_FTRUNCATE,
     /* the gdb variant (CGEAR_GDB) */
     P_GDB_ACCEPT, P_GDB_DUP3, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_SET_REGS, P_GUEST_DEBUG, P_SIGACTION,
     P_ACCEPT_OTHER, P_READ_OTHER, P_WRITE_OTHER, P_TGKILL_OTHER, P_DUP3_OTHER,
@@ -110,7 +112,13 @@ static int run_probe(const struct cg_bpf *prog, enum probe p)
         case P_OPEN: r = syscall(SYS_open, "/", O_RDONLY); break;
         case P_SOCKET: r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0); break;
         case P_EXECVE: r = syscall(SYS_execve, "/bin/true", NULL, NULL); break;
-        case P_IOCTL_OTHER: r = syscall(SYS_ioctl, 99, KVM_SET_USER_MEMORY_REGION, 0); r = (r == -1 && errno == EBADF) ? 0 : -1; break;
+        case P_IOCTL_OTHER: r = syscall(SYS_ioctl, 99, KVM_CREATE_VM, 0); r = (r == -1 && errno == EBADF) ? 0 : -1; break;
+        case P_GET_FPU: r = ok_if(syscall(SYS_ioctl, 99, KVM_GET_FPU, 0), EBADF); break;
+        case P_SET_FPU: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_FPU, 0), EBADF); break;
+        case P_SET_MEMREGION: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_USER_MEMORY_REGION, 0), EBADF); break;
+        case P_GET_DIRTY_LOG: r = ok_if(syscall(SYS_ioctl, 99, KVM_GET_DIRTY_LOG, 0), EBADF); break;
+        case P_MEMFD: r = ok_if(syscall(SYS_memfd_create, NULL, 0), EFAULT); break;
+        case P_FTRUNCATE: r = ok_if(syscall(SYS_ftruncate, 99, 0), EBADF); break;
         case P_MMAP_EXEC: r = (long)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); break;
         case P_MPROTECT_EXEC: r = syscall(SYS_mprotect, buf - ((uintptr_t)buf & 4095), 4096, PROT_READ | PROT_EXEC); break;
         case P_FORK: r = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0); break;
@@ -177,11 +185,13 @@ static void test_run_program(void **state)
      * switchless worker's vCPU thread pinning itself */
     const enum probe ok[] = {P_FUTEX,     P_GETRANDOM,  P_CLOCK,     P_MMAP_RW,   P_WRITE_NOTE,
                              P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3, P_CREATE_VCPU, P_SET_CPUID2,
-                             P_GET_SREGS, P_SET_SREGS, P_SET_XCRS, P_SET_REGS, P_PIN_SELF};
+                             P_GET_SREGS, P_SET_SREGS, P_SET_XCRS, P_SET_REGS, P_PIN_SELF,
+                             /* snapshots (src/monitor/kvm/snapshot.c) */
+                             P_GET_REGS, P_GET_FPU, P_SET_FPU, P_SET_MEMREGION, P_GET_DIRTY_LOG};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_allowed(&g_run, ok[i]);
     const enum probe bad[] = {P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC,
-                              P_FORK, P_WRITE_FD1, P_PTRACE, P_KILL, P_CLOSE, P_PIN_OTHER};
+                              P_FORK, P_WRITE_FD1, P_PTRACE, P_KILL, P_CLOSE, P_PIN_OTHER, P_MEMFD, P_FTRUNCATE};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_killed(&g_run, bad[i]);
 }
@@ -190,7 +200,7 @@ static void test_setup_program(void **state)
 {
     (void)state;
     const enum probe ok[] = {P_FUTEX, P_GETRANDOM, P_MMAP_RW, P_WRITE_NOTE, P_KVM_RUN, P_OPENAT, P_OPEN,
-                             P_IOCTL_OTHER, P_CLOSE};
+                             P_IOCTL_OTHER, P_CLOSE, P_MEMFD, P_FTRUNCATE};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_allowed(&g_setup, ok[i]);
     const enum probe bad[] = {P_SOCKET, P_EXECVE, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1, P_PTRACE,
@@ -222,8 +232,8 @@ static void test_gdb_programs(void **state)
     const enum probe setup_bad[] = {P_SOCKET, P_EXECVE, P_KILL, P_TGKILL_OTHER, P_ACCEPT_OTHER, P_WRITE_OTHER};
     for (size_t i = 0; i < sizeof setup_bad / sizeof setup_bad[0]; i++)
         expect_killed(&g_setup_gdb, setup_bad[i]);
-    /* and none of it without CGEAR_GDB */
-    const enum probe plain_bad[] = {P_GDB_ACCEPT, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_GUEST_DEBUG};
+    /* and none of it without CGEAR_GDB (KVM_GET_REGS: snapshots need it too) */
+    const enum probe plain_bad[] = {P_GDB_ACCEPT, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GUEST_DEBUG};
     for (size_t i = 0; i < sizeof plain_bad / sizeof plain_bad[0]; i++)
         expect_killed(&g_run, plain_bad[i]);
     expect_killed(&g_setup, P_SIGACTION);
