@@ -92,6 +92,7 @@ bench: build
 	CGEAR_LOG=quiet $(BUILD)/bench/bench_calls $(BUILD)/bench/bench.enclave | tee $(BENCH_OUT)/calls.json
 	CGEAR_LOG=quiet $(BUILD)/bench/bench_sc $(BUILD)/bench/bench_sc.enclave | tee $(BENCH_OUT)/sc.json
 	CGEAR_LOG=quiet $(BUILD)/bench/bench_scale $(BUILD)/bench/bench.enclave | tee $(BENCH_OUT)/scale.json
+	CGEAR_LOG=quiet $(BUILD)/bench/bench_snapshot $(BUILD)/bench/bench.enclave | tee $(BENCH_OUT)/snapshot.json
 	python3 bench/publish.py --calls $(BENCH_OUT)/calls.json --sc $(BENCH_OUT)/sc.json \
-	    --scale $(BENCH_OUT)/scale.json --doc docs/performance.md --plots docs/perf \
+	    --scale $(BENCH_OUT)/scale.json --snapshot $(BENCH_OUT)/snapshot.json --doc docs/performance.md --plots docs/perf \
 	    --kvm-kind "$$($(BUILD)/tools/cgear/cgear doctor --kvm-kind 2>/dev/null || echo none)"

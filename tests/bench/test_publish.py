@@ -2,7 +2,7 @@
 """Unit tests of bench/publish.py: the section it writes between the markers,
 the SVG plots (well-formed XML, one line per series), the combined JSON,
 and its refusals. The fixtures are real outputs of bench_calls (500
-iterations), bench_scale (quick) and bench_sc (3 iterations).
+iterations), bench_scale (quick), bench_sc (3 iterations) and bench_snapshot (20).
 Usage: test_publish.py SOURCE_DIR"""
 import importlib.util
 import io
@@ -35,8 +35,10 @@ class Publish(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir)
 
-    def run_publish(self, *extra, calls=True, scale=True, sc=True):
+    def run_publish(self, *extra, calls=True, scale=True, sc=True, snapshot=True):
         args = ["--doc", self.doc, "--plots", self.plots, "--kvm-kind", "pvm"]
+        if snapshot:
+            args += ["--snapshot", os.path.join(FIX, "snapshot.json")]
         if calls:
             args += ["--calls", os.path.join(FIX, "calls.json")]
         if scale:
@@ -51,6 +53,20 @@ class Publish(unittest.TestCase):
     def read_doc(self):
         with open(self.doc) as f:
             return f.read()
+
+    def test_snapshot_table(self):
+        rc, _ = self.run_publish()
+        self.assertEqual(rc, 0)
+        doc = self.read_doc()
+        self.assertIn("### Snapshots and resets (`bench_snapshot`)", doc)
+        with open(os.path.join(FIX, "snapshot.json")) as f:
+            snap = json.load(f)
+        kvm = [e for e in snap["engines"] if e.get("engine") == "kvm"][0]
+        row = [l for l in doc.splitlines() if l.startswith("| kvm | ") and publish.fmt_ns(kvm["reset_ns"]) in l]
+        self.assertEqual(len(row), 1, "one kvm row carrying the reset time")
+        self.assertIn("not supported on this engine", doc)
+        with open(os.path.join(self.plots, "bench.json")) as f:
+            self.assertEqual(json.load(f)["snapshot"], snap)
 
     def test_section_replaced_and_rest_kept(self):
         rc, _ = self.run_publish()
