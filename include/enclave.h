@@ -416,6 +416,30 @@ CC_API_SPEC cc_enclave_result_t cgear_enclave_snapshot(cc_enclave_t *enclave);
 CC_API_SPEC cc_enclave_result_t cgear_enclave_reset(cc_enclave_t *enclave);
 
 /**
+ * cgear_enclave_create_from_snapshot() - start a new enclave from another
+ * enclave's snapshot (docs/snapshots.md): it begins where the snapshot
+ * stood, with the snapshot's memory shared copy-on-write, and skips the
+ * image load and the enclave's initialisation.
+ * @parent:  an enclave on which cgear_enclave_snapshot() succeeded.
+ * @enclave: a zeroed context; receives the new enclave.
+ *
+ * The snapshot goes from the parent's monitor to the new one; the host
+ * never holds it. The new enclave has its own call window, a new instance
+ * and report key, reseeds its random generators before their first
+ * output (cgear_enclave_resets() says 1), keeps the snapshot (it can be
+ * reset to it) and outlives its parent. It has no shared memory
+ * (secgear_shared_memory.h): the parent's region stays the parent's.
+ * Destroy it with cc_enclave_destroy().
+ * Return: CC_SUCCESS; CC_ERROR_INVALID_ENCLAVE_ID (@parent holds no
+ * enclave); CC_ERROR_BAD_PARAMETERS (@enclave NULL or in use);
+ * CC_ERROR_BAD_STATE (@parent has no snapshot, or the caller is inside
+ * one of its OCALLs); CC_ERROR_NOT_SUPPORTED (as for
+ * cgear_enclave_snapshot()); CC_ERROR_ENCLAVE_LOST; CC_ERROR_TIMEOUT; what starting an enclave
+ * returns (cc_enclave_create()). Each failure is logged with why.
+ */
+CC_API_SPEC cc_enclave_result_t cgear_enclave_create_from_snapshot(cc_enclave_t *parent, cc_enclave_t *enclave);
+
+/**
  * cgear_hold_config_t - where cgear_enclave_hold() serves.
  */
 typedef struct {

@@ -42,6 +42,9 @@
 #define CG_MON_GDB_FD 10      /* kvm, debug enclaves with CGEAR_GDB: the listening socket the host bound */
 #define CG_MON_GDB_CONN_FD 11 /* inside the monitor: the accepted debugger connection (never passed) */
 #define CG_SHM_FD 12          /* the shared-memory memfd (window.h shm_*), when the manifest allows any */
+#define CG_MON_CTL_FD 13      /* kvm: a socket from the host; the monitor receives descriptors on it
+                               * (a clone's socket, docs/snapshots.md) */
+#define CG_MON_PEER_FD 14     /* kvm, "clone": the socket to the monitor whose snapshot this enclave starts from */
 
 /* What CG_MON_BPF_FD holds. Process engine: one classic-BPF program (the
  * enclave's allow-list). Kvm engine: this header, then the setup program

@@ -189,7 +189,7 @@ cc_enclave_result_t cg_attach_create(const char *path, enclave_type_t type, uint
         free(path_copy);
         return CC_ERROR_OUT_OF_MEMORY;
     }
-    e->mon.elf_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = -1;
+    e->mon.elf_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.ctl_sock = e->mon.peer_fd = -1;
     e->mon.reaped = true; /* not our child: never signal it */
     cg_enclave_sync_init(e);
     a->sock = sock;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,6 +329,10 @@ static void free_enclave(struct cg_enclave *e)
         close(e->mon.pidfd);
     if (e->mon.note_fd >= 0)
         close(e->mon.note_fd);
+    if (e->mon.ctl_sock >= 0)
+        close(e->mon.ctl_sock);
+    if (e->mon.peer_fd >= 0)
+        close(e->mon.peer_fd);
     cg_enclave_sync_fini(e);
     free(e->win.chans);
     free(e);
@@ -440,6 +445,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     e->stamps[CG_HSTAMP_START] = cg_now_ns();
     e->flags = flags;
     e->mon.elf_fd = e->mon.image_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.keys_fd = -1;
+    e->mon.ctl_sock = e->mon.peer_fd = -1;
     e->mon.pid = -1;
     cg_enclave_sync_init(e);
 
@@ -638,5 +644,101 @@ cc_enclave_result_t cgear_enclave_info(const cc_enclave_t *enclave, cgear_enclav
     if (e->ident.is_signed)
         memcpy(info->signer, e->ident.signer, sizeof info->signer);
     snprintf(info->name, sizeof info->name, "%s", e->ident.manifest.name);
+    return CC_SUCCESS;
+}
+
+cc_enclave_result_t cgear_enclave_create_from_snapshot(cc_enclave_t *parent, cc_enclave_t *enclave)
+{
+    const char *what = "cgear_enclave_create_from_snapshot";
+    if (parent == NULL || !parent->used_flag || parent->private_data == NULL) {
+        cg_log_error("%s: the parent context holds no enclave", what);
+        return CC_ERROR_INVALID_ENCLAVE_ID;
+    }
+    if (enclave == NULL || enclave->used_flag || enclave->private_data != NULL) {
+        cg_log_error("%s: %s", what, enclave == NULL ? "the new context is NULL"
+                                                     : "the new context is in use; pass a zeroed one");
+        return CC_ERROR_BAD_PARAMETERS;
+    }
+    struct cg_enclave *p = parent->private_data;
+    const char *name = p->ident.manifest.name;
+    if (p->attach != NULL || p->engine->type != KVM_ENCLAVE_TYPE || cg_launcher() != NULL) {
+        cg_log_error("%s: enclave '%s' cannot have snapshots (%s)", what, name,
+                     p->attach != NULL ? "attached" : cg_launcher() != NULL ? "system install" : "not the kvm engine");
+        return CC_ERROR_NOT_SUPPORTED;
+    }
+    if (!p->mon.snapshot) {
+        cg_log_error("%s: enclave '%s' has no snapshot: call cgear_enclave_snapshot() first", what, name);
+        return CC_ERROR_BAD_STATE;
+    }
+    if (atomic_load(&p->fate.lost))
+        return CC_ERROR_ENCLAVE_LOST;
+    struct cg_enclave *e = calloc(1, sizeof(*e));
+    char *path_copy = strdup(parent->path != NULL ? parent->path : "");
+    if (e == NULL || path_copy == NULL) {
+        free(e);
+        free(path_copy);
+        return CC_ERROR_OUT_OF_MEMORY;
+    }
+    e->stamps[CG_HSTAMP_START] = cg_now_ns();
+    e->flags = p->flags;
+    e->mon.elf_fd = e->mon.image_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.keys_fd = -1;
+    e->mon.ctl_sock = e->mon.peer_fd = -1;
+    e->mon.pid = -1;
+    cg_enclave_sync_init(e);
+    /* the same verified image and identity, its own window and keys */
+    e->ident = p->ident;
+    /* no shared memory: the parent's region is at an address this process
+     * has given to the parent (docs/snapshots.md) */
+    e->ident.shm_size = 0;
+    e->ident.shm_blocks = 0;
+    e->engine = p->engine;
+    e->mon.elf_size = p->mon.elf_size;
+    cc_enclave_result_t rc = CC_SUCCESS;
+    if ((e->mon.elf_fd = fcntl(p->mon.elf_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        rc = CC_ERROR_OUT_OF_MEMORY;
+    e->stamps[CG_HSTAMP_IMAGE] = e->stamps[CG_HSTAMP_ENGINE] = cg_now_ns();
+    if (rc == CC_SUCCESS)
+        rc = make_window(e, 0);
+    e->stamps[CG_HSTAMP_WINDOW] = cg_now_ns();
+    if (rc == CC_SUCCESS && (e->mon.keys_fd = cg_make_keys_fd(e)) < 0)
+        rc = CC_ERROR_OUT_OF_MEMORY;
+    e->stamps[CG_HSTAMP_KEYS] = cg_now_ns();
+    int sv[2] = {-1, -1};
+    if (rc == CC_SUCCESS && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        cg_log_error("%s: socketpair failed: %s", what, strerror(errno));
+        rc = CC_ERROR_OUT_OF_MEMORY;
+    }
+    e->mon.peer_fd = sv[1];
+    if (rc == CC_SUCCESS)
+        rc = cg_monitor_start(e); /* the new monitor waits for the snapshot */
+    if (e->mon.keys_fd >= 0) {
+        close(e->mon.keys_fd);
+        e->mon.keys_fd = -1;
+    }
+    if (e->mon.peer_fd >= 0) {
+        close(e->mon.peer_fd);
+        e->mon.peer_fd = -1;
+    }
+    if (rc == CC_SUCCESS)
+        rc = cg_snap_send_clone(p, sv[0]);
+    if (sv[0] >= 0)
+        close(sv[0]); /* a monitor that got nothing reads the end and stops */
+    if (rc == CC_SUCCESS)
+        rc = wait_ready(e);
+    e->stamps[CG_HSTAMP_READY] = cg_now_ns();
+    if (rc != CC_SUCCESS) {
+        free_enclave(e);
+        free(path_copy);
+        return rc;
+    }
+    e->mon.snapshot = true; /* it starts with the snapshot: it can be reset to it */
+    cg_report_register(e, true);
+    cg_log_info("enclave '%s' started from a snapshot on the %s engine (pid %d)", name, e->engine->name,
+                (int)e->mon.pid);
+    enclave->type = e->engine->type;
+    enclave->path = path_copy;
+    enclave->flags = e->flags;
+    enclave->private_data = e;
+    enclave->used_flag = true;
     return CC_SUCCESS;
 }

@@ -69,6 +69,9 @@ struct cg_enclave_monitor {
     pid_t pid;
     int pidfd;      /* -1 where the kernel has no pidfds: then pid is used */
     int note_fd;    /* read end of the monitor's note pipe, or -1 */
+    int ctl_sock;   /* kvm: the host's end of the monitor's control socket (CG_MON_CTL_FD), or -1 */
+    int peer_fd;    /* a new enclave from a snapshot: its monitor's end of the peer socket until spawned, or -1 */
+    bool snapshot;  /* the monitor holds a snapshot (set once, by snapshot.c, with every slot taken) */
     bool reaped;    /* under lock: the pid is gone and must not be signalled */
     pthread_t reaper;
     bool reaper_started;
@@ -140,6 +143,14 @@ struct cg_enclave {
 cc_enclave_result_t cg_calls_quiesce(struct cg_enclave *e);
 /* Gives the slots back after a successful cg_calls_quiesce(). */
 void cg_calls_resume(struct cg_enclave *e);
+
+/**
+ * cg_snap_send_clone() - have @parent's monitor send its snapshot through
+ * @sock, the other end of which a new monitor waits on (snapshot.c).
+ * Return: CC_SUCCESS; CC_ERROR_BAD_STATE (no snapshot); the monitor's
+ * refusal; CC_ERROR_ENCLAVE_LOST; CC_ERROR_TIMEOUT. Logged.
+ */
+cc_enclave_result_t cg_snap_send_clone(struct cg_enclave *parent, int sock);
 
 /* Initialise / destroy the synchronisation objects of a zeroed @e
  * (enclave.c; also used by attach.c). */

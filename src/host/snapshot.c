@@ -6,8 +6,10 @@
  * the answer.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "enclave_keys.h"
@@ -153,7 +155,44 @@ static cc_enclave_result_t request(cc_enclave_t *enclave, uint32_t req, const ch
 
 cc_enclave_result_t cgear_enclave_snapshot(cc_enclave_t *enclave)
 {
-    return request(enclave, CG_CTL_SNAPSHOT, "cgear_enclave_snapshot");
+    cc_enclave_result_t rc = request(enclave, CG_CTL_SNAPSHOT, "cgear_enclave_snapshot");
+    if (rc == CC_SUCCESS)
+        ((struct cg_enclave *)enclave->private_data)->mon.snapshot = true;
+    return rc;
+}
+
+cc_enclave_result_t cg_snap_send_clone(struct cg_enclave *p, int sock)
+{
+    const char *what = "cgear_enclave_create_from_snapshot";
+    if (p->mon.ctl_sock < 0)
+        return CC_ERROR_NOT_SUPPORTED;
+    /* one request on the control page at a time: take the slots as the
+     * other requests do (the calls inside finish first) */
+    cc_enclave_result_t rc = cg_calls_quiesce(p);
+    if (rc == CC_ERROR_BAD_STATE)
+        cg_log_error("%s: called from inside an OCALL of enclave '%s'", what, p->ident.manifest.name);
+    if (rc != CC_SUCCESS)
+        return rc;
+    char byte = 0, cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct iovec iov = {&byte, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &sock, sizeof sock);
+    if (sendmsg(p->mon.ctl_sock, &m, MSG_NOSIGNAL) != 1) {
+        cg_log_error("%s: cannot reach the monitor of enclave '%s': %s", what, p->ident.manifest.name,
+                     strerror(errno));
+        rc = CC_ERROR_ENCLAVE_LOST;
+    } else {
+        rc = ask(p, CG_CTL_CLONE);
+    }
+    cg_calls_resume(p);
+    if (rc != CC_SUCCESS)
+        explain(p, what, rc);
+    return rc;
 }
 
 cc_enclave_result_t cgear_enclave_reset(cc_enclave_t *enclave)

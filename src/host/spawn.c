@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ static int place_fd(int fd, int target)
 
 struct spawn_args {
     int extra_fd, exe_fd, note_fd, gdb_fd, shm_fd;
+    int ctl_fd, peer_fd; /* kvm: the monitor's end of its control socket; a clone's peer socket (or -1) */
     const char *launcher; /* system install: exec this instead (launcher.h) */
     char *argv[10];
     char num[4][24];
@@ -98,7 +100,7 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     /* Lift every descriptor above the targets first so dup2 cannot clobber. */
-    const int above = CG_SHM_FD + 1;
+    const int above = CG_MON_PEER_FD + 1;
     int wfd = fcntl(e->win.fd, F_DUPFD, above);
     int efd = fcntl(e->mon.elf_fd, F_DUPFD, above);
     int bfd = a->extra_fd >= 0 ? fcntl(a->extra_fd, F_DUPFD, above) : -1;
@@ -108,6 +110,10 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
     int ifd = a->launcher != NULL ? fcntl(e->mon.image_fd, F_DUPFD, above) : -1;
     int gfd = a->gdb_fd >= 0 ? fcntl(a->gdb_fd, F_DUPFD, above) : -1;
     int sfd = a->shm_fd >= 0 ? fcntl(a->shm_fd, F_DUPFD, above) : -1;
+    int cfd = a->ctl_fd >= 0 ? fcntl(a->ctl_fd, F_DUPFD, above) : -1;
+    int pfd = a->peer_fd >= 0 ? fcntl(a->peer_fd, F_DUPFD, above) : -1;
+    if ((a->ctl_fd >= 0 && cfd < 0) || (a->peer_fd >= 0 && pfd < 0))
+        child_fail(a->note_fd, "the enclave process could not duplicate its sockets\n");
     if ((a->shm_fd >= 0 && sfd < 0) || wfd < 0 || efd < 0 || (a->extra_fd >= 0 && bfd < 0) || xfd < 0 || nfd < 0 || (e->mon.keys_fd >= 0 && kfd < 0) ||
         (a->launcher != NULL && ifd < 0) || (a->gdb_fd >= 0 && gfd < 0))
         child_fail(a->note_fd, "the enclave process could not duplicate its descriptors\n");
@@ -152,6 +158,17 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
             child_fail(CG_MON_NOTE_FD, "the enclave process could not place the shared memory\n");
         keep = CG_SHM_FD;
     }
+    /* kvm: the control socket and a clone's peer socket (monitor_abi.h) */
+    const int sock_fd[2] = {cfd, pfd}, sock_at[2] = {CG_MON_CTL_FD, CG_MON_PEER_FD};
+    for (int k = 0; k < 2; k++) {
+        if (sock_fd[k] < 0)
+            continue;
+        for (int fd = keep + 1; fd < sock_at[k]; fd++)
+            close(fd);
+        if (dup2(sock_fd[k], sock_at[k]) < 0)
+            child_fail(CG_MON_NOTE_FD, "the enclave process could not place its sockets\n");
+        keep = sock_at[k];
+    }
     if (syscall(SYS_close_range, keep + 1, ~0U, 0) != 0) {
         /* No close_range (Linux < 5.9, valgrind): close them one by one. */
         struct rlimit nof;
@@ -183,6 +200,7 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
     memset(&a, 0, sizeof a);
     a.extra_fd = plan->bpf_fd;
     a.gdb_fd = plan->gdb_fd;
+    a.ctl_fd = a.peer_fd = -1;
     a.shm_fd = cg_shm_fd(e);
     a.exe_fd = cg_monitor_exe_fd(why, sizeof(why));
     if (a.exe_fd < 0) {
@@ -200,6 +218,26 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
                     a.num[1], a.num[2], a.num[3], (char *)(m->name[0] ? m->name : "enclave"), NULL, NULL};
     argv[8] = (char *)plan->extra_arg; /* the engine's own, if any (engine.h) */
     a.launcher = cg_launcher();
+    /* kvm, not through the launcher: a control socket (snapshots), and for
+     * a new enclave from a snapshot its peer socket (docs/snapshots.md) */
+    int ctl[2] = {-1, -1};
+    if (e->engine->type == KVM_ENCLAVE_TYPE && a.launcher == NULL) {
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) != 0) {
+            cg_log_error("%s engine: socketpair failed: %s", engine, strerror(errno));
+            return CC_ERROR_OUT_OF_MEMORY;
+        }
+        a.ctl_fd = ctl[1];
+        if (e->mon.peer_fd >= 0) {
+            if (plan->extra_arg != NULL) {
+                close(ctl[0]);
+                close(ctl[1]);
+                cg_log_error("%s engine: an enclave from a snapshot cannot be debugged", engine);
+                return CC_ERROR_NOT_SUPPORTED;
+            }
+            a.peer_fd = e->mon.peer_fd;
+            argv[8] = (char *)"clone";
+        }
+    }
     if (a.launcher != NULL && plan->gdb_fd >= 0) {
         /* the launcher passes no extra argument or descriptor on */
         cg_log_error("%s engine: CGEAR_GDB is not available with a system install (cgear-launcher); "
@@ -217,6 +255,10 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
     int note[2];
     if (pipe2(note, O_CLOEXEC) != 0) {
         cg_log_error("%s engine: pipe failed: %s", engine, strerror(errno));
+        if (ctl[0] >= 0) {
+            close(ctl[0]);
+            close(ctl[1]);
+        }
         return CC_ERROR_OUT_OF_MEMORY;
     }
     a.note_fd = note[1];
@@ -224,15 +266,20 @@ cc_enclave_result_t cg_monitor_spawn(struct cg_enclave *e, const struct cg_monit
     /* The reaper runs with every signal blocked (cg_monitor_start), so the
      * child starts with them blocked too, until it has reset the handlers. */
     pid_t pid = vfork();
+    if (pid == 0)
+        child(e, &a, parent);
+    if (ctl[1] >= 0)
+        close(ctl[1]); /* the monitor's end */
     if (pid < 0) {
         cg_log_error("%s engine: vfork failed: %s", engine, strerror(errno));
         close(note[0]);
         close(note[1]);
+        if (ctl[0] >= 0)
+            close(ctl[0]);
         return CC_ERROR_OUT_OF_MEMORY;
     }
-    if (pid == 0)
-        child(e, &a, parent);
     close(note[1]);
+    e->mon.ctl_sock = ctl[0];
     /* The child stays a zombie until we wait, so its pid cannot be reused
      * before pidfd_open. Without pidfds (old kernels, valgrind) the reaper
      * falls back to waitid on the pid, which it alone reaps. */

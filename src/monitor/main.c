@@ -110,6 +110,8 @@ static _Noreturn void run_kvm(int argc, char **argv)
      * (the host refuses the others first; this is the second check) */
     cfg.gdb_wait = argc == 9 && strcmp(argv[8], "gdb-wait") == 0;
     cfg.gdb = cfg.gdb_wait || (argc == 9 && strcmp(argv[8], "gdb") == 0);
+    /* a new enclave from another's snapshot, sent on CG_MON_PEER_FD (clone.c) */
+    cfg.clone = argc == 9 && strcmp(argv[8], "clone") == 0;
     if (cfg.gdb && !cfg.debug)
         fail(CG_MON_EXIT_USAGE, "cgear-monitor refuses a debugger for a production enclave");
     /* the name, for log prefixes only: printable characters */

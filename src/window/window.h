@@ -114,7 +114,9 @@ enum cg_ctl {
     CG_CTL_IDLE = 0,
     CG_CTL_SNAPSHOT = 1, /* record the enclave's state now */
     CG_CTL_RESET = 2,    /* return the enclave to its snapshot */
-    CG_CTL_DONE = 3      /* the monitor answered; the host sets IDLE again */
+    CG_CTL_DONE = 3,     /* the monitor answered; the host sets IDLE again */
+    CG_CTL_CLONE = 4     /* send the snapshot to the monitor at the end of the socket
+                          * the host just passed on CG_MON_CTL_FD (a new enclave from it) */
 };
 
 /* Points of an enclave's start, in the order they are passed. The kvm

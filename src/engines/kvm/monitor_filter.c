@@ -78,6 +78,15 @@ static int add_common(scmp_filter_ctx ctx)
     /* clone3 answers ENOSYS so that a libc trying it first falls back */
     if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0))
         return -1;
+    /* a new enclave from a snapshot (clone.c): the snapshot's side
+     * receives a socket on its control socket and sends through it; the
+     * new enclave's side receives on its peer socket (setup) */
+    if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_MON_CTL_FD)) ||
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_MON_PEER_FD)) ||
+        seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 0))
+        return -1;
     /* writes: the note pipe, and stderr (debug enclaves' console) */
     if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
                          SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, CG_MON_NOTE_FD)) ||
@@ -103,7 +112,7 @@ static int add_gdb(scmp_filter_ctx ctx, bool setup)
     bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(dup3), 1,
                             SCMP_A1(SCMP_CMP_MASKED_EQ, all, CG_MON_GDB_CONN_FD));
     if (!setup) {
-        bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 0);
+        /* close: the run program has it (clone.c) */
         bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
                                 SCMP_A0(SCMP_CMP_MASKED_EQ, all, CG_MON_GDB_CONN_FD));
     }
@@ -146,10 +155,12 @@ static scmp_filter_ctx build(bool setup, bool gdb, char *why, size_t why_len)
                                                    /* snapshots record and restore vCPUs (snapshot.c) */
                                                    KVM_GET_REGS,  KVM_GET_FPU,     KVM_SET_FPU,
                                                    /* and log the pages the guest writes */
-                                                   KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG};
+                                                   KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_GET_MSRS};
         for (size_t i = 0; ok && i < sizeof run_ioctls / sizeof run_ioctls[0]; i++)
             ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, run_ioctls[i])) == 0;
+        /* close: the socket a clone request passed, once used (clone.c) */
+        ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(close), 0) == 0;
     }
     if (ok && gdb)
         ok = add_gdb(ctx, setup) == 0;

@@ -215,20 +215,53 @@ int cg_snap_refresh(struct cg_vcpu *v)
     return 0;
 }
 
+/* The MSRs of struct cg_snap_cpu: what src/shim/arch_x86.c writes. */
+static const uint32_t g_msrs[CG_SNAP_MSRS] = {
+    0xc0000081u, /* STAR */
+    0xc0000082u, /* LSTAR */
+    0xc0000084u, /* SYSCALL_MASK */
+    0xc0000102u, /* KERNEL_GS_BASE */
+    0x4b564d10u, /* PVM's VIF page (PVM only: last) */
+};
+
 static int save_cpu(struct cg_vcpu *v, struct cg_snap_cpu *s)
 {
-    return ioctl(v->fd, KVM_GET_REGS, &s->regs) == 0 && ioctl(v->fd, KVM_GET_SREGS, &s->sregs) == 0 &&
-                   ioctl(v->fd, KVM_GET_FPU, &s->fpu) == 0
-               ? 0
-               : -1;
+    if (ioctl(v->fd, KVM_GET_REGS, &s->regs) != 0 || ioctl(v->fd, KVM_GET_SREGS, &s->sregs) != 0 ||
+        ioctl(v->fd, KVM_GET_FPU, &s->fpu) != 0)
+        return -1;
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e[CG_SNAP_MSRS];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.h.nmsrs = v->vm->pvm ? CG_SNAP_MSRS : CG_SNAP_MSRS - 1;
+    for (uint32_t i = 0; i < m.h.nmsrs; i++)
+        m.e[i].index = g_msrs[i];
+    if (ioctl(v->fd, KVM_GET_MSRS, &m) != (int)m.h.nmsrs)
+        return -1;
+    s->nmsr = m.h.nmsrs;
+    memcpy(s->msr, m.e, sizeof s->msr);
+    return 0;
 }
 
-/* @flush: the guest wrote page tables since the snapshot (only possible
+int cg_snap_set_msrs(struct cg_vcpu *v, const struct cg_snap_cpu *s)
+{
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e[CG_SNAP_MSRS];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.h.nmsrs = s->nmsr <= CG_SNAP_MSRS ? s->nmsr : CG_SNAP_MSRS;
+    memcpy(m.e, s->msr, sizeof m.e);
+    return ioctl(v->fd, KVM_SET_MSRS, &m) == (int)m.h.nmsrs ? 0 : -1;
+}
+
+/* Sets vCPU @v to @s. @flush: the guest wrote page tables since the snapshot (only possible
  * on PVM, where every page is the guest's): KVM must drop what it cached
  * of them, which setting the segment state does. Otherwise that is done
  * only where it differs from the snapshot: it makes KVM rebuild its view
  * of the guest's paging, the costliest part of a reset's first call. */
-static int load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s, bool flush)
+int cg_snap_load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s, bool flush)
 {
     struct kvm_sregs now, sr = s->sregs;
     if (flush || ioctl(v->fd, KVM_GET_SREGS, &now) != 0 || memcmp(&now, &sr, sizeof sr) != 0)
@@ -239,8 +272,7 @@ static int load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s, bool flush)
     return ioctl(v->fd, KVM_SET_FPU, &fpu) == 0 && ioctl(v->fd, KVM_SET_REGS, &r) == 0 ? 0 : -1;
 }
 
-/* Why a request cannot be served at all, or CC_SUCCESS. */
-static uint32_t refusal(const struct cg_vm *vm)
+uint32_t cg_snap_refusal(const struct cg_vm *vm)
 {
     /* a debugger may hold vCPUs itself; switchless workers never sleep
      * (win_slots is 0 with them, or with a window header it cannot use) */
@@ -310,7 +342,7 @@ static int restore_memory(struct cg_vm *vm, bool *tables)
 
 static uint32_t take(struct cg_vm *vm)
 {
-    uint32_t no = refusal(vm);
+    uint32_t no = cg_snap_refusal(vm);
     if (no != CC_SUCCESS)
         return no;
     if (vm->snap.taken)
@@ -345,6 +377,7 @@ static uint32_t take(struct cg_vm *vm)
             continue;
         cpus[i].state = v->parked ? CG_SNAP_PARKED : CG_SNAP_ACTIVE;
         cpus[i].word = v->parked ? NULL : v->last_word;
+        cpus[i].asleep = !v->parked && !v->held;
         if (save_cpu(v, &cpus[i]) != 0)
             rc = CC_ERROR_GENERIC;
     }
@@ -399,7 +432,7 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
     struct cg_enclave_keys keys;
     memcpy(&keys, h->keys, sizeof keys); /* one read of host memory */
     memset(h->keys, 0, sizeof h->keys);
-    uint32_t no = refusal(vm);
+    uint32_t no = cg_snap_refusal(vm);
     if (no != CC_SUCCESS)
         return no;
     if (!vm->snap.taken)
@@ -445,9 +478,13 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
         if (vm->snap.cpu[i].state == CG_SNAP_UNMADE) {
             v->stale = true; /* made after the snapshot: set up again when next used */
             v->pml4 = 0;
-        } else if (load_cpu(v, &vm->snap.cpu[i], tables) != 0) {
+        } else if (cg_snap_load_cpu(v, &vm->snap.cpu[i], tables) != 0) {
             cg_note("cannot restore vCPU %u from the snapshot: %s", i, strerror(errno));
             cg_vm_stop(CG_MON_EXIT_KVM);
+        } else if (vm->snap.cpu[i].asleep && v->held) {
+            /* recorded asleep, before the monitor's answer: its wait
+             * returns now, woken (one still asleep answers itself) */
+            cg_cpu_area(vm, i)->hc.ret = 0;
         }
     }
     /* The window is not restored: each slot's sleeper count goes back to
@@ -477,12 +514,12 @@ static void *ctl_main(void *arg)
     struct cg_ctl_page *h = vm->ctl;
     for (;;) {
         uint32_t c = atomic_load_explicit(&h->ctl, memory_order_acquire);
-        if (c != CG_CTL_SNAPSHOT && c != CG_CTL_RESET) {
+        if (c != CG_CTL_SNAPSHOT && c != CG_CTL_RESET && c != CG_CTL_CLONE) {
             syscall(SYS_futex, &h->ctl, FUTEX_WAIT, c, NULL, NULL, 0);
             continue;
         }
         uint64_t t0 = now_ns();
-        uint32_t rc = c == CG_CTL_SNAPSHOT ? take(vm) : reset(vm, h);
+        uint32_t rc = c == CG_CTL_SNAPSHOT ? take(vm) : c == CG_CTL_RESET ? reset(vm, h) : cg_clone_send(vm);
         h->status = rc;
         h->ns = now_ns() - t0;
         atomic_store_explicit(&h->ctl, CG_CTL_DONE, memory_order_release);

@@ -206,6 +206,18 @@ int cg_vcpu_start(struct cg_vm *vm, uint32_t index)
     return 0;
 }
 
+int cg_vcpu_resume(struct cg_vm *vm, uint32_t index)
+{
+    struct cg_vcpu *v = &vm->vcpus[index];
+    pthread_mutex_lock(&vm->lock);
+    v->started = true;
+    pthread_mutex_unlock(&vm->lock);
+    if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0)
+        return -1;
+    pthread_detach(v->thread);
+    return 0;
+}
+
 void cg_vcpu_park(struct cg_vcpu *v)
 {
     struct cg_vm *vm = v->vm;

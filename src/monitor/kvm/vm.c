@@ -130,7 +130,8 @@ static int confine(struct cg_vm *vm)
     }
     static const int none[] = {RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_CORE};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
-        rlim_t n = none[i] == RLIMIT_NOFILE ? (rlim_t)hi + 1 + unmade : 0;
+        /* descriptors: + 1 for the socket of a clone request (clone.c) */
+        rlim_t n = none[i] == RLIMIT_NOFILE ? (rlim_t)hi + 2 + unmade : 0;
         struct rlimit zero = {n, n};
         if (setrlimit(none[i], &zero) != 0) {
             cg_note("cgear-monitor could not drop its resource limits: %s", strerror(errno));
@@ -188,15 +189,22 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
     if ((rc = create_vm(vm)) != 0)                          /* /dev/kvm, the VM, vCPU 0, the CPUID */
         return rc;
     stamp(vm, CG_STAMP_VM);
-    if ((rc = cg_mem_map(vm, elf_len, window_fd)) != 0)     /* private memory and the call window */
+    int snap_fd = -1;
+    if (vm->cfg.clone && (snap_fd = cg_clone_receive(vm)) < 0) /* another enclave's snapshot */
+        return CG_MON_EXIT_LOAD;
+    if ((rc = cg_mem_map(vm, elf_len, window_fd, snap_fd)) != 0) /* private memory and the call window */
         return rc;
     stamp(vm, CG_STAMP_MEMORY);
-    if ((rc = cg_shim_place(vm)) != 0 ||                   /* the shim image and its boot block */
-        (rc = cg_pt_build(vm, elf, elf_len)) != 0 ||       /* shared page tables, the ELF, the pool */
-        (rc = cg_shim_boot_fill(vm, elf, elf_len)) != 0)   /* boot parameters, keys, initial stack */
+    if (vm->cfg.clone) {
+        if ((rc = cg_clone_build(vm)) != 0)                /* the snapshot's boot block, keys and vCPUs */
+            return rc;
+    } else if ((rc = cg_shim_place(vm)) != 0 ||            /* the shim image and its boot block */
+               (rc = cg_pt_build(vm, elf, elf_len)) != 0 || /* shared page tables, the ELF, the pool */
+               (rc = cg_shim_boot_fill(vm, elf, elf_len)) != 0) { /* boot parameters, keys, initial stack */
         return rc;
+    }
     stamp(vm, CG_STAMP_LOAD);
-    if ((rc = cg_vcpus_create(vm)) != 0)                   /* every vCPU ready, none running */
+    if (!vm->cfg.clone && (rc = cg_vcpus_create(vm)) != 0) /* every vCPU ready, none running */
         return rc;
     /* Last before the guest's first instruction: nothing later opens a
      * file or needs an ioctl other than KVM_RUN. */
@@ -209,5 +217,7 @@ int cg_vm_run(const struct cg_vm_config *cfg, const uint8_t *elf, size_t elf_len
     if (vm->cfg.gdb && cg_gdb_start(vm) != 0)
         return CG_MON_EXIT_FILTER;
     stamp(vm, CG_STAMP_VCPUS);
+    if (vm->cfg.clone)
+        cg_clone_start(vm);
     cg_vcpu_run_first(vm);
 }

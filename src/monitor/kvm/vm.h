@@ -48,6 +48,7 @@ struct cg_vm_config {
      * (gdb_cpu.c); gdb_wait: not one guest instruction before it attaches */
     bool gdb, gdb_wait;
     uint64_t t_main;    /* CLOCK_MONOTONIC ns at the monitor's main(): the start-up profile */
+    bool clone;         /* start from another enclave's snapshot (CG_MON_PEER_FD), not the ELF */
 };
 
 struct cg_vcpu {
@@ -81,13 +82,20 @@ struct cg_vcpu {
     bool waited; /* (atomic) it made a FUTEX_WAIT hypercall once: its thread has started */
 };
 
+#define CG_SNAP_MSRS 5
+
 /* A vCPU as a snapshot recorded it (snapshot.c). */
 struct cg_snap_cpu {
     int state; /* CG_SNAP_UNMADE, CG_SNAP_ACTIVE (its thread slept in the monitor), CG_SNAP_PARKED */
     void *word; /* ACTIVE: the futex word of the wait it was held at */
+    bool asleep; /* ACTIVE: recorded asleep in that wait (no answer in its area yet) */
     struct kvm_regs regs;
     struct kvm_sregs sregs;
     struct kvm_fpu fpu;
+    /* the MSRs the shim sets at a vCPU's start (a new VM's vCPU lacks
+     * them, clone.c): SYSCALL's, the kernel GS base, PVM's VIF page */
+    uint32_t nmsr;
+    struct kvm_msr_entry msr[CG_SNAP_MSRS];
 };
 
 /* The one snapshot of a VM: guest RAM is then a private mapping of ram_fd,
@@ -152,6 +160,7 @@ struct cg_vm {
     bool hold;                
     pthread_cond_t hold_cv;   /* hold was cleared, or a vCPU stopped for it */
     struct cg_snap snap;
+    struct cg_clone_in *clone_in; /* clone.c, between cg_clone_receive and cg_clone_build */
 };
 
 static inline uint64_t cg_round_up(uint64_t v, uint64_t a)
@@ -189,8 +198,10 @@ void cg_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * GiB boundary above it (sets window, window_gpa, window_size); and the
  * shared-memory region the window header describes, from CG_SHM_FD, as
  * memslot 2 at the next GiB boundary (sets shm_va, shm_gpa, shm_size).
+ * @snap_fd: -1, or a snapshot's RAM (a clone, clone.c), mapped privately
+ * instead of a new memfd, with KVM's dirty log on.
  * Errors: CG_MON_EXIT_KVM. */
-int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd);
+int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd, int snap_fd);
 
 /* vm_shim.c */
 
@@ -271,6 +282,10 @@ int cg_vcpus_create(struct cg_vm *vm);
  * 0 or not below vm->ncpus), -EBUSY (it runs a thread), -EAGAIN (no vCPU
  * or no thread could be made; the shim's clone() fails with it). */
 int cg_vcpu_start(struct cg_vm *vm, uint32_t index);
+/* Starts a thread for vCPU @index, made and set up already, where its
+ * registers stand (an enclave started from a snapshot, clone.c). Returns
+ * 0 or -1. */
+int cg_vcpu_resume(struct cg_vm *vm, uint32_t index);
 /* The CPU_EXIT hypercall: @v's enclave thread ended. Frees its area for
  * the shim's next clone() and waits until cg_vcpu_start() hands it that
  * thread; the shim then enters it (syscall.c, thread_exit). */
@@ -323,6 +338,33 @@ int cg_snap_start(struct cg_vm *vm);
  * when it is not (one load). */
 static inline void cg_snap_check(struct cg_vcpu *v);
 void cg_snap_hold(struct cg_vcpu *v);
+/* Why a snapshot request cannot be served at all (CC_ERROR_NOT_SUPPORTED),
+ * or CC_SUCCESS. */
+uint32_t cg_snap_refusal(const struct cg_vm *vm);
+/* Sets vCPU @v's registers, FPU and (where they differ, or with @flush)
+ * segment state to @s. Returns 0, or -1 (errno from KVM). */
+int cg_snap_load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s, bool flush);
+/* Sets the MSRs @s recorded (a clone's new vCPU). Returns 0 or -1. */
+int cg_snap_set_msrs(struct cg_vcpu *v, const struct cg_snap_cpu *s);
+
+/* clone.c: a new enclave from another's snapshot (docs/snapshots.md) */
+
+/* The snapshot's side (CG_CTL_CLONE): receives the socket the host passed
+ * on CG_MON_CTL_FD and sends the snapshot (RAM's memfd and the vCPUs)
+ * through it. Returns a cc_enclave_result_t. */
+uint32_t cg_clone_send(struct cg_vm *vm);
+/* The new enclave's side, in place of loading the ELF: receives the
+ * snapshot on CG_MON_PEER_FD. Returns RAM's memfd (for cg_mem_map), or -1
+ * after a note. */
+int cg_clone_receive(struct cg_vm *vm);
+/* ... then, once memory is mapped: the boot block, page tables, key
+ * block, the snapshot's vCPUs and the window's sleeper counts. Errors: a
+ * CG_MON_EXIT_* status after a note. */
+int cg_clone_build(struct cg_vm *vm);
+/* ... and after confine(): starts the threads of the snapshot's vCPUs
+ * other than vCPU 0 and tells the host the enclave is READY. */
+void cg_clone_start(struct cg_vm *vm);
+
 /* cg_vcpu_park(), once handed a thread: a vCPU a reset made stale gets
  * its page tables and registers again. Returns 0, or -1 (the thread
  * cannot run; the enclave is stopped with a note). */

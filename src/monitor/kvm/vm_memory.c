@@ -59,7 +59,7 @@ static int map_shm(struct cg_vm *vm)
     return 0;
 }
 
-int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
+int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd, int snap_fd)
 {
     const struct cg_vm_config *cfg = &vm->cfg;
     /* Memory: shim area + ELF + pool (heap, stacks, slack) + pool bitmap. */
@@ -70,10 +70,18 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
     /* A memfd rather than anonymous memory (the same shmem pages): a
      * snapshot maps it privately over itself, so that its pages become the
      * snapshot and a reset only drops the private copies (snapshot.c). */
-    vm->ram_fd = memfd_create("cgear-guest-ram", MFD_CLOEXEC);
+    struct stat st;
     vm->ram = MAP_FAILED;
-    if (vm->ram_fd >= 0 && ftruncate(vm->ram_fd, (off_t)vm->ram_size) == 0)
-        vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vm->ram_fd, 0);
+    if (snap_fd >= 0) {
+        /* a clone: the snapshot's pages, copy-on-write */
+        vm->ram_fd = snap_fd;
+        if (fstat(snap_fd, &st) == 0 && (uint64_t)st.st_size == vm->ram_size)
+            vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, snap_fd, 0);
+    } else {
+        vm->ram_fd = memfd_create("cgear-guest-ram", MFD_CLOEXEC);
+        if (vm->ram_fd >= 0 && ftruncate(vm->ram_fd, (off_t)vm->ram_size) == 0)
+            vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vm->ram_fd, 0);
+    }
     if (vm->ram == MAP_FAILED) {
         cg_note("cannot reserve %llu MiB of guest memory", (unsigned long long)(vm->ram_size / CG_MIB));
         return CG_MON_EXIT_KVM;
@@ -83,8 +91,8 @@ int cg_mem_map(struct cg_vm *vm, size_t elf_len, int window_fd)
      * and TLB misses for the 2 MiB-aligned pool and direct map. */
     madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
     struct kvm_userspace_memory_region ram = {.slot = 0, .guest_phys_addr = 0, .memory_size = vm->ram_size,
-                                              .userspace_addr = (uint64_t)(uintptr_t)vm->ram};
-    struct stat st;
+                                              .userspace_addr = (uint64_t)(uintptr_t)vm->ram,
+                                              .flags = snap_fd >= 0 ? KVM_MEM_LOG_DIRTY_PAGES : 0};
     if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &ram) != 0 || fstat(window_fd, &st) != 0 || st.st_size <= 0) {
         cg_note("cannot give the VM its memory: %s", strerror(errno));
         return CG_MON_EXIT_KVM;

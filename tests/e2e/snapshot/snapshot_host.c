@@ -306,6 +306,70 @@ static void test_memory_returns(void **state)
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
 }
 
+/* A new enclave from a snapshot starts where the snapshot stood (not
+ * where its parent is now), with its own identity and seeds, keeps the
+ * snapshot for resets of its own, and outlives its parent. */
+static void test_create_from_snapshot(void **state)
+{
+    (void)state;
+    cc_enclave_t parent, child[3];
+    e2e_create(&parent, 0);
+    int rc = -1, done = 0;
+    assert_int_equal(add(&parent, 5), 5);
+    assert_int_equal(sleeper_start(&parent, &rc), CC_SUCCESS);
+    assert_int_equal(sleeper_poke(&parent, &done), CC_SUCCESS);
+    assert_int_equal(done, 1);
+    uint8_t inst_p[16], inst_c[16];
+    assert_int_equal(instance_get(&parent, &rc, inst_p), CC_SUCCESS);
+    memset(&child[0], 0, sizeof child[0]);
+    assert_int_equal(cgear_enclave_create_from_snapshot(&parent, &child[0]), CC_ERROR_BAD_STATE);
+    assert_int_equal(cgear_enclave_snapshot(&parent), CC_SUCCESS);
+    /* the parent moves on after its snapshot */
+    assert_int_equal(add(&parent, 1), 6);
+    const char secret[] = "the parent's secret";
+    assert_int_equal(secret_put(&parent, &rc, (const uint8_t *)secret, sizeof secret), CC_SUCCESS);
+    for (int k = 0; k < 3; k++) {
+        memset(&child[k], 0, sizeof child[k]);
+        assert_int_equal(cgear_enclave_create_from_snapshot(&parent, &child[k]), CC_SUCCESS);
+        assert_int_equal(cgear_enclave_engine(&child[k]), KVM_ENCLAVE_TYPE);
+        assert_true(cgear_enclave_pid(&child[k]) != cgear_enclave_pid(&parent));
+        assert_int_equal(add(&child[k], 0), 5); /* the snapshot's state */
+        uint8_t back[64];
+        size_t got = 1;
+        assert_int_equal(secret_get(&child[k], &got, back, sizeof back), CC_SUCCESS);
+        assert_int_equal(got, 0);
+        assert_int_equal(resets(&child[k]), 1);
+        assert_int_equal(instance_get(&child[k], &rc, inst_c), CC_SUCCESS);
+        assert_memory_not_equal(inst_c, inst_p, 16);
+        uint64_t s0 = 0, s1 = 0;
+        uint8_t r[32];
+        assert_int_equal(seeds_get(&child[k], &s0), CC_SUCCESS);
+        assert_int_equal(random_get(&child[k], &rc, r, sizeof r), CC_SUCCESS);
+        assert_int_equal(seeds_get(&child[k], &s1), CC_SUCCESS);
+        assert_int_equal(s1, s0 + 1); /* reseeded before its first output */
+        assert_int_equal(report_ok(&child[k], &rc), CC_SUCCESS);
+        assert_int_equal(rc, CC_SUCCESS);
+        /* the snapshot's sleeping thread is there, asleep */
+        assert_int_equal(sleeper_poke(&child[k], &done), CC_SUCCESS);
+        assert_int_equal(done, 2);
+        /* its own threads, and a reset to the snapshot */
+        int n = 0;
+        assert_int_equal(threads_run(&child[k], &n, 8), CC_SUCCESS);
+        assert_int_equal(n, 8);
+        assert_int_equal(add(&child[k], 10 + k), 15 + k);
+        assert_int_equal(cgear_enclave_reset(&child[k]), CC_SUCCESS);
+        assert_int_equal(add(&child[k], 0), 5);
+        assert_int_equal(resets(&child[k]), 2);
+    }
+    assert_int_equal(add(&parent, 0), 6); /* the parent is untouched */
+    assert_int_equal(cc_enclave_destroy(&parent), CC_SUCCESS);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(add(&child[k], 1), 6); /* outlives its parent */
+        assert_int_equal(cgear_enclave_status(&child[k]), CC_SUCCESS);
+        assert_int_equal(cc_enclave_destroy(&child[k]), CC_SUCCESS);
+    }
+}
+
 /* The process engine: both calls refused, the enclave unchanged. */
 static void test_process_refuses(void **state)
 {
@@ -315,6 +379,10 @@ static void test_process_refuses(void **state)
     assert_int_equal(add(&ctx, 3), 3);
     assert_int_equal(cgear_enclave_snapshot(&ctx), CC_ERROR_NOT_SUPPORTED);
     assert_int_equal(cgear_enclave_reset(&ctx), CC_ERROR_NOT_SUPPORTED);
+    cc_enclave_t child;
+    memset(&child, 0, sizeof child);
+    assert_int_equal(cgear_enclave_create_from_snapshot(&ctx, &child), CC_ERROR_NOT_SUPPORTED);
+    assert_false(child.used_flag);
     assert_int_equal(add(&ctx, 1), 4);
     assert_int_equal(resets(&ctx), 0);
     assert_int_equal(cc_enclave_destroy(&ctx), CC_SUCCESS);
@@ -330,7 +398,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_threads_across_resets), cmocka_unit_test(test_sleeping_thread),
         cmocka_unit_test(test_busy),                  cmocka_unit_test(test_errors),
         cmocka_unit_test(test_seal_across_resets),    cmocka_unit_test(test_calls_during_resets),
-        cmocka_unit_test(test_memory_returns),
+        cmocka_unit_test(test_memory_returns),        cmocka_unit_test(test_create_from_snapshot),
     };
     const struct CMUnitTest process[] = {cmocka_unit_test(test_process_refuses)};
     const char *only = getenv("CGEAR_E2E_FILTER"); /* a cmocka pattern: run these tests only */

@@ -67,6 +67,8 @@ enum probe {
     P_PTRACE, P_KILL, P_CLOSE, P_CREATE_VCPU, P_SET_CPUID2, P_GET_SREGS, P_SET_SREGS, P_SET_XCRS, P_PIN_SELF, P_PIN_OTHER,
     /* snapshots: record and restore vCPUs, log written pages; guest RAM's memfd */
     P_GET_FPU, P_SET_FPU, P_SET_MEMREGION, P_GET_DIRTY_LOG, P_MEMFD, P_FTRUNCATE,
+    /* a new enclave from a snapshot (clone.c) */
+    P_GET_MSRS, P_RECV_CTL, P_RECV_PEER, P_RECV_OTHER, P_SENDMSG,
     /* the gdb variant (CGEAR_GDB) */
     P_GDB_ACCEPT, P_GDB_DUP3, P_GDB_READ, P_GDB_WRITE, P_KICK, P_GET_REGS, P_SET_REGS, P_GUEST_DEBUG, P_SIGACTION,
     P_ACCEPT_OTHER, P_READ_OTHER, P_WRITE_OTHER, P_TGKILL_OTHER, P_DUP3_OTHER,
@@ -118,6 +120,11 @@ static int run_probe(const struct cg_bpf *prog, enum probe p)
         case P_SET_MEMREGION: r = ok_if(syscall(SYS_ioctl, 99, KVM_SET_USER_MEMORY_REGION, 0), EBADF); break;
         case P_GET_DIRTY_LOG: r = ok_if(syscall(SYS_ioctl, 99, KVM_GET_DIRTY_LOG, 0), EBADF); break;
         case P_MEMFD: r = ok_if(syscall(SYS_memfd_create, NULL, 0), EFAULT); break;
+        case P_GET_MSRS: r = ok_if(syscall(SYS_ioctl, 99, KVM_GET_MSRS, 0), EBADF); break;
+        case P_RECV_CTL: r = ok_if(syscall(SYS_recvmsg, CG_MON_CTL_FD, NULL, 0), EBADF); break;
+        case P_RECV_PEER: r = ok_if(syscall(SYS_recvmsg, CG_MON_PEER_FD, NULL, 0), EBADF); break;
+        case P_RECV_OTHER: r = syscall(SYS_recvmsg, 3, NULL, 0); break;
+        case P_SENDMSG: r = ok_if(syscall(SYS_sendmsg, 99, NULL, 0), EBADF); break;
         case P_FTRUNCATE: r = ok_if(syscall(SYS_ftruncate, 99, 0), EBADF); break;
         case P_MMAP_EXEC: r = (long)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); break;
         case P_MPROTECT_EXEC: r = syscall(SYS_mprotect, buf - ((uintptr_t)buf & 4095), 4096, PROT_READ | PROT_EXEC); break;
@@ -187,11 +194,14 @@ static void test_run_program(void **state)
                              P_WRITE_STDERR, P_KVM_RUN, P_THREAD_CLONE_ENOSYS3, P_CREATE_VCPU, P_SET_CPUID2,
                              P_GET_SREGS, P_SET_SREGS, P_SET_XCRS, P_SET_REGS, P_PIN_SELF,
                              /* snapshots (src/monitor/kvm/snapshot.c) */
-                             P_GET_REGS, P_GET_FPU, P_SET_FPU, P_SET_MEMREGION, P_GET_DIRTY_LOG};
+                             P_GET_REGS, P_GET_FPU, P_SET_FPU, P_SET_MEMREGION, P_GET_DIRTY_LOG, P_GET_MSRS,
+                             /* a new enclave from a snapshot: the socket passed on the control socket */
+                             P_RECV_CTL, P_SENDMSG, P_CLOSE};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_allowed(&g_run, ok[i]);
     const enum probe bad[] = {P_OPENAT, P_OPEN, P_SOCKET, P_EXECVE, P_IOCTL_OTHER, P_MMAP_EXEC, P_MPROTECT_EXEC,
-                              P_FORK, P_WRITE_FD1, P_PTRACE, P_KILL, P_CLOSE, P_PIN_OTHER, P_MEMFD, P_FTRUNCATE};
+                              P_FORK, P_WRITE_FD1, P_PTRACE, P_KILL, P_PIN_OTHER, P_MEMFD, P_FTRUNCATE,
+                              P_RECV_OTHER};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_killed(&g_run, bad[i]);
 }
@@ -200,7 +210,7 @@ static void test_setup_program(void **state)
 {
     (void)state;
     const enum probe ok[] = {P_FUTEX, P_GETRANDOM, P_MMAP_RW, P_WRITE_NOTE, P_KVM_RUN, P_OPENAT, P_OPEN,
-                             P_IOCTL_OTHER, P_CLOSE, P_MEMFD, P_FTRUNCATE};
+                             P_IOCTL_OTHER, P_CLOSE, P_MEMFD, P_FTRUNCATE, P_RECV_PEER};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         expect_allowed(&g_setup, ok[i]);
     const enum probe bad[] = {P_SOCKET, P_EXECVE, P_MMAP_EXEC, P_MPROTECT_EXEC, P_FORK, P_WRITE_FD1, P_PTRACE,
