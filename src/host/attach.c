@@ -103,7 +103,7 @@ static cc_enclave_result_t map_window(struct cg_enclave *e, const struct cg_hold
     e->win.size = (size_t)info->window_size;
     const struct cg_window_hdr *h = w;
     if (h->magic != CG_WINDOW_MAGIC || h->version != CG_WINDOW_VERSION || h->nslots != info->nslots ||
-        h->total_size != info->window_size)
+        h->total_size + CG_PAGE_SIZE != info->window_size) /* the slots, then the control page (window.h) */
         return CC_ERROR_PROTOCOL;
     e->win.nslots = info->nslots;
     e->win.chans = calloc(e->win.nslots, sizeof(*e->win.chans));
