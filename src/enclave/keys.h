@@ -17,7 +17,9 @@
  * @dumpable: the process is still ptrace-able because the host asked to
  * debug it (CG_WINDOW_F_GDB). It stays so only if the block's head says
  * CG_KEYS_F_DEBUG; otherwise the process is made non-dumpable before any
- * secret is read. Returns whether the process is still dumpable. */
+ * secret is read. With @dumpable false the caller has made the process
+ * non-dumpable already (main.c). Returns whether the process is still
+ * dumpable. */
 bool cg_trts_load_keys(bool dumpable);
 
 /* The block, or NULL when none was received. */

@@ -7,9 +7,9 @@
  * the parent's memory until its exec). The child, making only
  * async-signal-safe calls on its own stack frames and writing no memory
  * the parent uses:
- *   - resets every signal handler to the default before it unblocks
- *     signals (its handler table is its own copy; a handler must never run
- *     in the parent's memory),
+ *   - keeps every signal blocked until its exec (a handler must never run
+ *     in the parent's memory); the exec sets handled signals back to their
+ *     defaults and the monitor unblocks them,
  *   - dies with its parent thread (PR_SET_PDEATHSIG),
  *   - keeps only the call window (fd 3), the sealed ELF copy (fd 4), the
  *     engine's seccomp program(s) if any (fd 5, struct cg_monitor_plan),
@@ -83,21 +83,12 @@ static _Noreturn void child(const struct cg_enclave *e, const struct spawn_args 
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
         child_fail(a->note_fd, "the enclave process lost its parent before it started\n");
-    /* vfork: an application's handler must not run in the borrowed memory */
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction sa;
-        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0)
-            continue;
-        if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
-            sa.sa_handler = SIG_DFL;
-            sa.sa_flags = 0;
-            sigemptyset(&sa.sa_mask);
-            (void)sigaction(sig, &sa, NULL);
-        }
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* vfork: an application's handler must not run in the borrowed memory,
+     * so every signal stays blocked (cg_monitor_start) through the exec,
+     * which sets every handled signal back to its default; the monitor
+     * unblocks them first thing (src/monitor/main.c). Ignored signals stay
+     * ignored, as before. (Before issue 16 the child reset each handler
+     * itself, 64 sigaction calls: 60 us of every create here.) */
 
     /* Lift every descriptor above the targets first so dup2 cannot clobber. */
     const int above = CG_MON_PEER_FD + 1;

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -135,6 +136,12 @@ int main(int argc, char **argv)
 {
     /* Before anything else: not ptrace-able, no /proc/PID/mem for peers. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* The host's spawn child (or cgear-launcher) exec'd us with every
+     * signal blocked (src/host/spawn.c): take none of that mask along,
+     * into the vCPU threads or the process engine's enclave. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     uint64_t data_limit = 0;
     if ((argc != 8 && argc != 9) || parse_u64(argv[2], &data_limit) != 0)
         fail(CG_MON_EXIT_USAGE, "cgear-monitor refused its arguments (host and monitor out of step)");

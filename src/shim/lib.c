@@ -1,24 +1,23 @@
 /*
  * lib.c - the few memory routines the compiler may call in freestanding
- * code. Plain loops: the shim copies little (console bounce buffers,
- * syscall arguments), so clarity wins over speed here.
+ * code. memset and memcpy are one `rep stosb` / `rep movsb` each (fast on
+ * every CPU with ERMS, and never slower than a byte loop): munmap() zeroes
+ * every page it frees (mm.c), megabytes for a large message buffer, which
+ * a byte loop did at about 1 byte per cycle. The others are plain loops.
  */
 #include "shim.h"
 
 void *memset(void *d, int c, size_t n)
 {
-    unsigned char *p = d;
-    while (n--)
-        *p++ = (unsigned char)c;
+    void *p = d;
+    __asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
     return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-    unsigned char *p = d;
-    const unsigned char *q = s;
-    while (n--)
-        *p++ = *q++;
+    void *p = d;
+    __asm__ volatile("rep movsb" : "+D"(p), "+S"(s), "+c"(n) : : "memory");
     return d;
 }
 

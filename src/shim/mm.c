@@ -3,9 +3,18 @@
  *
  * The monitor maps a pool of guest-physical pages, sized from the manifest
  * (heap + stacks), contiguously at CG_G_POOL_VA as user, writable,
- * non-executable pages. mmap() hands out page runs from it, first fit, with
- * a bitmap kept outside user-visible memory; munmap() zeroes and frees them,
- * so every mapping starts zero-filled as Linux promises. brk() never grows
+ * non-executable pages. mmap() hands out page runs from it, first fit from
+ * the pool's start, with a bitmap kept outside user-visible memory;
+ * munmap() zeroes and frees them, so every mapping starts zero-filled as
+ * Linux promises. First fit from the start (before issue 16: from where
+ * the last mapping ended, wrapping around) hands a freed run out again at
+ * once: its pages are already backed by the host and mapped in KVM's
+ * shadow tables on PVM, while every fresh page costs the first touch of
+ * its user address and of its direct-map address (two shadow faults, a
+ * VM exit each: a 4 MiB message buffer allocated per call made a 4 MiB
+ * [in] ECALL 8x memcpy), and the enclave's RSS stays what it uses. All
+ * vCPUs share the pool: a spinlock serialises the bitmap (before issue 16
+ * two threads mapping at once could be given the same pages). brk() never grows
  * (musl falls back to mmap), and exhausting the pool is ENOMEM, as a real
  * RLIMIT_DATA would be: the budget is the manifest's, not the host's.
  *
@@ -26,7 +35,21 @@
 
 static uint64_t g_npages;
 static uint8_t *g_bitmap;
-static uint64_t g_hint;
+static int g_lock;
+
+/* Held only to read or change the bitmap; guest code here never sleeps
+ * and takes no interrupts (SYSCALL clears IF). */
+static void mm_lock(void)
+{
+    while (__atomic_exchange_n(&g_lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&g_lock, __ATOMIC_RELAXED))
+            __builtin_ia32_pause();
+}
+
+static void mm_unlock(void)
+{
+    __atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
+}
 
 static int used(uint64_t i)
 {
@@ -49,19 +72,41 @@ void cg_mm_init(void)
     g_bitmap = cg_phys(cg_boot.bitmap_gpa);
     /* the initial stack (and anything else the monitor placed) */
     mark(0, (cg_boot.pool_used + CG_G_PAGE - 1) / CG_G_PAGE, 1);
-    g_hint = 0;
 }
 
+/* The lowest run of @n free pages, or -1. Whole 64-page words are taken or
+ * skipped at once (the bitmap is page-aligned, bit i of byte i / 8). */
 static int64_t find_run(uint64_t n)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        uint64_t start = pass == 0 ? g_hint : 0, end = pass == 0 ? g_npages : g_hint;
-        uint64_t run = 0;
-        for (uint64_t i = start; i < end; i++) {
-            run = used(i) ? 0 : run + 1;
-            if (run == n)
-                return (int64_t)(i + 1 - n);
+    uint64_t run = 0, start = 0;
+    for (uint64_t i = 0; i < g_npages;) {
+        if ((i & 63) == 0 && i + 64 <= g_npages) {
+            uint64_t word;
+            memcpy(&word, g_bitmap + (i >> 3), sizeof word);
+            if (word == ~0ull) {
+                run = 0;
+                i += 64;
+                continue;
+            }
+            if (word == 0) {
+                if (run == 0)
+                    start = i;
+                run += 64;
+                i += 64;
+                if (run >= n)
+                    return (int64_t)start;
+                continue;
+            }
         }
+        if (used(i)) {
+            run = 0;
+        } else {
+            if (run == 0)
+                start = i;
+            if (++run >= n)
+                return (int64_t)start;
+        }
+        i++;
     }
     return -1;
 }
@@ -84,15 +129,15 @@ int64_t cg_mm_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, i
         return -EACCES;
     (void)addr; /* a hint only; never honoured */
     uint64_t n = (len + CG_G_PAGE - 1) / CG_G_PAGE;
+    mm_lock();
     int64_t first = find_run(n);
+    if (first >= 0)
+        mark((uint64_t)first, n, 1);
+    mm_unlock();
     if (first < 0) {
         cg_hcall(cg_this_cpu(), CG_HC_OOM, len, 0, 0, 0, 0);
         return -ENOMEM;
     }
-    mark((uint64_t)first, n, 1);
-    g_hint = (uint64_t)first + n;
-    if (g_hint >= g_npages)
-        g_hint = 0;
     return (int64_t)(cg_boot.pool_va + (uint64_t)first * CG_G_PAGE);
 }
 
@@ -107,9 +152,12 @@ int64_t cg_mm_munmap(uint64_t addr, uint64_t len)
         n > (cg_boot.pool_va + cg_boot.pool_size - addr) / CG_G_PAGE)
         return -EINVAL;
     uint64_t first = (addr - cg_boot.pool_va) / CG_G_PAGE;
-    /* Zero now, so the next mapping of these pages starts clean. */
+    /* Zero now, so the next mapping of these pages starts clean: before
+     * they are free, so outside the lock. */
     memset(cg_phys(cg_boot.pool_gpa + first * CG_G_PAGE), 0, n * CG_G_PAGE);
+    mm_lock();
     mark(first, n, 0);
+    mm_unlock();
     return 0;
 }
 

@@ -169,7 +169,7 @@ cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *f
     size_t cap = (size_t)total;
     if (ch->grow && cap > CG_CHAN_PREALLOC)
         cap = CG_CHAN_PREALLOC;
-    uint8_t *buf = cg_msg_alloc(cap);
+    uint8_t *buf = cg_msg_alloc_raw(cap); /* every byte is written below before use */
     if (buf == NULL) {
         *kind = k;
         return CC_ERROR_OUT_OF_MEMORY;
@@ -193,7 +193,7 @@ cc_enclave_result_t cg_chan_recv(struct cg_chan *ch, uint32_t *kind, uint32_t *f
         }
         if (got + len2 > cap) {
             size_t ncap = cap * 2 < total ? cap * 2 : (size_t)total;
-            uint8_t *nbuf = cg_msg_alloc(ncap);
+            uint8_t *nbuf = cg_msg_alloc_raw(ncap);
             if (nbuf == NULL) {
                 cg_msg_free(buf);
                 return CC_ERROR_PROTOCOL; /* mid-message: the slot cannot be recovered */

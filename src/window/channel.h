@@ -54,6 +54,11 @@ typedef cc_enclave_result_t (*cg_dispatch_fn)(void *ctx, uint32_t fn, const uint
 /* Point @ch at slot @index of the mapped window @base (ECALL slots first,
  * then the switchless OCALL slots). Returns 0, or -1 if the window header
  * does not describe a valid slot @index inside @window_size bytes. */
+/* cg_msg_alloc() (cgear_edge.h) without the zero fill, for a buffer the
+ * caller writes completely before anyone reads it (a received message).
+ * Each runtime provides it beside cg_msg_alloc(). */
+void *cg_msg_alloc_raw(size_t len);
+
 int cg_chan_init(struct cg_chan *ch, void *base, uint64_t window_size, uint32_t index, uint32_t me);
 
 /* Wait until it is this side's turn. Returns CC_SUCCESS, CC_ERROR_ENCLAVE_LOST

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cgear_edge.h"
+#include "channel.h"
 
 #if defined(__GNUC__)
 #define CG_EXPORT __attribute__((visibility("default")))
@@ -22,4 +23,11 @@ CG_EXPORT void *cg_msg_alloc(size_t len)
 CG_EXPORT void cg_msg_free(void *buf)
 {
     free(buf);
+}
+
+void *cg_msg_alloc_raw(size_t len)
+{
+    if (len > CG_MAX_MESSAGE)
+        return NULL;
+    return malloc(len ? len : 1);
 }

@@ -23,9 +23,18 @@ static uint64_t pt_new(struct cg_vm *vm)
     return gpa;
 }
 
+/* Every entry the monitor writes is marked accessed, and every leaf also
+ * dirty: the guest never reads these bits (the shim pages nothing out),
+ * and a clear bit costs the first touch of each page more. Under shadow
+ * paging (the PVM variant) KVM must then write the bits into the guest's
+ * tables itself at the first access, and maps a page read-only until its
+ * first write just to set D: a second fault for every page first read,
+ * then written. With EPT the CPU sets them, a locked write per level. */
+#define CG_PTE_AD (CG_PTE_A | CG_PTE_D)
+
 /* The table entry for @va at @level (3 = PML4 ... 0 = PT), creating the
  * intermediate tables on the way. Intermediate entries are permissive
- * (P|W|U); the leaf decides. */
+ * (P|W|U, and A); the leaf decides. */
 static uint64_t *walk(struct cg_vm *vm, uint64_t pml4, uint64_t va, int leaf_level)
 {
     uint64_t table = pml4;
@@ -35,7 +44,7 @@ static uint64_t *walk(struct cg_vm *vm, uint64_t pml4, uint64_t va, int leaf_lev
             uint64_t t = pt_new(vm);
             if (t == 0)
                 return NULL;
-            *e = t | CG_PTE_P | CG_PTE_W | CG_PTE_U;
+            *e = t | CG_PTE_P | CG_PTE_W | CG_PTE_U | CG_PTE_A;
         } else if (*e & CG_PTE_PS) {
             return NULL; /* would split a large page: a layout bug */
         }
@@ -59,7 +68,7 @@ int cg_pt_map(struct cg_vm *vm, uint64_t pml4, uint64_t va, uint64_t gpa, uint64
          * pages (docs/kvm-pvm.md), so there every page carries U; the
          * boundary that protects the host is the VM and the monitor. */
         uint64_t u = (flags & CG_PTE_U) || vm->pvm ? CG_PTE_U : 0;
-        *e = ((gpa + off) & ADDR_MASK) | (flags & ~CG_PTE_U) | u | CG_PTE_P | (huge ? CG_PTE_PS : 0);
+        *e = ((gpa + off) & ADDR_MASK) | (flags & ~CG_PTE_U) | u | CG_PTE_P | CG_PTE_AD | (huge ? CG_PTE_PS : 0);
     }
     return 0;
 }
@@ -75,7 +84,7 @@ static uint64_t clone_top(struct cg_vm *vm, uint64_t base)
     uint64_t e0 = ((uint64_t *)(vm->ram + base))[0];
     if (e0 & CG_PTE_P)
         memcpy(vm->ram + pdpt, vm->ram + (e0 & ADDR_MASK), CG_G_PAGE);
-    ((uint64_t *)(vm->ram + pml4))[0] = pdpt | CG_PTE_P | CG_PTE_W | CG_PTE_U;
+    ((uint64_t *)(vm->ram + pml4))[0] = pdpt | CG_PTE_P | CG_PTE_W | CG_PTE_U | CG_PTE_A;
     return pml4;
 }
 

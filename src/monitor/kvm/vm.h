@@ -243,6 +243,8 @@ int cg_pt_map(struct cg_vm *vm, uint64_t pml4, uint64_t va, uint64_t gpa, uint64
 #define CG_PTE_P 0x1ull
 #define CG_PTE_W 0x2ull
 #define CG_PTE_U 0x4ull
+#define CG_PTE_A 0x20ull
+#define CG_PTE_D 0x40ull
 #define CG_PTE_PS 0x80ull
 #define CG_PTE_NX (1ull << 63)
 

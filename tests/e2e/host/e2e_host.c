@@ -332,6 +332,41 @@ static void test_big_call_64mib(void **state)
     free(dst);
 }
 
+/* Large calls one after another, of sizes that grow, shrink and repeat:
+ * the enclave keeps buffers of large messages for reuse (msg_cache.c) and
+ * its kvm shim hands freed pages out again first (mm.c). Every byte must
+ * still be this call's. */
+static void test_big_calls_reused(void **state)
+{
+    cc_enclave_t *ctx = *state;
+    static const size_t sizes[] = {(size_t)4 << 20, ((size_t)5 << 20) + 3, (size_t)4 << 20, ((size_t)2 << 20) + 1,
+                                   ((size_t)1 << 20) + 77, (size_t)6 << 20, (size_t)4 << 20};
+    size_t max = (size_t)6 << 20;
+    uint8_t *src = malloc(max), *dst = malloc(max);
+    assert_non_null(src);
+    assert_non_null(dst);
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t len = sizes[k];
+        uint64_t expect = 0;
+        for (size_t i = 0; i < len; i++) {
+            src[i] = (uint8_t)(i * 13 + k * 31 + (i >> 11));
+            expect += src[i];
+        }
+        memset(dst, 0xee, max);
+        uint64_t sum = 0;
+        assert_int_equal(ecall_big(ctx, &sum, src, dst, len), CC_SUCCESS);
+        assert_true(sum == expect);
+        for (size_t i = 0; i < len; i++)
+            if (dst[i] != (uint8_t)(src[i] ^ 0x5a))
+                fail_msg("call %zu (%zu bytes): byte %zu differs", k, len, i);
+        for (size_t i = len; i < max; i++)
+            if (dst[i] != 0xee)
+                fail_msg("call %zu (%zu bytes): byte %zu past the buffer was written", k, len, i);
+    }
+    free(src);
+    free(dst);
+}
+
 static void test_ocalls(void **state)
 {
     cc_enclave_t *ctx = *state;
@@ -1402,6 +1437,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_and_user_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big_call_64mib, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_calls_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ocalls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_ecall_from_ocall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ecall_policy, setup, teardown),

@@ -356,6 +356,39 @@ static void test_image_single_byte_tamper(void **state)
     free(img);
 }
 
+/* A process remembers what it measured (image.c: the bytes, compared in
+ * full): the same bytes again give the same measurement, any change a new
+ * one, also when the buffer is the one measured before, changed in place. */
+static void test_measurement_cache(void **state)
+{
+    (void)state;
+    struct cg_image_manifest m = sample_manifest();
+    uint8_t *elf = malloc(g_elf_len);
+    assert_non_null(elf);
+    memcpy(elf, g_elf, g_elf_len);
+    uint8_t first[CG_IMAGE_HASH_LEN], again[CG_IMAGE_HASH_LEN], changed[CG_IMAGE_HASH_LEN];
+    assert_int_equal(cg_image_measure(&m, elf, g_elf_len, first), CC_SUCCESS);
+    assert_int_equal(cg_image_measure(&m, g_elf, g_elf_len, again), CC_SUCCESS);
+    assert_memory_equal(first, again, sizeof(first));
+    size_t at[] = {0, g_elf_len / 2, g_elf_len - 1};
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+        elf[at[k]] ^= 1;
+        assert_int_equal(cg_image_measure(&m, elf, g_elf_len, changed), CC_SUCCESS);
+        assert_memory_not_equal(first, changed, sizeof(first));
+        elf[at[k]] ^= 1;
+    }
+    /* one byte shorter, and another manifest over the same ELF */
+    assert_int_equal(cg_image_measure(&m, elf, g_elf_len - 1, changed), CC_SUCCESS);
+    assert_memory_not_equal(first, changed, sizeof(first));
+    m.heap_size *= 2;
+    assert_int_equal(cg_image_measure(&m, elf, g_elf_len, changed), CC_SUCCESS);
+    assert_memory_not_equal(first, changed, sizeof(first));
+    m.heap_size /= 2;
+    assert_int_equal(cg_image_measure(&m, elf, g_elf_len, again), CC_SUCCESS);
+    assert_memory_equal(first, again, sizeof(first));
+    free(elf);
+}
+
 /* ---- keys ---- */
 
 static void test_keys(void **state)
@@ -592,6 +625,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_image_unsigned),
         cmocka_unit_test(test_image_structure_rejected),
         cmocka_unit_test(test_image_single_byte_tamper),
+        cmocka_unit_test(test_measurement_cache),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_config_text),
         cmocka_unit_test(test_config_xml),
