@@ -80,13 +80,18 @@ static void wake_word(struct cg_vm *vm, void *word)
  * a futex wait (want_word: on that word; NULL: any). Under vm->lock. */
 struct cg_want {
     bool parked;
+    bool any;   /* a snapshot: parked, or stopped at any futex wait */
     void *word;
 };
 
 static bool in_place(const struct cg_vcpu *v, const struct cg_want *w)
 {
-    if (w->parked)
-        return v->parked;
+    /* never started (a parked vCPU of an enclave started from a snapshot,
+     * clone.c): no thread, as good as parked */
+    if (w->parked || (w->any && v->parked))
+        return v->parked || !v->started;
+    if (!v->started)
+        return false;
     if (v->held)
         return true;
     /* asleep in the monitor on the right word: left asleep (no wake-up,
@@ -110,7 +115,7 @@ static int hold_all(struct cg_vm *vm, const struct cg_want *want)
         bool done = true, starting = false;
         for (uint32_t i = 0; i < vm->ncpus; i++) {
             struct cg_vcpu *v = &vm->vcpus[i];
-            if (!v->made || (v->started && in_place(v, &want[i])))
+            if (!v->made || in_place(v, &want[i]))
                 continue;
             done = false;
             /* a call slot's thread the runtime has not brought to its
@@ -359,7 +364,7 @@ static uint32_t take(struct cg_vm *vm)
     }
     pthread_mutex_lock(&vm->lock);
     for (uint32_t i = 0; i < vm->ncpus; i++)
-        want[i].parked = vm->vcpus[i].parked;
+        want[i].any = true; /* a thread that ends meanwhile parks: as good */
     vm->snap.taking = true;
     int held = hold_all(vm, want);
     vm->snap.taking = false;
@@ -452,7 +457,7 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
         want[i].word = sc->word;
         if (!v->made)
             continue;
-        if (want[i].parked && !v->parked)
+        if (want[i].parked && !v->parked && v->started)
             v->repark = true;
         if (!want[i].parked && v->parked) {
             v->parked = false;

@@ -316,6 +316,9 @@ static void test_create_from_snapshot(void **state)
     e2e_create(&parent, 0);
     int rc = -1, done = 0;
     assert_int_equal(add(&parent, 5), 5);
+    int n = 0;
+    assert_int_equal(threads_run(&parent, &n, 6), CC_SUCCESS); /* vCPUs parked in the snapshot */
+    assert_int_equal(n, 6);
     assert_int_equal(sleeper_start(&parent, &rc), CC_SUCCESS);
     assert_int_equal(sleeper_poke(&parent, &done), CC_SUCCESS);
     assert_int_equal(done, 1);
@@ -352,14 +355,18 @@ static void test_create_from_snapshot(void **state)
         /* the snapshot's sleeping thread is there, asleep */
         assert_int_equal(sleeper_poke(&child[k], &done), CC_SUCCESS);
         assert_int_equal(done, 2);
-        /* its own threads, and a reset to the snapshot */
-        int n = 0;
-        assert_int_equal(threads_run(&child[k], &n, 8), CC_SUCCESS);
-        assert_int_equal(n, 8);
+        /* a reset before its parked vCPUs ever ran, its own threads (on
+         * them and beyond), and a reset to the snapshot again */
+        assert_int_equal(cgear_enclave_reset(&child[k]), CC_SUCCESS);
+        assert_int_equal(resets(&child[k]), 2);
+        assert_int_equal(threads_run(&child[k], &n, 12), CC_SUCCESS);
+        assert_int_equal(n, 12);
         assert_int_equal(add(&child[k], 10 + k), 15 + k);
         assert_int_equal(cgear_enclave_reset(&child[k]), CC_SUCCESS);
         assert_int_equal(add(&child[k], 0), 5);
-        assert_int_equal(resets(&child[k]), 2);
+        assert_int_equal(resets(&child[k]), 3);
+        assert_int_equal(threads_run(&child[k], &n, 12), CC_SUCCESS);
+        assert_int_equal(n, 12);
     }
     assert_int_equal(add(&parent, 0), 6); /* the parent is untouched */
     assert_int_equal(cc_enclave_destroy(&parent), CC_SUCCESS);
