@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench_u.h"
+#include "bench_util.h"
 #include "enclave.h"
 #include "kvm_exit.h"
 
@@ -31,24 +32,6 @@
 void bench_ocall_empty(void) {}
 void bench_sl_ocall_empty(void) {}
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return v[n / 2];
-}
 
 /* ---- reference: futex ping-pong between two processes ---- */
 static void futex_wait(_Atomic uint32_t *w, uint32_t v)

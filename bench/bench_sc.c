@@ -18,31 +18,13 @@
 #include <unistd.h>
 
 #include "bench_sc_u.h"
+#include "bench_util.h"
 #include "enclave.h"
 #include "secure_channel_client.h"
 #include "secure_channel_host.h"
 
 static cc_enclave_t g_enclave;
 static cc_sec_chl_svr_ctx_t g_svr;
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
 
 /* In-memory connection: each side's send is the other's callback. */
 static int to_client(void *conn, void *buf, size_t n)

@@ -23,17 +23,12 @@
 #include <unistd.h>
 
 #include "bench_u.h"
+#include "bench_util.h"
 #include "enclave.h"
 
 void bench_ocall_empty(void) {}
 void bench_sl_ocall_empty(void) {}
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* kB of a "Field:" line in /proc/PID/status (pid 0: self), -1 if unknown. */
 static long status_kb(int pid, const char *field)

@@ -25,29 +25,12 @@
 #include <time.h>
 
 #include "bench_u.h"
+#include "bench_util.h"
 #include "enclave.h"
 
 void bench_ocall_empty(void) {}
 void bench_sl_ocall_empty(void) {}
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return v[n / 2];
-}
 
 int main(int argc, char **argv)
 {

@@ -408,6 +408,32 @@ static void log_gdb_hint(const struct cg_enclave *e, const char *path)
             found ? "" : " (the unstripped ELF cgear_add_enclave() keeps beside the image)");
 }
 
+/* A zeroed enclave with no descriptors yet, its locks ready, its start
+ * stamped. NULL when out of memory. */
+static struct cg_enclave *new_enclave(uint32_t flags)
+{
+    struct cg_enclave *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return NULL;
+    e->stamps[CG_HSTAMP_START] = cg_now_ns();
+    e->flags = flags;
+    e->mon.elf_fd = e->mon.image_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.keys_fd = -1;
+    e->mon.ctl_sock = e->mon.peer_fd = -1;
+    e->mon.pid = -1;
+    cg_enclave_sync_init(e);
+    return e;
+}
+
+/* @e is running: hand it to the caller's context @enclave. */
+static void hand_over(cc_enclave_t *enclave, struct cg_enclave *e, char *path_copy)
+{
+    enclave->type = e->engine->type;
+    enclave->path = path_copy;
+    enclave->flags = e->flags;
+    enclave->private_data = e;
+    enclave->used_flag = true;
+}
+
 cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uint32_t version, uint32_t flags,
                                       const enclave_features_t *features, const uint32_t features_count,
                                       cc_enclave_t *enclave)
@@ -435,19 +461,14 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
     if (cg_attach_is_path(path))
         return cg_attach_create(path, type, flags, enclave);
 
-    struct cg_enclave *e = calloc(1, sizeof(*e));
+    struct cg_enclave *e = new_enclave(flags);
     char *path_copy = strdup(path);
     if (e == NULL || path_copy == NULL) {
-        free(e);
+        if (e != NULL)
+            free_enclave(e);
         free(path_copy);
         return CC_ERROR_OUT_OF_MEMORY;
     }
-    e->stamps[CG_HSTAMP_START] = cg_now_ns();
-    e->flags = flags;
-    e->mon.elf_fd = e->mon.image_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.keys_fd = -1;
-    e->mon.ctl_sock = e->mon.peer_fd = -1;
-    e->mon.pid = -1;
-    cg_enclave_sync_init(e);
 
     rc = load_file(e, path);
     e->stamps[CG_HSTAMP_IMAGE] = cg_now_ns();
@@ -497,12 +518,7 @@ cc_enclave_result_t cc_enclave_create(const char *path, enclave_type_t type, uin
                 e->ident.is_signed ? "" : ", UNSIGNED: debug only");
     if (e->win.hdr->flags & CG_WINDOW_F_GDB)
         log_gdb_hint(e, path);
-
-    enclave->type = e->engine->type;
-    enclave->path = path_copy;
-    enclave->flags = flags;
-    enclave->private_data = e;
-    enclave->used_flag = true;
+    hand_over(enclave, e, path_copy);
     return CC_SUCCESS;
 }
 
@@ -672,19 +688,14 @@ cc_enclave_result_t cgear_enclave_create_from_snapshot(cc_enclave_t *parent, cc_
     }
     if (atomic_load(&p->fate.lost))
         return CC_ERROR_ENCLAVE_LOST;
-    struct cg_enclave *e = calloc(1, sizeof(*e));
+    struct cg_enclave *e = new_enclave(p->flags);
     char *path_copy = strdup(parent->path != NULL ? parent->path : "");
     if (e == NULL || path_copy == NULL) {
-        free(e);
+        if (e != NULL)
+            free_enclave(e);
         free(path_copy);
         return CC_ERROR_OUT_OF_MEMORY;
     }
-    e->stamps[CG_HSTAMP_START] = cg_now_ns();
-    e->flags = p->flags;
-    e->mon.elf_fd = e->mon.image_fd = e->win.fd = e->mon.pidfd = e->mon.note_fd = e->mon.keys_fd = -1;
-    e->mon.ctl_sock = e->mon.peer_fd = -1;
-    e->mon.pid = -1;
-    cg_enclave_sync_init(e);
     /* the same verified image and identity, its own window and keys */
     e->ident = p->ident;
     /* no shared memory: the parent's region is at an address this process
@@ -735,10 +746,6 @@ cc_enclave_result_t cgear_enclave_create_from_snapshot(cc_enclave_t *parent, cc_
     cg_report_register(e, true);
     cg_log_info("enclave '%s' started from a snapshot on the %s engine (pid %d)", name, e->engine->name,
                 (int)e->mon.pid);
-    enclave->type = e->engine->type;
-    enclave->path = path_copy;
-    enclave->flags = e->flags;
-    enclave->private_data = e;
-    enclave->used_flag = true;
+    hand_over(enclave, e, path_copy);
     return CC_SUCCESS;
 }
