@@ -677,11 +677,9 @@ cc_enclave_result_t cgear_enclave_create_from_snapshot(cc_enclave_t *parent, cc_
     }
     struct cg_enclave *p = parent->private_data;
     const char *name = p->ident.manifest.name;
-    if (p->attach != NULL || p->engine->type != KVM_ENCLAVE_TYPE || cg_launcher() != NULL) {
-        cg_log_error("%s: enclave '%s' cannot have snapshots (%s)", what, name,
-                     p->attach != NULL ? "attached" : cg_launcher() != NULL ? "system install" : "not the kvm engine");
-        return CC_ERROR_NOT_SUPPORTED;
-    }
+    cc_enclave_result_t rc = cg_snap_supported(p, what);
+    if (rc != CC_SUCCESS)
+        return rc;
     if (!p->mon.snapshot) {
         cg_log_error("%s: enclave '%s' has no snapshot: call cgear_enclave_snapshot() first", what, name);
         return CC_ERROR_BAD_STATE;
@@ -704,7 +702,6 @@ cc_enclave_result_t cgear_enclave_create_from_snapshot(cc_enclave_t *parent, cc_
     e->ident.shm_blocks = 0;
     e->engine = p->engine;
     e->mon.elf_size = p->mon.elf_size;
-    cc_enclave_result_t rc = CC_SUCCESS;
     if ((e->mon.elf_fd = fcntl(p->mon.elf_fd, F_DUPFD_CLOEXEC, 3)) < 0)
         rc = CC_ERROR_OUT_OF_MEMORY;
     e->stamps[CG_HSTAMP_IMAGE] = e->stamps[CG_HSTAMP_ENGINE] = cg_now_ns();

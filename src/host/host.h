@@ -144,6 +144,10 @@ cc_enclave_result_t cg_calls_quiesce(struct cg_enclave *e);
 /* Gives the slots back after a successful cg_calls_quiesce(). */
 void cg_calls_resume(struct cg_enclave *e);
 
+/* Can @e have snapshots at all (snapshot.c)? CC_SUCCESS, or
+ * CC_ERROR_NOT_SUPPORTED logged with why, @what naming the caller. */
+cc_enclave_result_t cg_snap_supported(const struct cg_enclave *e, const char *what);
+
 /**
  * cg_snap_send_clone() - have @parent's monitor send its snapshot through
  * @sock, the other end of which a new monitor waits on (snapshot.c).

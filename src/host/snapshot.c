@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "enclave_keys.h"
@@ -19,13 +18,13 @@
 #include "launcher_client.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "standalone.h"
 #include "window.h"
 
 /* How long the monitor may take to answer before the enclave is given up. */
 #define CG_CTL_TIMEOUT_S 10
 
-/* Can @e have snapshots at all? CC_SUCCESS, or why not (logged). */
-static cc_enclave_result_t supported(const struct cg_enclave *e, const char *what)
+cc_enclave_result_t cg_snap_supported(const struct cg_enclave *e, const char *what)
 {
     const char *name = e->ident.manifest.name;
     if (e->attach != NULL) {
@@ -127,7 +126,7 @@ static cc_enclave_result_t request(cc_enclave_t *enclave, uint32_t req, const ch
     struct cg_enclave *e = enclave_of(enclave, what);
     if (e == NULL)
         return CC_ERROR_INVALID_ENCLAVE_ID;
-    cc_enclave_result_t rc = supported(e, what);
+    cc_enclave_result_t rc = cg_snap_supported(e, what);
     if (rc != CC_SUCCESS)
         return rc;
     if (atomic_load(&e->fate.lost))
@@ -173,16 +172,8 @@ cc_enclave_result_t cg_snap_send_clone(struct cg_enclave *p, int sock)
         cg_log_error("%s: called from inside an OCALL of enclave '%s'", what, p->ident.manifest.name);
     if (rc != CC_SUCCESS)
         return rc;
-    char byte = 0, cbuf[CMSG_SPACE(sizeof(int))];
-    memset(cbuf, 0, sizeof cbuf);
-    struct iovec iov = {&byte, 1};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &sock, sizeof sock);
-    if (sendmsg(p->mon.ctl_sock, &m, MSG_NOSIGNAL) != 1) {
+    /* one byte, carrying the socket (the holder's message helper) */
+    if (cg_hold_send(p->mon.ctl_sock, "", 1, sock) != 0) {
         cg_log_error("%s: cannot reach the monitor of enclave '%s': %s", what, p->ident.manifest.name,
                      strerror(errno));
         rc = CC_ERROR_ENCLAVE_LOST;

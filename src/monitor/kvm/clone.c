@@ -99,7 +99,7 @@ uint32_t cg_clone_send(struct cg_vm *vm)
                                vm->reset_gpa, vm->snap.resets, 0, 0};
     for (uint32_t i = 0; i < vm->ncpus; i++) {
         const struct cg_snap_cpu *s = &vm->snap.cpu[i];
-        if (s->state == 0 /* CG_SNAP_UNMADE */)
+        if (s->state == CG_SNAP_UNMADE)
             continue;
         struct cg_clone_cpu *r = &rec[h->ncpu++];
         r->index = i;
@@ -115,7 +115,7 @@ uint32_t cg_clone_send(struct cg_vm *vm)
         r->word_off = CG_NO_WORD;
         if (w != NULL && w >= vm->window && w < vm->window + vm->window_size)
             r->word_off = (uint64_t)(w - vm->window);
-        else if (w != NULL && w >= vm->ram && w < vm->ram + vm->ram_size) {
+        else if (w != NULL && cg_vm_in_ram(vm, w)) {
             r->word_off = (uint64_t)(w - vm->ram);
             r->word_in_ram = 1;
         }
@@ -197,7 +197,7 @@ int cg_clone_build(struct cg_vm *vm)
     for (uint32_t k = 0; k < h->ncpu; k++) {
         const struct cg_clone_cpu *r = &in->cpu[k];
         uint32_t i = r->index;
-        if (i >= vm->ncpus || vm->vcpus[i].made || (r->state != 1 && r->state != 2) ||
+        if (i >= vm->ncpus || vm->vcpus[i].made || (r->state != CG_SNAP_ACTIVE && r->state != CG_SNAP_PARKED) ||
             (r->word_off != CG_NO_WORD &&
              r->word_off > (r->word_in_ram ? vm->ram_size : vm->window_size) - sizeof(uint32_t))) {
             cg_note("the snapshot's vCPU %u does not fit this enclave", i);
@@ -214,38 +214,24 @@ int cg_clone_build(struct cg_vm *vm)
         if (r->word_off != CG_NO_WORD)
             s->word = (r->word_in_ram ? vm->ram : vm->window) + r->word_off;
         struct cg_vcpu *v = &vm->vcpus[i];
-        v->vm = vm;
-        v->index = i;
-        v->pml4 = r->pml4;
-        /* a vCPU as vcpu_make() readies one, then set to the snapshot's state */
-        if ((i != 0 && cg_vcpu_open(vm, i, why, sizeof why) != 0) ||
-            (v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0)) == MAP_FAILED ||
-            cg_arch_setup_vcpu(vm, v, true, why, sizeof why) != 0 || cg_snap_set_msrs(v, s) != 0 ||
+        v->pml4 = r->pml4; /* its tables are in the snapshot */
+        /* made as any vCPU, then set to the snapshot's state */
+        if (cg_vcpu_make(vm, i, why, sizeof why) != 0 || cg_snap_set_msrs(v, s) != 0 ||
             cg_snap_load_cpu(v, s, true) != 0) {
             cg_note("cannot make vCPU %u from the snapshot: %s", i, why[0] ? why : strerror(errno));
             return CG_MON_EXIT_KVM;
         }
-        v->made = true;
         /* the answer the restored guest reads: a parked vCPU's CPU_EXIT
          * returns when a clone() hands it a thread; a wait recorded asleep
          * returns woken */
-        if (s->state == 2 || s->asleep)
+        if (s->state == CG_SNAP_PARKED || s->asleep)
             cg_cpu_area(vm, i)->hc.ret = 0;
     }
-    if (!vm->vcpus[0].made || sn->cpu[0].state != 1) {
+    if (!vm->vcpus[0].made || sn->cpu[0].state != CG_SNAP_ACTIVE) {
         cg_note("the snapshot has no first thread to start from");
         return CG_MON_EXIT_LOAD;
     }
-    /* Each slot's sleeper count: the threads the snapshot holds in its
-     * wait (the window is this enclave's own, fresh). */
-    for (uint32_t k = 0; k < vm->win_slots; k++) {
-        struct cg_slot_hdr *sh = (struct cg_slot_hdr *)(vm->window + vm->win_slot_off + k * vm->win_slot_size);
-        uint32_t cnt = 0;
-        for (uint32_t i = 0; i < vm->ncpus; i++)
-            if (sn->cpu[i].state == 1 && sn->cpu[i].word == (void *)&sh->turn)
-                cnt++;
-        atomic_store_explicit(&sh->sleepers, cnt, memory_order_seq_cst);
-    }
+    cg_snap_put_sleepers(vm); /* the window is this enclave's own, fresh */
     /* This enclave's own key block (a new instance and report key) and a
      * reset count that differs from every count in the snapshot, so that
      * each thread reseeds its random generator before its next output. */
@@ -271,7 +257,7 @@ int cg_clone_build(struct cg_vm *vm)
 void cg_clone_start(struct cg_vm *vm)
 {
     for (uint32_t i = 1; i < vm->ncpus; i++)
-        if (vm->vcpus[i].made && vm->snap.cpu[i].state == 1 && cg_vcpu_resume(vm, i) != 0) {
+        if (vm->vcpus[i].made && vm->snap.cpu[i].state == CG_SNAP_ACTIVE && cg_vcpu_resume(vm, i) != 0) {
             cg_note("cannot start the thread of vCPU %u", i);
             cg_vm_stop(CG_MON_EXIT_KVM);
         }

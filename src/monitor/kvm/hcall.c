@@ -57,8 +57,7 @@ static int64_t hc_futex(struct cg_vm *vm, struct cg_vcpu *v, const struct cg_hca
      * key is its address, whatever backs the page (a snapshot turns a
      * shared page into a private copy-on-write one, snapshot.c). Requeue
      * words are in RAM (hc_decode.c). */
-    uint8_t *w = (uint8_t *)f.word;
-    int priv = w >= vm->ram && w < vm->ram + vm->ram_size ? FUTEX_PRIVATE_FLAG : 0;
+    int priv = cg_vm_in_ram(vm, f.word) ? FUTEX_PRIVATE_FLAG : 0;
     switch (f.op) {
     case FUTEX_WAKE:
         r = syscall(SYS_futex, f.word, FUTEX_WAKE | priv, f.count, NULL, NULL, 0);

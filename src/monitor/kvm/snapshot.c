@@ -58,8 +58,6 @@ _Static_assert(sizeof(((struct cg_ctl_page *)0)->keys) == CG_KEYS_SIZE, "control
  * beyond): copying keeps the guest's mappings, dropping frees memory. */
 #define CG_COPY_PAGES 256u
 
-enum { CG_SNAP_UNMADE = 0, CG_SNAP_ACTIVE = 1, CG_SNAP_PARKED = 2 };
-
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -71,8 +69,7 @@ static uint64_t now_ns(void)
  * there with FUTEX_PRIVATE_FLAG), shared for the window. */
 static void wake_word(struct cg_vm *vm, void *word)
 {
-    uint8_t *p = word;
-    int op = p >= vm->ram && p < vm->ram + vm->ram_size ? FUTEX_WAKE_PRIVATE : FUTEX_WAKE;
+    int op = cg_vm_in_ram(vm, word) ? FUTEX_WAKE_PRIVATE : FUTEX_WAKE;
     syscall(SYS_futex, word, op, 0x7fffffff, NULL, NULL, 0);
 }
 
@@ -204,16 +201,13 @@ void cg_snap_hold(struct cg_vcpu *v)
 
 int cg_snap_refresh(struct cg_vcpu *v)
 {
-    struct cg_vm *vm = v->vm;
     if (!v->stale)
         return 0;
-    /* The reset took back the tables and area this vCPU was given after
-     * the snapshot: set it up as a vCPU that was never run (vcpu_make). */
-    char why[200] = "";
-    cg_shim_cpu_fixed(vm, v->index);
-    v->pml4 = cg_pt_vcpu_view(vm, CG_G_CPU_GPA + (uint64_t)v->index * CG_G_CPU_SIZE);
-    if (v->pml4 == 0 || cg_arch_setup_vcpu(vm, v, false, why, sizeof why) != 0) {
-        cg_note("cannot set up vCPU %u again after a reset: %s", v->index, v->pml4 ? why : "no page-table room");
+    /* The reset took back the tables this vCPU was given after the
+     * snapshot (v->pml4 is 0): set it up as a vCPU that never ran. */
+    char why[256] = "";
+    if (cg_vcpu_make(v->vm, v->index, why, sizeof why) != 0) {
+        cg_note("cannot set up vCPU %u again after a reset: %s", v->index, why);
         return -1;
     }
     v->stale = false;
@@ -492,17 +486,7 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
             cg_cpu_area(vm, i)->hc.ret = 0;
         }
     }
-    /* The window is not restored: each slot's sleeper count goes back to
-     * the threads the snapshot holds in that slot's wait, which each take
-     * one off when their wait returns (channel.c). */
-    for (uint32_t k = 0; k < vm->win_slots; k++) {
-        struct cg_slot_hdr *sh = (struct cg_slot_hdr *)(vm->window + vm->win_slot_off + k * vm->win_slot_size);
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < vm->ncpus; i++)
-            if (vm->snap.cpu[i].state == CG_SNAP_ACTIVE && vm->snap.cpu[i].word == (void *)&sh->turn)
-                n++;
-        atomic_store_explicit(&sh->sleepers, n, memory_order_seq_cst);
-    }
+    cg_snap_put_sleepers(vm);
     vm->snap.resets++;
     struct cg_reset_area *a = (struct cg_reset_area *)(vm->ram + vm->reset_gpa);
     a->resets = vm->snap.resets;
@@ -511,6 +495,18 @@ static uint32_t reset(struct cg_vm *vm, struct cg_ctl_page *h)
     release(vm);
     pthread_mutex_unlock(&vm->lock);
     return CC_SUCCESS;
+}
+
+void cg_snap_put_sleepers(struct cg_vm *vm)
+{
+    for (uint32_t k = 0; k < vm->win_slots; k++) {
+        struct cg_slot_hdr *sh = (struct cg_slot_hdr *)(vm->window + vm->win_slot_off + k * vm->win_slot_size);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < vm->ncpus; i++)
+            if (vm->snap.cpu[i].state == CG_SNAP_ACTIVE && vm->snap.cpu[i].word == (void *)&sh->turn)
+                n++;
+        atomic_store_explicit(&sh->sleepers, n, memory_order_seq_cst);
+    }
 }
 
 static void *ctl_main(void *arg)

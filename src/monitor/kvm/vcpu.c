@@ -32,13 +32,7 @@ int cg_vcpu_open(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
     return 0;
 }
 
-/* Makes vCPU @i ready to run: its page tables (cg_pt_vcpu_view), its
- * descriptor (vCPU 0's exists already), its kvm_run mapping, its CPUID
- * and registers (cg_arch_setup_vcpu). Its area in guest memory is set up
- * already (cg_vcpus_create). Returns 0, or -1 with the reason in @why;
- * the caller decides what the failure means (before the guest runs it
- * ends the monitor; later only that thread's clone() fails). */
-static int vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
+int cg_vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
 {
     struct cg_vcpu *v = &vm->vcpus[i];
     v->vm = vm;
@@ -55,19 +49,28 @@ static int vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len)
         snprintf(why, why_len, "no room for the page tables of vCPU %u", i);
         return -1;
     }
-    if (i != 0 && cg_vcpu_open(vm, i, why, why_len) != 0) /* vCPU 0 was made with the VM (vm.c) */
-        return -1;
-    v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-    if (v->run == MAP_FAILED) {
-        snprintf(why, why_len, "cannot map kvm_run of vCPU %u", i);
-        close(v->fd);
-        return -1;
+    /* A vCPU a reset made stale (snapshot.c) has its descriptor and
+     * kvm_run already, and has run: KVM refuses to be told its CPUID again. */
+    bool fresh = v->run == NULL;
+    if (fresh) {
+        if (i != 0 && cg_vcpu_open(vm, i, why, why_len) != 0) /* vCPU 0 was made with the VM (vm.c) */
+            return -1;
+        void *run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+        if (run == MAP_FAILED) {
+            snprintf(why, why_len, "cannot map kvm_run of vCPU %u", i);
+            close(v->fd);
+            return -1;
+        }
+        v->run = run;
     }
     char arch[200] = "";
-    if (cg_arch_setup_vcpu(vm, v, true, arch, sizeof arch) != 0) {
+    if (cg_arch_setup_vcpu(vm, v, fresh, arch, sizeof arch) != 0) {
         snprintf(why, why_len, "cannot set up vCPU %u: %s", i, arch);
-        munmap(v->run, vm->run_size);
-        close(v->fd);
+        if (fresh) {
+            munmap(v->run, vm->run_size);
+            v->run = NULL;
+            close(v->fd);
+        }
         return -1;
     }
     v->made = true;
@@ -85,7 +88,7 @@ int cg_vcpus_create(struct cg_vm *vm)
     for (uint32_t i = 0; i < vm->cfg.threads; i++)
         cg_shim_cpu_init(vm, i);
     for (uint32_t i = 0; i < vm->cfg.threads; i++)
-        if (vcpu_make(vm, i, why, sizeof why) != 0) {
+        if (cg_vcpu_make(vm, i, why, sizeof why) != 0) {
             cg_note("%s", why);
             return CG_MON_EXIT_KVM;
         }
@@ -188,7 +191,7 @@ int cg_vcpu_start(struct cg_vm *vm, uint32_t index)
         return -EBUSY;
     }
     char why[256] = "";
-    if (!v->made && vcpu_make(vm, index, why, sizeof why) != 0) {
+    if (!v->made && cg_vcpu_make(vm, index, why, sizeof why) != 0) {
         pthread_mutex_unlock(&vm->lock);
         /* not a note: the enclave runs on, only its pthread_create() fails */
         cg_debug_line("a thread of the enclave could not start: %s", why);

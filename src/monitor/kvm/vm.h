@@ -84,6 +84,9 @@ struct cg_vcpu {
 
 #define CG_SNAP_MSRS 5
 
+/* struct cg_snap_cpu.state */
+enum { CG_SNAP_UNMADE = 0, CG_SNAP_ACTIVE = 1, CG_SNAP_PARKED = 2 };
+
 /* A vCPU as a snapshot recorded it (snapshot.c). */
 struct cg_snap_cpu {
     int state; /* CG_SNAP_UNMADE, CG_SNAP_ACTIVE (its thread slept in the monitor), CG_SNAP_PARKED */
@@ -170,6 +173,13 @@ static inline uint64_t cg_round_up(uint64_t v, uint64_t a)
 
 /* vCPU @i's area in guest memory (struct cg_cpu, kvm_abi.h); @i <
  * CG_G_MAX_CPUS, so the area lies inside the shim's 16 MiB. */
+/* Is host address @p inside guest RAM (not the window or shared memory)? */
+static inline bool cg_vm_in_ram(const struct cg_vm *vm, const void *p)
+{
+    const uint8_t *b = p;
+    return b >= vm->ram && b < vm->ram + vm->ram_size;
+}
+
 static inline struct cg_cpu *cg_cpu_area(struct cg_vm *vm, uint32_t i)
 {
     return (struct cg_cpu *)(vm->ram + CG_G_CPU_GPA + (uint64_t)i * CG_G_CPU_SIZE);
@@ -268,6 +278,15 @@ int cg_arch_setup_vcpu(struct cg_vm *vm, struct cg_vcpu *v, bool cpuid, char *wh
 /* KVM_CREATE_VCPU for vCPU @i (sets vcpus[i].fd). Returns 0, or -1 with
  * the reason in @why (the caller decides whether it is a note). */
 int cg_vcpu_open(struct cg_vm *vm, uint32_t i, char *why, size_t why_len);
+/* Makes vCPU @i ready to run: its page tables (cg_pt_vcpu_view, unless
+ * vcpus[i].pml4 names them already), its descriptor (vCPU 0's exists
+ * already) and kvm_run mapping unless it has them (a vCPU a reset made
+ * stale), its CPUID (only a vCPU that never ran) and initial registers
+ * (cg_arch_setup_vcpu). Its area in guest memory is set up already.
+ * Returns 0, or -1 with the reason in @why; the caller decides what the
+ * failure means (before the guest runs it ends the monitor; later only
+ * that thread's clone() fails). */
+int cg_vcpu_make(struct cg_vm *vm, uint32_t i, char *why, size_t why_len);
 /* Sets up the areas of vCPUs 0 .. cfg.threads-1 (cg_shim_cpu_init; the
  * other areas of the vm->ncpus = CG_G_MAX_CPUS stay zero, free for
  * clone(), until cg_vcpu_start makes their vCPU) and readies those vCPUs,
@@ -348,6 +367,10 @@ uint32_t cg_snap_refusal(const struct cg_vm *vm);
 int cg_snap_load_cpu(struct cg_vcpu *v, const struct cg_snap_cpu *s, bool flush);
 /* Sets the MSRs @s recorded (a clone's new vCPU). Returns 0 or -1. */
 int cg_snap_set_msrs(struct cg_vcpu *v, const struct cg_snap_cpu *s);
+/* Sets each call slot's sleeper count in the window to the threads the
+ * snapshot holds in that slot's wait: the window is not restored (or is a
+ * clone's own), and each of them takes one off when its wait returns. */
+void cg_snap_put_sleepers(struct cg_vm *vm);
 
 /* clone.c: a new enclave from another's snapshot (docs/snapshots.md) */
 
